@@ -1,0 +1,27 @@
+// Visits every N-D index of a shape in row-major order: the "nested loops"
+// of the reference, for any rank. f(index, flat) gets the index as a span.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "core/shape.h"
+
+namespace qdiff::reference {
+
+template <typename F>
+void for_each_index(const Shape& shape, F&& f) {
+  const int64_t n = shape.numel();
+  std::array<int64_t, kMaxRank> index{};
+  const std::span<const int64_t> view(index.data(), size_t(shape.rank()));
+  for (int64_t flat = 0; flat < n; ++flat) {
+    f(view, flat);
+    for (int d = shape.rank() - 1; d >= 0; --d) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+}  // namespace qdiff::reference
