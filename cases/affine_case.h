@@ -29,7 +29,10 @@ struct AffineCase {
   QuantParams params;           // quantize, dequantize, fake_quantize
   ChooseQParamsArgs choose;     // choose_qparams only
 
-  // "quantize_affine torchao input [2, 4] per_channel axis 0 ... i8 [-128, 127]"
+  // One line: op, contract, input, params (or choose args), layout, e.g.
+  // "quantize_affine torchao input f32 [2, 4] | scale [2, 1] zp [2, 1] i8
+  //  [-128, 127] int | per_channel axis 0, block [1, 4], scale [2, 1]";
+  // "invalid layout: <why>" when the shapes do not fit.
   std::string summary() const;
 };
 

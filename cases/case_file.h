@@ -20,8 +20,8 @@
 
 namespace qdiff {
 
-// Parses a case file of any op this build knows; throws malformed_case.
-// (Later ops extend this with more case types.)
+// Parses a case file of an affine op; throws malformed_case (a fused op's
+// file included: parse_case in cases/fused_case.h reads every op).
 AffineCase parse_affine_case(std::string_view json_text);
 std::string write_affine_case(const AffineCase& c);
 

@@ -79,7 +79,7 @@ BlockLayout BlockLayout::derive(const Shape& input, const Shape& scale,
     l.block_[i] = input[i] / scale[i];
   }
   l.scale_ = scale;
-  l.per_tensor_ = scale.numel() == 1;
+  l.per_tensor_ = scale_numel == 1;  // checked: an overflowing count is not 1
   return l;
 }
 
@@ -108,7 +108,7 @@ BlockLayout BlockLayout::from_divisible_blocks(const Shape& input,
     l.block_[i] = block_size[i];
     l.scale_.push_back(input[i] / block_size[i]);
   }
-  l.per_tensor_ = l.scale_.numel() == 1;
+  l.per_tensor_ = l.scale_.checked_numel() == 1;  // never multiplies out an overflow
   return l;
 }
 

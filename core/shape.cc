@@ -44,6 +44,11 @@ std::optional<int64_t> Shape::checked_numel() const {
 }
 
 int64_t Shape::numel() const {
+  // A zero dim makes the product 0 whatever the other dims are (they may
+  // be huge, so never multiply first). Callers ensure non-zero shapes fit.
+  for (int i = 0; i < rank_; ++i) {
+    if (dims_[i] == 0) return 0;
+  }
   int64_t n = 1;
   for (int i = 0; i < rank_; ++i) n *= dims_[i];
   return n;

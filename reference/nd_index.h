@@ -12,7 +12,9 @@ namespace qdiff::reference {
 
 template <typename F>
 void for_each_index(const Shape& shape, F&& f) {
-  const int64_t n = shape.numel();
+  // Not numel(): it multiplies out [2^62, 2^62, 0] with signed overflow (UB)
+  // before reaching the 0. Every shape visited here has passed the element cap.
+  const int64_t n = shape.checked_numel().value_or(0);
   std::array<int64_t, kMaxRank> index{};
   const std::span<const int64_t> view(index.data(), size_t(shape.rank()));
   for (int64_t flat = 0; flat < n; ++flat) {

@@ -46,6 +46,10 @@ QuantizeTrace quantize_element(float x, float s, double z, const QuantParams& p,
       const float mid = float_domain_mid(p);
       const float min_val = float(z) - s * mid;
       const float v = (x - min_val) / s;
+      // x = ±inf minus a min_val that overflowed to the same infinity is
+      // NaN: ±inf saturate (SPEC section 4), and NaN must never reach the
+      // integer conversion in clamp_to_range (UB).
+      if (std::isnan(v)) return {v, x > 0.0f ? p.quant_max : p.quant_min};
       return {v, clamp_to_range(round_half_even(v), p)};
     }
     case ZeroPointDomain::none: {

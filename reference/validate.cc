@@ -1,6 +1,7 @@
 #include "reference/validate.h"
 
 #include <cmath>
+#include <string>
 
 #include "core/float_bits.h"
 #include "core/limits.h"
@@ -8,17 +9,92 @@
 namespace qdiff::reference {
 namespace {
 
-void check_range(DType dtype, int64_t qmin, int64_t qmax, bool strict) {
+// "x " for an operand of a fused op, "" for the affine ops.
+std::string prefix_of(std::string_view operand) {
+  return operand.empty() ? std::string() : std::string(operand) + " ";
+}
+
+}  // namespace
+
+void check_quant_range(DType dtype, int64_t qmin, int64_t qmax, bool strict,
+                       std::string_view operand) {
   if (qmin < dtype_min(dtype) || qmax > dtype_max(dtype) || qmin > qmax ||
       (strict && qmin == qmax)) {
     fail(ErrorKind::invalid_range,
-         "quant range [{}, {}] is not {} within {} [{}, {}]", qmin, qmax,
+         "{}quant range [{}, {}] is not {} within {} [{}, {}]", prefix_of(operand), qmin, qmax,
          strict ? "a non-empty interval (quant_min < quant_max)" : "an interval",
          dtype_name(dtype), dtype_min(dtype), dtype_max(dtype));
   }
 }
 
-}  // namespace
+BlockLayout check_params_layout(const Shape& shape, const QuantParams& p,
+                                std::string_view operand) {
+  const std::string pre = prefix_of(operand);
+  BlockLayout layout;
+  if (operand.empty()) {
+    layout = BlockLayout::derive(shape, p.scale.shape(), p.block_size);
+  } else {
+    // derive's messages speak of "input" and "scale"; say whose they are.
+    try {
+      layout = BlockLayout::derive(shape, p.scale.shape(), p.block_size);
+    } catch (const Error& e) {
+      fail(e.kind(), "{}params for shape {}: {}", pre, shape.str(), e.what());
+    }
+  }
+  if (p.zero_point && p.zero_point->shape() != p.scale.shape()) {
+    fail(ErrorKind::invalid_shape, "{}zero_point shape {} differs from scale shape {}", pre,
+         p.zero_point->shape().str(), p.scale.shape().str());
+  }
+  return layout;
+}
+
+void check_scale_values(const QuantParams& p, std::string_view operand) {
+  const auto scale = p.scale.data<float>();
+  for (size_t i = 0; i < scale.size(); ++i) {
+    if (!is_valid_scale_value(scale[i])) {
+      fail(ErrorKind::invalid_scale,
+           "{}scale element {} is {}; scales must be finite, positive and normal",
+           prefix_of(operand), i, scale[i]);
+    }
+  }
+}
+
+void check_zero_point_values(const QuantParams& p, std::string_view operand) {
+  if (!p.zero_point) return;
+  const std::string pre = prefix_of(operand);
+  const Tensor& zp = *p.zero_point;
+  switch (p.zero_point_domain) {
+    case ZeroPointDomain::none:
+      fail(ErrorKind::invalid_zero_point, "{}zero_point given with zero_point_domain none",
+           pre);
+    case ZeroPointDomain::int_domain:
+      if (!is_integer(zp.dtype())) {
+        fail(ErrorKind::invalid_zero_point,
+             "{}int-domain zero_point must have an integer dtype, got {}", pre,
+             dtype_name(zp.dtype()));
+      }
+      for (int64_t i = 0; i < zp.numel(); ++i) {
+        const int64_t z = zp.int_at(i);
+        if (z < p.quant_min || z > p.quant_max) {
+          fail(ErrorKind::invalid_zero_point, "{}zero_point element {} is {}, outside [{}, {}]",
+               pre, i, z, p.quant_min, p.quant_max);
+        }
+      }
+      break;
+    case ZeroPointDomain::float_domain:
+      if (zp.dtype() != DType::f32) {
+        fail(ErrorKind::invalid_zero_point, "{}float-domain zero_point must be f32, got {}",
+             pre, dtype_name(zp.dtype()));
+      }
+      for (int64_t i = 0; i < zp.numel(); ++i) {
+        if (!std::isfinite(zp.f32_at(i))) {
+          fail(ErrorKind::invalid_zero_point, "{}zero_point element {} is {}", pre, i,
+               zp.f32_at(i));
+        }
+      }
+      break;
+  }
+}
 
 BlockLayout validate_affine(AffineOp op, const Tensor& input, const QuantParams& p) {
   // 1 unsupported
@@ -42,58 +118,13 @@ BlockLayout validate_affine(AffineOp op, const Tensor& input, const QuantParams&
   check_element_cap(p.scale.shape(), "scale");
   if (p.zero_point) check_element_cap(p.zero_point->shape(), "zero_point");
   // 3 invalid_range
-  check_range(p.dtype, p.quant_min, p.quant_max, /*strict=*/false);
+  check_quant_range(p.dtype, p.quant_min, p.quant_max, /*strict=*/false);
   // 4 shapes
-  BlockLayout layout = BlockLayout::derive(input.shape(), p.scale.shape(), p.block_size);
-  if (p.zero_point && p.zero_point->shape() != p.scale.shape()) {
-    fail(ErrorKind::invalid_shape, "zero_point shape {} differs from scale shape {}",
-         p.zero_point->shape().str(), p.scale.shape().str());
-  }
+  BlockLayout layout = check_params_layout(input.shape(), p);
   // 5 scale values
-  const auto scale = p.scale.data<float>();
-  for (size_t i = 0; i < scale.size(); ++i) {
-    if (!is_valid_scale_value(scale[i])) {
-      fail(ErrorKind::invalid_scale,
-           "scale element {} is {}; scales must be finite, positive and normal",
-           i, scale[i]);
-    }
-  }
+  check_scale_values(p);
   // 6 zero point
-  if (p.zero_point) {
-    const Tensor& zp = *p.zero_point;
-    switch (p.zero_point_domain) {
-      case ZeroPointDomain::none:
-        fail(ErrorKind::invalid_zero_point,
-             "zero_point given with zero_point_domain none");
-      case ZeroPointDomain::int_domain:
-        if (!is_integer(zp.dtype())) {
-          fail(ErrorKind::invalid_zero_point,
-               "int-domain zero_point must have an integer dtype, got {}",
-               dtype_name(zp.dtype()));
-        }
-        for (int64_t i = 0; i < zp.numel(); ++i) {
-          const int64_t z = zp.int_at(i);
-          if (z < p.quant_min || z > p.quant_max) {
-            fail(ErrorKind::invalid_zero_point,
-                 "zero_point element {} is {}, outside [{}, {}]", i, z,
-                 p.quant_min, p.quant_max);
-          }
-        }
-        break;
-      case ZeroPointDomain::float_domain:
-        if (zp.dtype() != DType::f32) {
-          fail(ErrorKind::invalid_zero_point,
-               "float-domain zero_point must be f32, got {}", dtype_name(zp.dtype()));
-        }
-        for (int64_t i = 0; i < zp.numel(); ++i) {
-          if (!std::isfinite(zp.f32_at(i))) {
-            fail(ErrorKind::invalid_zero_point, "zero_point element {} is {}", i,
-                 zp.f32_at(i));
-          }
-        }
-        break;
-    }
-  }
+  check_zero_point_values(p);
   // 7 NaN
   if (op != AffineOp::dequantize) {
     const auto x = input.data<float>();
@@ -125,7 +156,7 @@ BlockLayout validate_choose_qparams(const Tensor& input, const ChooseQParamsArgs
   // 2 too_large
   check_element_cap(input.shape(), "input");
   // 3 invalid_range
-  check_range(a.dtype, a.quant_min, a.quant_max, /*strict=*/true);
+  check_quant_range(a.dtype, a.quant_min, a.quant_max, /*strict=*/true);
   // 4 shapes
   std::vector<int64_t> blocks;
   if (a.block_size) {

@@ -1,0 +1,51 @@
+#include "cases/json_writer.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cases/f32_text.h"
+#include "cases/tensor_json.h"
+
+namespace qdiff {
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += nlohmann::json(std::string(s)).dump(-1, ' ', false,
+                                             nlohmann::json::error_handler_t::replace);
+}
+
+std::string& ObjectWriter::member(std::string_view key) {
+  if (!first_) out_ += ",";
+  first_ = false;
+  out_ += "\n";
+  out_.append(size_t(indent_ + 2), ' ');
+  append_json_string(out_, key);
+  out_ += ": ";
+  return out_;
+}
+
+void ObjectWriter::string(std::string_view key, std::string_view value) {
+  append_json_string(member(key), value);
+}
+
+void ObjectWriter::integer(std::string_view key, int64_t value) {
+  fmt::format_to(std::back_inserter(member(key)), "{}", value);
+}
+
+void ObjectWriter::f32(std::string_view key, float value) { append_f32_json(member(key), value); }
+
+void ObjectWriter::tensor(std::string_view key, const Tensor& t) {
+  append_tensor_json(member(key), t);
+}
+
+void ObjectWriter::int_list(std::string_view key, const std::vector<int64_t>& v) {
+  fmt::format_to(std::back_inserter(member(key)), "[{}]", fmt::join(v, ", "));
+}
+
+std::string ObjectWriter::finish() {
+  out_ += "\n";
+  out_.append(size_t(indent_), ' ');
+  out_ += "}";
+  return std::move(out_);
+}
+
+}  // namespace qdiff

@@ -1,0 +1,36 @@
+#include "fuzz/case_file_target.h"
+
+#include <fmt/format.h>
+
+#include "cases/fused_case.h"
+#include "oracle/case_oracle.h"
+
+namespace qdiff::fuzz {
+
+std::optional<std::string> check_case_file_bytes(const uint8_t* data, size_t size,
+                                                 const Backend& backend) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  Case c;
+  try {
+    c = parse_case(text);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::malformed_case || e.kind() == ErrorKind::too_large) return std::nullopt;
+    return fmt::format("parser raised {} instead of malformed_case: {}", error_kind_name(e.kind()),
+                       e.what());
+  }
+  const std::string once = write_case(c);
+  std::string twice;
+  try {
+    twice = write_case(parse_case(once));
+  } catch (const Error& e) {
+    return fmt::format("a written case does not parse back: {}\n{}", e.what(), once);
+  }
+  if (once != twice) {
+    return fmt::format("case file does not round-trip:\n{}\n--- became ---\n{}", once, twice);
+  }
+  const Verdict v = check_case(c, backend);
+  if (!v.ok) return fmt::format("{}\ncase:\n{}", v.describe(), once);
+  return std::nullopt;
+}
+
+}  // namespace qdiff::fuzz

@@ -1,0 +1,7 @@
+// libFuzzer target "dequantize": dequantize_affine vs the reference; grid round trip
+// (properties listed in fuzz/fuzz_driver.cc).
+#include "fuzz/fuzz_driver.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return qdiff::fuzz::fuzz_entry("dequantize", data, size);
+}

@@ -1,0 +1,108 @@
+#include "fuzz/fuzz_driver.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cases/fused_case.h"
+#include "properties/fdp_source.h"
+
+namespace qdiff::fuzz {
+
+const std::vector<FuzzTarget>& property_fuzz_targets() {
+  static const std::vector<FuzzTarget> targets = {
+      {"quantize",
+       {"QuantizeOptimizedMatchesReference", "QuantizeIsMonotoneWithinABlock"},
+       "quantize_affine vs the reference; monotonicity"},
+      {"dequantize",
+       {"DequantizeOptimizedMatchesReference", "DequantizeThenQuantizeIsIdentityOnTheGrid"},
+       "dequantize_affine vs the reference; grid round trip"},
+      {"choose_qparams",
+       {"ChooseQParamsOptimizedMatchesReference", "ChooseQParamsCoversEachBlock"},
+       "choose_qparams_affine vs the reference; block coverage"},
+      {"fake_quantize",
+       {"FakeQuantizeOptimizedMatchesReference", "RoundTripErrorIsAtMostHalfAStep"},
+       "fake_quantize_affine vs the reference; half-step error"},
+      {"layout",
+       {"PerChannelWithEqualScalesEqualsPerTensor", "BlockLayoutRoundTrips",
+        "ClassificationAgreesWithChannelAxis"},
+       "layout laws: equal scales, derived/explicit, kernel path"},
+  };
+  return targets;
+}
+
+const FuzzTarget* find_fuzz_target(std::string_view name) {
+  for (const auto& t : property_fuzz_targets()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+DecodedRun decode_and_run(const FuzzTarget& target, const uint8_t* data, size_t size,
+                          const Backend& backend) {
+  FuzzedDataProvider fdp(data, size);
+  props::FdpSource src(fdp);
+  DecodedRun r;
+  r.property = props::find_property(target.properties[src.index(target.properties.size())]);
+  if (!r.property) {
+    r.run.result.verdict = Verdict::fail("fuzz target names an unknown property");
+    return r;
+  }
+  r.run = props::run_property(*r.property, src, backend);
+  return r;
+}
+
+namespace {
+
+impl::ImplOptions options_from_env() {
+  impl::ImplOptions o;
+  o.threads = 1;
+  if (const char* isa = std::getenv("QDIFF_FUZZ_ISA")) o.isa = impl::parse_isa(isa);
+  if (const char* fault = std::getenv("QDIFF_FAULT")) {
+    for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
+      if (impl::fault_point_name(impl::FaultPoint(f)) == fault) {
+        o.faults = o.faults.with(impl::FaultPoint(f));
+      }
+    }
+  }
+  return o;
+}
+
+[[noreturn]] void report_and_abort(std::string_view target, const Backend& backend,
+                                   const DecodedRun& r) {
+  std::string path;
+  if (r.run.reproducer) {
+    const std::string text =
+        write_case_file({*r.run.reproducer, r.property ? r.property->name : std::string()});
+    const char* dir = std::getenv("QDIFF_FINDINGS_DIR");
+    path = fmt::format("{}/qdiff-finding-{}-{:016x}.json", dir ? dir : ".", target,
+                       std::hash<std::string>{}(text));
+    std::ofstream(path) << text;
+  }
+  fmt::print(stderr, "\n== qdiff finding in fuzz target {}: {} failed against {}\n{}\n", target,
+             r.property ? r.property->name : "?", backend.name(), r.run.result.verdict.describe());
+  if (r.run.reproducer) {
+    fmt::print(stderr, "case: {}\nqdiff-case-file: {}\nexplain: qdiff explain {}\n",
+               case_summary(*r.run.reproducer), path, path);
+  }
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace
+
+int fuzz_entry(std::string_view target_name, const uint8_t* data, size_t size) {
+  static const std::unique_ptr<Backend> backend = make_optimized_backend(options_from_env());
+  const FuzzTarget* target = find_fuzz_target(target_name);
+  if (!target) std::abort();
+  const DecodedRun r = decode_and_run(*target, data, size, *backend);
+  if (r.finding()) report_and_abort(target_name, *backend, r);
+  return 0;
+}
+
+}  // namespace qdiff::fuzz

@@ -1,0 +1,7 @@
+// libFuzzer target "layout": layout laws: equal scales, derived/explicit, kernel path
+// (properties listed in fuzz/fuzz_driver.cc).
+#include "fuzz/fuzz_driver.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return qdiff::fuzz::fuzz_entry("layout", data, size);
+}

@@ -1,0 +1,255 @@
+#include "impl/quantize/validate.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/error.h"
+#include "core/limits.h"
+
+namespace qdiff::impl {
+namespace {
+
+void check_quant_range(DType dtype, int64_t qmin, int64_t qmax, bool nonempty) {
+  const bool inside = qmin >= dtype_min(dtype) && qmax <= dtype_max(dtype);
+  const bool ordered = nonempty ? qmin < qmax : qmin <= qmax;
+  if (!inside || !ordered) {
+    fail(ErrorKind::invalid_range, "quant range [{}, {}] is not {} within {} [{}, {}]",
+         qmin, qmax, nonempty ? "a non-empty interval" : "an interval", dtype_name(dtype),
+         dtype_min(dtype), dtype_max(dtype));
+  }
+}
+
+// Step 4 of validate_affine: the block size of every dim, derived from the
+// scale's shape or given explicitly (SPEC section 2).
+BlockGeometry derive_blocks(const Shape& input, const Shape& scale,
+                            const std::optional<std::vector<int64_t>>& explicit_blocks,
+                            FaultSet faults) {
+  BlockGeometry g;
+  g.rank = input.rank();
+  g.numel = input.checked_numel().value_or(0);  // checked against the cap in step 2
+  for (int d = 0; d < g.rank; ++d) g.size[d] = input[d];
+  if (explicit_blocks && int(explicit_blocks->size()) != g.rank) {
+    fail(ErrorKind::invalid_shape, "block_size has {} entries, input has rank {}",
+         explicit_blocks->size(), g.rank);
+  }
+  const int64_t scale_numel = scale.checked_numel().value_or(0);  // capped in step 2
+  if (!explicit_blocks && scale_numel == 1) {
+    // Per-tensor: any scale rank, one block spanning every dim.
+    g.per_tensor = true;
+    g.scale_numel = 1;
+    for (int d = 0; d < g.rank; ++d) {
+      g.block[d] = g.size[d];
+      g.count[d] = 1;
+    }
+    return g;
+  }
+  if (scale.rank() != g.rank) {
+    fail(ErrorKind::invalid_shape,
+         "scale has rank {} (shape {}), input has rank {} (shape {}); a non-scalar "
+         "scale must have the input's rank",
+         scale.rank(), scale.str(), g.rank, input.str());
+  }
+  // Every shape error (all dims) before any divisibility error.
+  for (int d = 0; d < g.rank; ++d) {
+    if (scale[d] < 1) {
+      fail(ErrorKind::invalid_shape, "scale dim {} has size {}, must be >= 1", d, scale[d]);
+    }
+    if (explicit_blocks) {
+      const int64_t b = (*explicit_blocks)[d];
+      if (b < 1) fail(ErrorKind::invalid_shape, "block_size[{}] is {}, must be >= 1", d, b);
+      // ceil(n / b); a zero-size dim still has one (empty) block.
+      const int64_t blocks = input[d] == 0 ? 1 : (input[d] - 1) / b + 1;
+      if (scale[d] != blocks) {
+        fail(ErrorKind::invalid_shape,
+             "scale dim {} has size {}, expected ceil({} / {}) = {} for block_size[{}] = {}",
+             d, scale[d], input[d], b, blocks, d, b);
+      }
+    }
+  }
+  for (int d = 0; d < g.rank; ++d) {
+    g.count[d] = scale[d];
+    if (explicit_blocks) {
+      g.block[d] = (*explicit_blocks)[d];
+      continue;
+    }
+    if (input[d] == 0 && scale[d] != 1) {
+      fail(ErrorKind::non_divisible_block,
+           "input dim {} has size 0, which needs scale dim {} of size 1, got {}", d, d,
+           scale[d]);
+    }
+    if (faults.has(FaultPoint::floor_block_division)) {
+      // FAULT POINT floor_block_division: replaces the divisibility check
+      // below and `block = n / c` of a divisible dim. A block of 0 (n < c)
+      // would divide by zero, so it becomes 1; the loop nest clamps block
+      // indices to the scale extent, so the wrong blocks stay in bounds.
+      g.block[d] = input[d] / scale[d] > 0 ? input[d] / scale[d] : 1;
+      continue;
+    }
+    if (input[d] % scale[d] != 0) {
+      fail(ErrorKind::non_divisible_block,
+           "input dim {} (size {}) is not divisible by scale dim {} (size {})", d, input[d],
+           d, scale[d]);
+    }
+    g.block[d] = input[d] / scale[d];
+  }
+  g.scale_numel = scale_numel;
+  g.per_tensor = scale_numel == 1;
+  return g;
+}
+
+void check_zero_point(const QuantParams& p) {
+  const Tensor& zp = *p.zero_point;
+  switch (p.zero_point_domain) {
+    case ZeroPointDomain::none:
+      fail(ErrorKind::invalid_zero_point, "zero_point given with zero_point_domain none");
+    case ZeroPointDomain::int_domain:
+      if (!is_integer(zp.dtype())) {
+        fail(ErrorKind::invalid_zero_point,
+             "int-domain zero_point must have an integer dtype, got {}",
+             dtype_name(zp.dtype()));
+      }
+      visit_integer_dtype(zp.dtype(), [&](auto tag) {
+        using Z = decltype(tag);
+        const auto z = zp.data<Z>();
+        // min / max first (a loop that vectorizes), the index only on failure
+        Z lo = std::numeric_limits<Z>::max(), hi = std::numeric_limits<Z>::min();
+        for (Z v : z) {
+          lo = v < lo ? v : lo;
+          hi = v > hi ? v : hi;
+        }
+        if (z.empty() || (int64_t(lo) >= p.quant_min && int64_t(hi) <= p.quant_max)) return;
+        for (size_t i = 0; i < z.size(); ++i) {
+          if (int64_t(z[i]) < p.quant_min || int64_t(z[i]) > p.quant_max) {
+            fail(ErrorKind::invalid_zero_point, "zero_point element {} is {}, outside [{}, {}]",
+                 i, int64_t(z[i]), p.quant_min, p.quant_max);
+          }
+        }
+      });
+      return;
+    case ZeroPointDomain::float_domain: {
+      if (zp.dtype() != DType::f32) {
+        fail(ErrorKind::invalid_zero_point, "float-domain zero_point must be f32, got {}",
+             dtype_name(zp.dtype()));
+      }
+      const auto z = zp.data<float>();
+      for (size_t i = 0; i < z.size(); ++i) {
+        if (!std::isfinite(z[i])) {
+          fail(ErrorKind::invalid_zero_point, "zero_point element {} is {}", i, z[i]);
+        }
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+BlockGeometry validate_affine(AffineCall call, std::optional<DType> input_dtype,
+                              const Shape& input, const QuantParams& p, FaultSet faults) {
+  // 1 unsupported
+  if (!is_integer(p.dtype)) {
+    fail(ErrorKind::unsupported, "quantized dtype must be an integer type, got {}",
+         dtype_name(p.dtype));
+  }
+  const DType want_input = call == AffineCall::dequantize ? p.dtype : DType::f32;
+  if (input_dtype && *input_dtype != want_input) {
+    fail(ErrorKind::unsupported, "input has dtype {}, {} needs {}", dtype_name(*input_dtype),
+         call == AffineCall::dequantize ? "dequantize_affine" : "quantize_affine",
+         dtype_name(want_input));
+  }
+  if (p.scale.dtype() != DType::f32) {
+    fail(ErrorKind::unsupported, "scale has dtype {}, must be f32", dtype_name(p.scale.dtype()));
+  }
+  // 2 too_large
+  check_element_cap(input, "input");
+  check_element_cap(p.scale.shape(), "scale");
+  if (p.zero_point) check_element_cap(p.zero_point->shape(), "zero_point");
+  // 3 invalid_range
+  check_quant_range(p.dtype, p.quant_min, p.quant_max, /*nonempty=*/false);
+  // 4 shapes
+  BlockGeometry g = derive_blocks(input, p.scale.shape(), p.block_size, faults);
+  if (p.zero_point && p.zero_point->shape() != p.scale.shape()) {
+    fail(ErrorKind::invalid_shape, "zero_point shape {} differs from scale shape {}",
+         p.zero_point->shape().str(), p.scale.shape().str());
+  }
+  // 5 scale values: finite and >= FLT_MIN (so 1/s is finite). A branch-free
+  // pass first (NaN fails both comparisons); the index only on failure.
+  const auto scale = p.scale.data<float>();
+  auto valid_scale = [](float s) {
+    // Bitwise on purpose (no short-circuit branch, so the loop vectorizes).
+    return bool(int(s >= std::numeric_limits<float>::min()) & int(s <= std::numeric_limits<float>::max()));
+  };
+  uint32_t valid = 0;  // the cap keeps counts below 2^31; a counting loop vectorizes
+  for (float s : scale) valid += uint32_t(valid_scale(s));
+  if (valid != scale.size()) {
+    for (size_t i = 0; i < scale.size(); ++i) {
+      if (!valid_scale(scale[i])) {
+        fail(ErrorKind::invalid_scale,
+             "scale element {} is {}; scales must be finite, positive and normal", i, scale[i]);
+      }
+    }
+  }
+  // 6 zero point
+  if (p.zero_point) check_zero_point(p);
+  return g;
+}
+
+BlockGeometry validate_choose_qparams(const Tensor& input, const ChooseQParamsArgs& a) {
+  // 1 unsupported
+  if (input.dtype() != DType::f32) {
+    fail(ErrorKind::unsupported, "choose_qparams_affine input must be f32, got {}",
+         dtype_name(input.dtype()));
+  }
+  if (!is_integer(a.dtype)) {
+    fail(ErrorKind::unsupported, "quantized dtype must be an integer type, got {}",
+         dtype_name(a.dtype));
+  }
+  if (a.zero_point_domain == ZeroPointDomain::float_domain && a.mapping != Mapping::asymmetric) {
+    fail(ErrorKind::unsupported,
+         "zero_point_domain float is defined for the asymmetric mapping only, got {}",
+         mapping_name(a.mapping));
+  }
+  // 2 too_large
+  const Shape& shape = input.shape();
+  check_element_cap(shape, "input");
+  // 3 invalid_range (choose_qparams needs quant_min < quant_max)
+  check_quant_range(a.dtype, a.quant_min, a.quant_max, /*nonempty=*/true);
+  // 4 shapes: given block sizes must divide their dims; absent means one
+  // block covering the tensor (a zero-size dim takes block 1)
+  BlockGeometry g;
+  g.rank = shape.rank();
+  g.numel = shape.checked_numel().value_or(0);  // capped in step 2
+  if (a.block_size && int(a.block_size->size()) != g.rank) {
+    fail(ErrorKind::invalid_shape, "block_size has {} entries, input has rank {}",
+         a.block_size->size(), g.rank);
+  }
+  for (int d = 0; d < g.rank; ++d) {
+    g.size[d] = shape[d];
+    g.block[d] = a.block_size ? (*a.block_size)[d] : (shape[d] == 0 ? 1 : shape[d]);
+    if (g.block[d] < 1) {
+      fail(ErrorKind::invalid_shape, "block_size[{}] is {}, must be >= 1", d, g.block[d]);
+    }
+  }
+  g.scale_numel = 1;
+  for (int d = 0; d < g.rank; ++d) {
+    if (g.size[d] % g.block[d] != 0) {
+      fail(ErrorKind::non_divisible_block,
+           "input dim {} (size {}) is not divisible by block_size[{}] = {}", d, g.size[d], d,
+           g.block[d]);
+    }
+    g.count[d] = g.size[d] / g.block[d];
+  }
+  // count[d] <= size[d], so the product is at most numel; with a zero-size
+  // dim it is 0 (and other dims may be huge, so do not multiply them).
+  for (int d = 0; d < g.rank && g.numel > 0; ++d) g.scale_numel *= g.count[d];
+  if (g.numel == 0) g.scale_numel = 0;
+  g.per_tensor = g.scale_numel == 1;
+  // 5 eps
+  if (!std::isfinite(a.eps) || !(a.eps > 0.0f)) {
+    fail(ErrorKind::invalid_scale, "eps is {}, must be finite and > 0", a.eps);
+  }
+  return g;
+}
+
+}  // namespace qdiff::impl

@@ -1,0 +1,99 @@
+#include <fmt/format.h>
+
+#include "impl/ops/fused_ops.h"
+#include "impl/quantize/affine.h"
+#include "oracle/backend.h"
+#include "reference/choose_qparams.h"
+#include "reference/dequantize.h"
+#include "reference/fake_quantize.h"
+#include "reference/fused_ops.h"
+#include "reference/quantize.h"
+
+namespace qdiff {
+
+std::optional<std::string> Backend::kernel_path(const Shape&, const QuantParams&) const {
+  return std::nullopt;
+}
+Tensor Backend::qlinear(const QLinearArgs&) const {
+  fail(ErrorKind::unsupported, "backend {} does not implement qlinear", name());
+}
+Tensor Backend::qconv2d(const QConv2dArgs&) const {
+  fail(ErrorKind::unsupported, "backend {} does not implement qconv2d", name());
+}
+Tensor Backend::qelementwise(const QElementwiseArgs& a) const {
+  fail(ErrorKind::unsupported, "backend {} does not implement {}", name(), elementwise_op_name(a.op));
+}
+
+namespace {
+
+class ReferenceBackend final : public Backend {
+ public:
+  std::string name() const override { return "reference"; }
+  Tensor quantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    return reference::quantize_affine(x, p, c);
+  }
+  Tensor dequantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    return reference::dequantize_affine(x, p, c);
+  }
+  ChosenQParams choose_qparams_affine(const Tensor& x,
+                                      const ChooseQParamsArgs& a) const override {
+    return reference::choose_qparams_affine(x, a);
+  }
+  Tensor fake_quantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    return reference::fake_quantize_affine(x, p, c);
+  }
+  Tensor qlinear(const QLinearArgs& a) const override { return reference::qlinear(a).output; }
+  Tensor qconv2d(const QConv2dArgs& a) const override { return reference::qconv2d(a).output; }
+  Tensor qelementwise(const QElementwiseArgs& a) const override {
+    return reference::qelementwise(a).output;
+  }
+};
+
+class OptimizedBackend final : public Backend {
+ public:
+  explicit OptimizedBackend(const impl::ImplOptions& o) : options_(o) {}
+  std::string name() const override {
+    std::string n = fmt::format("optimized[{}]",
+                                impl::isa_name(options_.isa.value_or(impl::best_isa())));
+    for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
+      if (options_.faults.has(impl::FaultPoint(f))) {
+        n += fmt::format("+fault:{}", impl::fault_point_name(impl::FaultPoint(f)));
+      }
+    }
+    return n;
+  }
+  Tensor quantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    return impl::quantize_affine(x, p, c, options_);
+  }
+  Tensor dequantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    return impl::dequantize_affine(x, p, c, options_);
+  }
+  ChosenQParams choose_qparams_affine(const Tensor& x,
+                                      const ChooseQParamsArgs& a) const override {
+    return impl::choose_qparams_affine(x, a, options_);
+  }
+  Tensor fake_quantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    return impl::fake_quantize_affine(x, p, c, options_);
+  }
+  Tensor qlinear(const QLinearArgs& a) const override { return impl::qlinear(a, options_); }
+  Tensor qconv2d(const QConv2dArgs& a) const override { return impl::qconv2d(a, options_); }
+  Tensor qelementwise(const QElementwiseArgs& a) const override {
+    return impl::qelementwise(a, options_);
+  }
+  std::optional<std::string> kernel_path(const Shape& input,
+                                         const QuantParams& p) const override {
+    return std::string(impl::kernel_path_name(impl::plan_kernel_path(input, p)));
+  }
+
+ private:
+  impl::ImplOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_reference_backend() { return std::make_unique<ReferenceBackend>(); }
+std::unique_ptr<Backend> make_optimized_backend(const impl::ImplOptions& o) {
+  return std::make_unique<OptimizedBackend>(o);
+}
+
+}  // namespace qdiff

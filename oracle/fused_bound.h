@@ -1,0 +1,63 @@
+// The derived error bound of the fused-operator oracle (SPEC section 9).
+//
+// An implementation following the arithmetic contract of impl/ops/fused_ops.h
+// computes, for each output, a pre-rounding value v = y / s_out (+ z_out)
+// that differs from the ideal value p (reference/fused_ops.h) by at most
+// the bound B below, in output units (steps of s_out). The oracle then
+// accepts exactly the quantized values reachable from [p - B, p + B]:
+// Q(p - B) <= q <= Q(p + B), Q(p) = clamp(round_half_even(p - z) + z).
+// B is far below 1/2 for realistic cases, so a systematic off-by-one
+// (floor instead of round, a zero point added before rounding) is still
+// caught everywhere except within B of a rounding boundary.
+//
+// Derivation (u = 2^-24, unit roundoff of f32; standard model
+// fl(a op b) = (a op b)(1 + d) + e, |d| <= u, |e| <= 2^-150 for * and /,
+// e = 0 for + and -; operands of fused ops have |q - z| < 2^24, so
+// f32(q) - f32(z) is exact). Let M = sum_j |t_j| + |bias| with
+// t_j = dq(x_j) dq(w_j) (real units), magnitude = M / s_out (given by the
+// reference per output).
+//
+//  qlinear / qconv2d, integer path (int or none-domain weights):
+//   the reference's dq(x), dq(w) are each one f32 rounding off the exact
+//   (q - z) s: 2u M (first order) between the ideal and the impl's exact
+//   integer products; f32(acc_g), f32(s_x s_w), and their product: 3u M;
+//   summing G group terms in f32: (G - 1) u M; + bias: u M; / s_out: u M.
+//   Total (G + 6) u M, times (1 + 2^-20) for second-order terms, plus the
+//   absolute (underflow) terms: each dq can be off by 2^-150, times the
+//   other factor (<= In 2^-150 (D_x + D_w), D = max |dq|); f32(s_x s_w) off
+//   by 2^-150, times |acc| (<= A 2^-150, A = In max|qx - zx| max|qw - zw|);
+//   the per-group products and the division, (G + 1) 2^-150.
+//     B = (G + 6)(1 + 2^-20) u magnitude
+//         + (In 2^-150 (D_x + D_w) + (A + G + 1) 2^-150) / s_out
+//   with G = number of weight-scale blocks along the reduction.
+//  float-domain weights (f32 accumulation of In terms, the weight
+//   dequantized by the same f32 formula as the reference): each product
+//   u, the In-term sum (In - 1) u, bias u, division u, and the x side's
+//   dq as above: B = (In + 6)(1 + 2^-20) u magnitude + the same absolute terms.
+//  qadd / qmul (operands dequantized by the same f32 formula as the
+//   reference): one f32 add or multiply (u) and the division (u):
+//     B = 2 (1 + 2^-20) u magnitude + 2^-150 (1 + 1 / s_out).
+#pragma once
+
+#include <cstdint>
+
+#include "core/fused_ops.h"
+
+namespace qdiff {
+
+// Constants of one operator invocation that the per-output bound needs.
+struct FusedBoundTerms {
+  double relative = 0;  // multiplies magnitude
+  double absolute = 0;  // real units; divided by each output's s_out
+};
+
+FusedBoundTerms qlinear_bound_terms(const QLinearArgs& args);
+FusedBoundTerms qconv2d_bound_terms(const QConv2dArgs& args);
+FusedBoundTerms qelementwise_bound_terms(const QElementwiseArgs& args);
+
+// B for one output in output units.
+inline double fused_bound(const FusedBoundTerms& t, double magnitude, double s_out) {
+  return t.relative * magnitude + t.absolute / s_out + 0x1p-150;
+}
+
+}  // namespace qdiff

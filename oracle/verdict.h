@@ -1,0 +1,43 @@
+// Verdict: what the oracle concluded about one case, with everything a
+// failure report needs to locate the bug.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qdiff {
+
+struct Mismatch {
+  std::string output;            // "output", "scale", "zero_point", ...
+  int64_t flat = 0;              // row-major element index
+  std::vector<int64_t> index;    // N-D index
+  std::string expected;          // formatted values
+  std::string actual;
+  std::optional<double> pre_rounding;  // the reference's value before rounding
+  std::string context;           // e.g. "scale 0.9 (element's block [1, 0]), zero point 3"
+};
+
+struct Verdict {
+  bool ok = true;
+  std::string headline;  // one line
+  std::string details;   // further lines, may be empty
+  std::optional<Mismatch> mismatch;
+  // Outputs accepted only because the ideal value lay within the derived
+  // rounding bound of a boundary (fused ops, SPEC section 9).
+  int64_t tolerated = 0;
+
+  static Verdict pass() { return {}; }
+  static Verdict fail(std::string headline, std::string details = {}) {
+    Verdict v;
+    v.ok = false;
+    v.headline = std::move(headline);
+    v.details = std::move(details);
+    return v;
+  }
+  // headline + details + mismatch, as printed in reports.
+  std::string describe() const;
+};
+
+}  // namespace qdiff

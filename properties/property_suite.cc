@@ -1,0 +1,87 @@
+// The RapidCheck property suite under GoogleTest: every property of the
+// quant core against the optimized implementation at every supported ISA.
+// Each test prints its seed, the command that replays it, and coverage
+// tables of what it generated; a failure prints the shrunk counterexample
+// and saves it as a case file.
+//
+// Environment: QDIFF_CASES (default 200 per property and ISA),
+// QDIFF_SEED (default 1), QDIFF_FINDINGS_DIR (default ./qdiff-findings).
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "cases/fused_case.h"
+#include "impl/options.h"
+#include "properties/property.h"
+#include "properties/rc_runner.h"
+
+namespace qdiff::props {
+namespace {
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : fallback;
+}
+
+struct SuiteParam {
+  std::string property;
+  impl::Isa isa;
+};
+
+std::vector<SuiteParam> all_params() {
+  std::vector<SuiteParam> out;
+  for (const auto& p : all_properties()) {
+    for (impl::Isa isa : impl::kAllIsas) {
+      if (impl::isa_supported(isa)) out.push_back({p.name, isa});
+    }
+  }
+  return out;
+}
+
+class PropertySuite : public ::testing::TestWithParam<SuiteParam> {};
+
+TEST_P(PropertySuite, Holds) {
+  const Property* p = find_property(GetParam().property);
+  ASSERT_NE(p, nullptr);
+  impl::ImplOptions options;
+  options.isa = GetParam().isa;
+  options.threads = 1;
+  const auto backend = make_optimized_backend(options);
+  RcConfig config;
+  config.seed = uint64_t(env_int("QDIFF_SEED", 1));
+  config.cases = env_int("QDIFF_CASES", 200);
+  const RcReport r = run_rapidcheck(*p, *backend, config);
+
+  fmt::print("{} against {}: seed {}, {} cases, {} discarded, {:.2f} s\n", p->name, backend->name(),
+             r.seed, r.cases, r.discarded, r.seconds);
+  fmt::print("  replay: QDIFF_SEED={} QDIFF_CASES={} {} --gtest_filter='*{}*'\n", r.seed, config.cases,
+             ::testing::internal::GetArgvs().front(), p->name);
+  for (const char* dim : {"layout", "rank", "dtype", "contract", "domain", "mapping"}) {
+    if (r.coverage.distinct(dim)) fmt::print("  {:<9} {}\n", dim, r.coverage.line(dim));
+  }
+  EXPECT_FALSE(r.gave_up) << "too many discarded cases: " << r.rapidcheck_message;
+  if (r.failed) {
+    std::string saved;
+    if (r.counterexample) {
+      const char* dir = std::getenv("QDIFF_FINDINGS_DIR");
+      const std::string findings = dir ? dir : "qdiff-findings";
+      std::filesystem::create_directories(findings);
+      saved = fmt::format("{}/{}-{}-seed{}.json", findings, p->name, impl::isa_name(GetParam().isa), r.seed);
+      std::ofstream(saved) << write_case_file({*r.counterexample, p->name});
+    }
+    ADD_FAILURE() << (r.failure ? r.failure->describe() : r.rapidcheck_message)
+                  << "\nshrunk case: " << (r.counterexample ? case_summary(*r.counterexample) : "?")
+                  << "\nsaved: " << saved << "\nexplain: qdiff explain " << saved;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Affine, PropertySuite, ::testing::ValuesIn(all_params()),
+                         [](const ::testing::TestParamInfo<SuiteParam>& info) {
+                           return info.param.property + "_" + std::string(impl::isa_name(info.param.isa));
+                         });
+
+}  // namespace
+}  // namespace qdiff::props

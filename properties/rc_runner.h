@@ -1,0 +1,45 @@
+// Runs a Property under RapidCheck with an explicit seed and case count,
+// collects coverage of the generated (not shrunk) cases, and on failure
+// returns the shrunk counterexample as a case, ready to be saved.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "oracle/backend.h"
+#include "oracle/verdict.h"
+#include "properties/coverage.h"
+#include "properties/property.h"
+
+namespace qdiff::props {
+
+struct RcConfig {
+  uint64_t seed = 1;
+  int cases = 300;
+  bool shrink = true;
+  bool reduce = true;  // structural reduction after shrinking (properties/reduce.h)
+  // Called after each generated case (not during shrinking) with the count.
+  std::function<void(int)> on_case;
+};
+
+struct RcReport {
+  std::string property;
+  uint64_t seed = 0;
+  int cases = 0;          // cases that ran to completion (incl. the failing one)
+  int discarded = 0;
+  bool failed = false;
+  bool gave_up = false;   // too many discards
+  int shrinks = 0;        // accepted shrink steps
+  int reductions = 0;     // accepted structural reduction steps
+  double seconds = 0;
+  Coverage coverage;
+  std::optional<Verdict> failure;          // verdict of the shrunk case
+  std::optional<Case> counterexample;
+  std::string rapidcheck_message;          // RapidCheck's own summary
+};
+
+RcReport run_rapidcheck(const Property& property, const Backend& backend, const RcConfig& config);
+
+}  // namespace qdiff::props

@@ -1,0 +1,66 @@
+// Input validation of the reference fused operators (qlinear, qconv2d,
+// qadd, qmul), in the canonical order of docs/validation-order.md,
+// "Fused operators", so that error kinds agree with any implementation
+// (error parity, SPEC section 9). Within a step, operands are checked in
+// argument order (x, w, bias, out / a, b, out), each operand completely
+// before the next; messages name the operand ("w scale element 2 ...").
+//
+//   1 unsupported        params dtype not integer; tensor dtype != params
+//                        dtype; scale not f32; bias not f32; float zero-point
+//                        domain on x / a / b / out (weights only)
+//   2 too_large          every tensor, scale, zero point and the bias
+//   3 invalid_range      each params' range (x, w, out); clamp activation
+//                        with lo > hi or a NaN bound
+//   4 invalid_shape      op shapes (qconv2d: groups >= 1 before C % groups);
+//     too_large          then the output shape against the element cap (it
+//                        exists only once the op shapes are valid)
+//   5 invalid_shape /    each operand's block layout against its tensor, the
+//     non_divisible_block out params against the output shape, zero point shapes
+//   6 unsupported        layouts the op does not define (qlinear: x per-tensor
+//                        or per-row, out per-tensor or per-channel on the last
+//                        dim; qconv2d: x per-tensor, out per-tensor or [1, O, 1, 1])
+//   7 invalid_scale      scale values, operand by operand
+//   8 invalid_zero_point zero points, operand by operand
+//   9 nan_input          a NaN in the bias
+#pragma once
+
+#include <cstdint>
+
+#include "core/block_layout.h"
+#include "core/fused_ops.h"
+
+namespace qdiff::reference {
+
+// What validation established, for the loops of reference/fused_ops.cc.
+struct QLinearPlan {
+  BlockLayout x_layout, w_layout, out_layout;
+  Shape out_shape;  // x.shape[:-1] + [K]
+  int64_t in = 0, k = 0;
+};
+struct QConv2dPlan {
+  BlockLayout x_layout, w_layout, out_layout;
+  Shape out_shape;  // [N, O, OH, OW]
+  int64_t n = 0, c = 0, h = 0, w = 0;     // input
+  int64_t o = 0, kh = 0, kw = 0;          // weight
+  int64_t c_per_group = 0, o_per_group = 0;
+  int64_t oh = 0, ow = 0;                 // output spatial dims
+};
+struct QElementwisePlan {
+  BlockLayout a_layout, b_layout, out_layout;
+  Shape out_shape;  // the numpy broadcast of a and b
+};
+
+QLinearPlan validate_qlinear(const QLinearArgs& args);
+QConv2dPlan validate_qconv2d(const QConv2dArgs& args);
+QElementwisePlan validate_qelementwise(const QElementwiseArgs& args);
+
+// The layout rules of step 6, exposed for tests.
+// Per-row input: per-tensor, or a scale that does not vary along the last
+// dim and has block 1 on every leading dim of size >= 2 (dims of size 0 or
+// 1 hold at most one row index, so any block is the same there).
+bool is_per_row_layout(const BlockLayout& layout);
+// Per-channel along `dim`: per-tensor, or scale dims all 1 except `dim`,
+// which has block 1.
+bool is_per_channel_layout_on(const BlockLayout& layout, int dim);
+
+}  // namespace qdiff::reference

@@ -1,0 +1,140 @@
+// The generators must reach every corner they claim to (properties/
+// affine_generators.h): checked by drawing a few thousand cases from a
+// seeded PrngSource and counting what came out. Also: the RapidCheck
+// source reaches the whole range of every draw, generated cases are valid
+// when asked to be, and case files of generated cases round-trip.
+#include <cmath>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+
+#include "cases/case_file.h"
+#include "core/block_layout.h"
+#include "core/float_bits.h"
+#include "oracle/affine_oracle.h"
+#include "properties/affine_generators.h"
+#include "properties/coverage.h"
+#include "properties/rc_source.h"
+
+namespace qdiff::props {
+namespace {
+
+constexpr int kDraws = 3000;
+
+TEST(RcSource, ReachesTheWholeRangeAtAnySize) {
+  std::set<int64_t> small;
+  int64_t largest = 0;
+  rc::check([&] {
+    RcSource src;
+    small.insert(src.integer(0, 4));
+    largest = std::max(largest, src.integer(0, int64_t{1} << 40));
+  });
+  EXPECT_EQ(small.size(), 5u);
+  EXPECT_GT(largest, int64_t{1} << 39);
+}
+
+TEST(Generators, CoverEveryLayoutRankDtypeContractAndDomain) {
+  PrngSource src(7);
+  Coverage cov;
+  int explicit_partial = 0, zero_size = 0, k_equals_one = 0;
+  std::set<int> per_channel_axes;
+  for (int i = 0; i < kDraws; ++i) {
+    const auto op = AffineOpKind(i % 4);
+    const AffineCase c = draw_valid_affine_case(src, op, GenLimits{});
+    cov.add_case(c);
+    ASSERT_LE(c.input.numel(), GenLimits{}.max_elements);
+    zero_size += c.input.numel() == 0;
+    if (op == AffineOpKind::choose_qparams) continue;
+    const BlockLayout l = BlockLayout::derive(c.input.shape(), c.params.scale.shape(), c.params.block_size);
+    if (l.is_per_channel()) per_channel_axes.insert(*l.channel_axis());
+    if (l.is_explicit()) {
+      for (int d = 0; d < c.input.shape().rank(); ++d) {
+        explicit_partial += l.block(d) > 0 && c.input.shape()[d] % l.block(d) != 0;
+      }
+    }
+    // The misleading K = 1 weight: [1, In] with a [1, G] scale (blocks along
+    // the last dim, nothing varies along the channel dim).
+    const int r = c.input.shape().rank();
+    if (r >= 2 && c.input.shape()[r - 2] == 1 && l.scale_shape()[r - 1] > 1 && l.block(r - 1) > 1) {
+      ++k_equals_one;
+    }
+  }
+  for (const auto c : kAllLayoutClasses) {
+    EXPECT_GT(cov.counts["layout"][std::string(layout_class_name(c))], 50) << layout_class_name(c);
+  }
+  for (int r = 0; r <= 6; ++r) EXPECT_GT(cov.counts["rank"][std::to_string(r)], 10) << "rank " << r;
+  for (const char* dt : {"i8", "u8", "i16", "u16", "i32", "i4", "u4"}) {
+    EXPECT_GT(cov.counts["dtype"][dt], 10) << dt;
+  }
+  EXPECT_GT(cov.counts["dtype"]["i8[custom]"] + cov.counts["dtype"]["u8[custom]"], 10);
+  for (const auto c : kAllContracts) EXPECT_GT(cov.counts["contract"][std::string(contract_name(c))], 100);
+  for (const auto d : kAllDomains) EXPECT_GT(cov.counts["domain"][std::string(domain_name(d))], 50);
+  for (const auto m : kAllMappings) EXPECT_GT(cov.counts["mapping"][std::string(mapping_name(m))], 50);
+  EXPECT_GT(explicit_partial, 50);
+  EXPECT_GT(zero_size, 10);
+  EXPECT_GT(k_equals_one, 5);
+  EXPECT_EQ(per_channel_axes, (std::set<int>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(Generators, HitExactRoundingTiesAndSpecialValues) {
+  PrngSource src(11);
+  int ties = 0, infinities = 0, negative_zeros = 0;
+  for (int i = 0; i < 500; ++i) {
+    AffineCase c = draw_valid_affine_case(src, AffineOpKind::quantize, GenLimits{}, LayoutIntent::per_tensor);
+    if (c.params.zero_point_domain == ZeroPointDomain::float_domain) continue;
+    const float s = c.params.scale.f32_at(0);
+    for (const float x : c.input.data<float>()) {
+      infinities += std::isinf(x);
+      negative_zeros += x == 0.0f && std::signbit(x);
+      const float v = c.contract == Contract::torchao ? x * (1.0f / s) : x / s;
+      ties += std::isfinite(v) && v - std::floor(v) == 0.5f;
+    }
+  }
+  EXPECT_GT(ties, 200);
+  EXPECT_GT(infinities, 20);
+  EXPECT_GT(negative_zeros, 5);
+}
+
+TEST(Generators, ValidCasesAreAcceptedAndInvalidOnesCoverEveryErrorKind) {
+  const auto reference = make_reference_backend();
+  PrngSource src(3);
+  std::set<ErrorKind> kinds;
+  GenLimits limits;
+  limits.invalid_percent = 50;
+  for (int i = 0; i < kDraws; ++i) {
+    const auto op = AffineOpKind(i % 4);
+    const CaseResult valid = evaluate_affine(draw_valid_affine_case(src, op, GenLimits{}), *reference);
+    ASSERT_FALSE(valid.error_kind.has_value()) << valid.error_message;
+    const CaseResult maybe = evaluate_affine(draw_affine_case(src, op, limits), *reference);
+    if (maybe.error_kind) kinds.insert(*maybe.error_kind);
+  }
+  for (ErrorKind k : {ErrorKind::invalid_shape, ErrorKind::non_divisible_block, ErrorKind::invalid_scale,
+                      ErrorKind::invalid_zero_point, ErrorKind::invalid_range, ErrorKind::nan_input,
+                      ErrorKind::unsupported}) {
+    EXPECT_TRUE(kinds.count(k)) << error_kind_name(k);
+  }
+}
+
+TEST(Generators, CaseFilesOfGeneratedCasesRoundTrip) {
+  PrngSource src(5);
+  for (int i = 0; i < 500; ++i) {
+    const AffineCase c = draw_affine_case(src, AffineOpKind(i % 4), GenLimits{});
+    const std::string once = write_affine_case(c);
+    const AffineCase back = parse_affine_case(once);
+    ASSERT_EQ(write_affine_case(back), once);
+    // Bitwise, except that NaN payloads are not kept (every NaN reads back
+    // as the default quiet NaN; docs/case-file-format.md).
+    if (c.input.dtype() == DType::f32) {
+      const auto a = c.input.data<float>(), b = back.input.data<float>();
+      for (size_t k = 0; k < a.size(); ++k) {
+        ASSERT_TRUE(std::isnan(a[k]) ? std::isnan(b[k]) : f32_bits(a[k]) == f32_bits(b[k])) << k;
+      }
+    } else {
+      ASSERT_TRUE(back.input.bitwise_equal(c.input));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qdiff::props

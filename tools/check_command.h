@@ -1,0 +1,31 @@
+// `qdiff check`: the main job. Runs every property family under RapidCheck
+// against the optimized implementation (differential families at every
+// supported ISA), replays corpus/, fuzzes each target for a few seconds
+// when a fuzz build exists, and prints a summary table. Exit 0 when
+// nothing failed, 1 on any finding (each saved as a case file).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qdiff::tools {
+
+struct CheckOptions {
+  int cases = 10000;
+  uint64_t seed = 1;
+  int fuzz_seconds = 10;
+  std::string junit;                // JUnit XML output path (optional)
+  std::string findings_dir = "qdiff-findings";
+  std::string corpus_dir;           // default: <source>/corpus
+  std::string fuzz_build_dir;       // default: <source>/build/fuzz/fuzz
+  std::vector<std::string> only;    // property name filter (substring)
+  std::optional<std::string> isa;   // only this ISA
+  std::optional<std::string> fault; // inject a fault point (demonstrations)
+  bool skip_corpus = false;
+};
+
+int run_check(const CheckOptions& options);
+
+}  // namespace qdiff::tools

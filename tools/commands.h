@@ -1,0 +1,19 @@
+// The qdiff subcommands other than check (tools/check_command.h).
+//   eval:    one case through one implementation, result JSON on stdout;
+//            exit 0 (result), 3 (rejected input: error object), 2 (malformed)
+//   replay:  case files through the reference, every ISA and the oracle
+//   explain: a case file or fuzzer crash input as a readable summary plus
+//            a pasteable GoogleTest regression test
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qdiff::tools {
+
+int run_eval(const std::string& path, const std::string& impl, const std::optional<std::string>& isa);
+int run_replay(const std::vector<std::string>& paths);
+int run_explain(const std::string& path, const std::optional<std::string>& target);
+
+}  // namespace qdiff::tools

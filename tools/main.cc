@@ -1,0 +1,70 @@
+// qdiff: differential verification of affine quantization.
+//   qdiff check    run the verification campaign (the main job)
+//   qdiff eval     evaluate one case file
+//   qdiff replay   replay case files through every implementation
+//   qdiff explain  explain a case file or fuzzer input; print a regression test
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "tools/check_command.h"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"qdiff: differential verification and fuzzing of affine quantization"};
+  app.require_subcommand(1);
+
+  qdiff::tools::CheckOptions check;
+  std::vector<std::string> only;
+  std::string isa, fault;
+  auto* c = app.add_subcommand("check", "run every property, replay corpus/, fuzz each target");
+  c->add_option("--cases", check.cases, "cases per property (RapidCheck)")->check(CLI::PositiveNumber);
+  c->add_option("--seed", check.seed, "RapidCheck seed (printed; reruns are identical)");
+  c->add_option("--fuzz-seconds", check.fuzz_seconds, "seconds per fuzz target (0: no fuzzing)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--junit", check.junit, "write a JUnit XML report");
+  c->add_option("--findings", check.findings_dir, "directory for case files of findings");
+  c->add_option("--corpus", check.corpus_dir, "corpus directory (default: the source tree's)");
+  c->add_option("--fuzz-build", check.fuzz_build_dir, "directory holding the *_fuzz binaries");
+  c->add_option("--property", only, "only properties whose name contains this (repeatable)");
+  c->add_option("--isa", isa, "only this ISA: scalar, avx2, avx512");
+  c->add_option("--fault", fault, "inject an impl/ fault point (to see a failure report)");
+  c->add_flag("--no-corpus", check.skip_corpus, "skip corpus replay");
+
+  std::string eval_path, eval_impl = "optimized", eval_isa;
+  auto* e = app.add_subcommand("eval", "evaluate one case file; print the result JSON");
+  e->add_option("case", eval_path, "case file")->required();
+  e->add_option("--impl", eval_impl, "reference or optimized");
+  e->add_option("--isa", eval_isa, "optimized ISA");
+
+  std::vector<std::string> replay_paths;
+  auto* r = app.add_subcommand("replay", "run case files through every implementation and the oracle");
+  r->add_option("paths", replay_paths, "case files or directories")->required();
+
+  std::string explain_path, explain_target;
+  auto* x = app.add_subcommand("explain", "explain a case file or fuzzer input; print a regression test");
+  x->add_option("file", explain_path, "case file or fuzzer crash input")->required();
+  x->add_option("--target", explain_target, "fuzz target of a raw input");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*c) {
+      check.only = only;
+      if (!isa.empty()) check.isa = isa;
+      if (!fault.empty()) check.fault = fault;
+      return qdiff::tools::run_check(check);
+    }
+    if (*e) {
+      return qdiff::tools::run_eval(eval_path, eval_impl,
+                                    eval_isa.empty() ? std::nullopt : std::optional(eval_isa));
+    }
+    if (*r) return qdiff::tools::run_replay(replay_paths);
+    if (*x) {
+      return qdiff::tools::run_explain(
+          explain_path, explain_target.empty() ? std::nullopt : std::optional(explain_target));
+    }
+  } catch (const std::exception& ex) {
+    fmt::print(stderr, "qdiff: {}\n", ex.what());
+    return 2;
+  }
+  return 0;
+}
