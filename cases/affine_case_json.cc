@@ -70,6 +70,11 @@ AffineCase parse_affine_case(std::string_view json_text) {
                   "parse_case (cases/fused_case.h) reads every op",
                   quoted_excerpt(name));
     }
+    if (name == kGraphOpName) {
+      field_error("op",
+                  "is \"graph\", a graph case: parse_affine_case reads the affine ops only, "
+                  "parse_case (cases/fused_case.h) reads every op");
+    }
     unknown_op_error(name);
   }
   return read_affine_case_fields(root, *op);

@@ -32,7 +32,7 @@ std::string_view read_op_name(const JsonObjectReader& root) { return root.requir
 void unknown_op_error(std::string_view name) {
   std::string known;
   for (AffineOpKind op : kAllAffineOps) known += fmt::format("{}, ", affine_op_name(op));
-  known += fmt::format("{}", fmt::join(kFusedOpNames, ", "));
+  known += fmt::format("{}, {}", fmt::join(kFusedOpNames, ", "), kGraphOpName);
   field_error("op", "names an op this build does not know: {} (known: {})", quoted_excerpt(name),
               known);
 }

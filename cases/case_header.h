@@ -19,6 +19,8 @@ inline constexpr int64_t kCaseFileVersion = 1;
 // The fused ops' "op" values (cases/fused_case.h).
 inline constexpr std::string_view kFusedOpNames[] = {"qlinear", "qconv2d", "qadd", "qmul"};
 bool is_fused_op_name(std::string_view name);
+// The graph case's "op" value (cases/graph_case.h).
+inline constexpr std::string_view kGraphOpName = "graph";
 
 // Throws malformed_case unless "format" is `format` and "version" is 1.
 void check_header(const JsonObjectReader& root, std::string_view format);

@@ -137,6 +137,7 @@ std::string case_summary(const Case& c) {
                             a.out_params),
                 activation_part(a.activation));
           },
+          [](const GraphCase& g) { return graph_case_summary(g); },
       },
       c);
 }

@@ -9,6 +9,7 @@
 #include "cases/json_document.h"
 #include "cases/json_fields.h"
 #include "cases/json_writer.h"
+#include "cases/op_attrs_json.h"
 #include "cases/params_json.h"
 #include "cases/tensor_json.h"
 
@@ -37,61 +38,6 @@ std::optional<Tensor> read_optional_tensor(const JsonObjectReader& root, std::st
   const JsonNode* n = root.find(key);
   if (!n) return std::nullopt;
   return read_tensor(root.doc(), *n, root.path_of(key));
-}
-
-// {"kind": "none" | "relu" | "clamp", "lo": F32, "hi": F32}; lo and hi are
-// required for clamp and ignored otherwise. Absent means none.
-Activation read_activation(const JsonObjectReader& root) {
-  const JsonNode* n = root.find("activation");
-  if (!n) return {};
-  const JsonObjectReader obj(root.doc(), *n, root.path_of("activation"));
-  const std::string_view name = obj.required_string("kind");
-  const auto kind = parse_activation(name);
-  if (!kind) {
-    field_error(obj.path_of("kind"), "must be none, relu or clamp, got {}", quoted_excerpt(name));
-  }
-  Activation a;
-  a.kind = *kind;
-  if (a.kind == ActivationKind::clamp) {
-    a.lo = read_f32(root.doc(), obj.require("lo"), obj.path_of("lo"));
-    a.hi = read_f32(root.doc(), obj.require("hi"), obj.path_of("hi"));
-  }
-  return a;
-}
-
-// An optional array of exactly N int64 values (any sign: the op checks them).
-template <size_t N>
-std::array<int64_t, N> read_int_array(const JsonObjectReader& root, std::string_view key,
-                                      std::array<int64_t, N> fallback, const char* form) {
-  const JsonNode* n = root.find(key);
-  if (!n) return fallback;
-  const std::string path = root.path_of(key);
-  const std::vector<int64_t> v = read_int64_array(root.doc(), *n, path);
-  if (v.size() != N) field_error(path, "must have {} entries {}, got {}", N, form, v.size());
-  std::array<int64_t, N> out{};
-  std::copy(v.begin(), v.end(), out.begin());
-  return out;
-}
-
-// [top, left, bottom, right], or [ph, pw] meaning [ph, pw, ph, pw].
-std::array<int64_t, 4> read_padding(const JsonObjectReader& root) {
-  const JsonNode* n = root.find("padding");
-  if (!n) return {0, 0, 0, 0};
-  const std::string path = root.path_of("padding");
-  const std::vector<int64_t> v = read_int64_array(root.doc(), *n, path);
-  if (v.size() == 2) return {v[0], v[1], v[0], v[1]};
-  if (v.size() == 4) return {v[0], v[1], v[2], v[3]};
-  field_error(path, "must have 4 entries [top, left, bottom, right] or 2 [ph, pw], got {}",
-              v.size());
-}
-
-Conv2dAttrs read_conv2d_attrs(const JsonObjectReader& root) {
-  Conv2dAttrs a;
-  a.stride = read_int_array<2>(root, "stride", a.stride, "[sh, sw]");
-  a.padding = read_padding(root);
-  a.dilation = read_int_array<2>(root, "dilation", a.dilation, "[dh, dw]");
-  if (const JsonNode* g = root.find("groups")) a.groups = read_int64(*g, root.path_of("groups"));
-  return a;
 }
 
 QLinearCase read_qlinear(const JsonObjectReader& root) {
@@ -137,23 +83,7 @@ QElementwiseCase read_elementwise(const JsonObjectReader& root, ElementwiseOp op
 // ---- writing ---------------------------------------------------------------
 // Every attribute is written explicitly (qconv2d always writes stride, the
 // 4-entry padding, dilation and groups); the activation only when it is not
-// none, on one line.
-
-void write_activation(ObjectWriter& w, const Activation& a) {
-  if (a.kind == ActivationKind::none) return;
-  std::string& out = w.member("activation");
-  out += "{\"kind\": ";
-  append_json_string(out, activation_name(a.kind));
-  if (a.kind == ActivationKind::clamp) {
-    out += ", \"lo\": ";
-    append_f32_json(out, a.lo);
-    out += ", \"hi\": ";
-    append_f32_json(out, a.hi);
-  }
-  out += "}";
-}
-
-std::vector<int64_t> as_vector(std::span<const int64_t> v) { return {v.begin(), v.end()}; }
+// none, on one line (cases/op_attrs_json.h).
 
 std::string write_fused(std::string_view op, const auto& write_body) {
   ObjectWriter w(0);
@@ -183,10 +113,7 @@ std::string write_qconv2d(const QConv2dArgs& a) {
     write_quant_params_member(w, "w_params", a.w_params);
     if (a.bias) w.tensor("bias", *a.bias);
     write_quant_params_member(w, "out_params", a.out_params);
-    w.int_list("stride", as_vector(a.attrs.stride));
-    w.int_list("padding", as_vector(a.attrs.padding));
-    w.int_list("dilation", as_vector(a.attrs.dilation));
-    w.integer("groups", a.attrs.groups);
+    write_conv2d_attrs(w, a.attrs);
     write_activation(w, a.activation);
   });
 }
@@ -212,6 +139,7 @@ std::string case_op_name(const Case& c) {
                         [](const QElementwiseCase& e) {
                           return std::string(elementwise_op_name(e.args.op));
                         },
+                        [](const GraphCase&) { return std::string(kGraphOpName); },
                     },
                     c);
 }
@@ -226,6 +154,7 @@ Case parse_case(std::string_view json_text) {
   if (name == "qconv2d") return read_qconv2d(root);
   if (name == "qadd") return read_elementwise(root, ElementwiseOp::add);
   if (name == "qmul") return read_elementwise(root, ElementwiseOp::mul);
+  if (name == kGraphOpName) return read_graph_case_fields(root);
   unknown_op_error(name);
 }
 
@@ -235,6 +164,7 @@ std::string write_case(const Case& c) {
                         [](const QLinearCase& q) { return write_qlinear(q.args); },
                         [](const QConv2dCase& q) { return write_qconv2d(q.args); },
                         [](const QElementwiseCase& q) { return write_elementwise(q.args); },
+                        [](const GraphCase& g) { return write_graph_case(g); },
                     },
                     c);
 }

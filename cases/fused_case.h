@@ -1,5 +1,6 @@
 // Case types of the fused quantized operators (SPEC section 8) and the
-// Case variant that covers every op family this build knows. Case files
+// Case variant that covers every op family this build knows (graph cases:
+// cases/graph_case.h). Case files
 // extend SPEC section 11 in the same style (docs/case-file-format.md):
 //
 //   {"format": "qdiff-case", "version": 1, "op": "qlinear",
@@ -32,6 +33,7 @@
 #include <variant>
 
 #include "cases/affine_case.h"
+#include "cases/graph_case.h"
 #include "core/fused_ops.h"
 
 namespace qdiff {
@@ -46,10 +48,11 @@ struct QElementwiseCase {
   QElementwiseArgs args;  // args.op says qadd or qmul
 };
 
-using Case = std::variant<AffineCase, QLinearCase, QConv2dCase, QElementwiseCase>;
+// GraphCase (cases/graph_case.h): "op": "graph".
+using Case = std::variant<AffineCase, QLinearCase, QConv2dCase, QElementwiseCase, GraphCase>;
 
 // The case file's "op" value: "quantize_affine", ..., "qlinear", "qconv2d",
-// "qadd", "qmul".
+// "qadd", "qmul", "graph".
 std::string case_op_name(const Case& c);
 // One line: op, shapes, layouts of every QuantParams, dtypes, attributes.
 std::string case_summary(const Case& c);

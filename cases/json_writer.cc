@@ -13,11 +13,24 @@ void append_json_string(std::string& out, std::string_view s) {
                                              nlohmann::json::error_handler_t::replace);
 }
 
+ObjectWriter ObjectWriter::one_line() {
+  ObjectWriter w(0);
+  w.one_line_ = true;
+  return w;
+}
+
+ObjectWriter ObjectWriter::nested() const {
+  if (one_line_) return one_line();
+  return ObjectWriter(indent_ + 2);
+}
+
 std::string& ObjectWriter::member(std::string_view key) {
-  if (!first_) out_ += ",";
+  if (!first_) out_ += one_line_ ? ", " : ",";
   first_ = false;
-  out_ += "\n";
-  out_.append(size_t(indent_ + 2), ' ');
+  if (!one_line_) {
+    out_ += "\n";
+    out_.append(size_t(indent_ + 2), ' ');
+  }
   append_json_string(out_, key);
   out_ += ": ";
   return out_;
@@ -42,6 +55,10 @@ void ObjectWriter::int_list(std::string_view key, const std::vector<int64_t>& v)
 }
 
 std::string ObjectWriter::finish() {
+  if (one_line_ || first_) {  // one line, or an empty object: "{}"
+    out_ += "}";
+    return std::move(out_);
+  }
   out_ += "\n";
   out_.append(size_t(indent_), ' ');
   out_ += "}";

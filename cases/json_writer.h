@@ -18,11 +18,18 @@ namespace qdiff {
 void append_json_string(std::string& out, std::string_view s);
 
 // Collects "key": value lines of one object. `indent` is the indentation of
-// the object's closing brace; members are indented 2 more.
+// the object's closing brace; members are indented 2 more. A one-line writer
+// separates members with ", " instead.
 class ObjectWriter {
  public:
   explicit ObjectWriter(int indent) : indent_(indent), out_("{") {}
+  // An object written on one line, {"a": 1, "b": [2]} (graph nodes).
+  static ObjectWriter one_line();
   int indent() const { return indent_; }
+  bool is_one_line() const { return one_line_; }
+  // A writer for an object nested as a member of this one: on one line if
+  // this one is, else indented 2 more.
+  ObjectWriter nested() const;
   // Starts a member and returns the buffer to append its value to.
   std::string& member(std::string_view key);
   void string(std::string_view key, std::string_view value);
@@ -37,6 +44,7 @@ class ObjectWriter {
   int indent_;
   std::string out_;
   bool first_ = true;
+  bool one_line_ = false;
 };
 
 }  // namespace qdiff

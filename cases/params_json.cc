@@ -76,7 +76,7 @@ void write_quant_params_fields(ObjectWriter& w, const QuantParams& p) {
 }
 
 void write_quant_params_member(ObjectWriter& w, std::string_view key, const QuantParams& p) {
-  ObjectWriter nested(w.indent() + 2);
+  ObjectWriter nested = w.nested();
   write_quant_params_fields(nested, p);
   w.member(key) += nested.finish();
 }

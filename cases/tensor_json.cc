@@ -7,22 +7,21 @@
 #include "core/limits.h"
 
 namespace qdiff {
-namespace {
 
-DType read_storage_dtype(const JsonObjectReader& obj) {
-  const std::string_view name = obj.required_string("dtype");
+DType read_storage_dtype(const JsonObjectReader& obj, std::string_view key) {
+  const std::string_view name = obj.required_string(key);
   const auto dtype = parse_dtype(name);
   if (!dtype) {
-    field_error(obj.path_of("dtype"),
+    field_error(obj.path_of(key),
                 "must be a storage dtype (f32, i8, u8, i16, u16, i32), got {}",
                 quoted_excerpt(name));
   }
   return *dtype;
 }
 
-Shape read_shape(const JsonObjectReader& obj) {
-  const std::string path = obj.path_of("shape");
-  const auto dims = read_array(obj.doc(), obj.require("shape"), path);
+Shape read_shape(const JsonObjectReader& obj, std::string_view key) {
+  const std::string path = obj.path_of(key);
+  const auto dims = read_array(obj.doc(), obj.require(key), path);
   if (dims.size() > size_t(kMaxRank)) {
     field_error(path, "has rank {}, the limit is {}", dims.size(), kMaxRank);
   }
@@ -35,6 +34,8 @@ Shape read_shape(const JsonObjectReader& obj) {
   }
   return shape;
 }
+
+namespace {
 
 template <typename T>
 void read_integer_data(std::span<const JsonNode> items, Tensor& t, const std::string& path) {

@@ -10,9 +10,15 @@
 #include <string_view>
 
 #include "cases/json_document.h"
+#include "cases/json_fields.h"
 #include "core/tensor.h"
 
 namespace qdiff {
+
+// The member `key` of obj as a storage dtype name (f32 i8 u8 i16 u16 i32).
+DType read_storage_dtype(const JsonObjectReader& obj, std::string_view key = "dtype");
+// The member `key` of obj as a shape: at most 8 non-negative integer dims.
+Shape read_shape(const JsonObjectReader& obj, std::string_view key = "shape");
 
 // Checks, in this order: dtype (a storage name), shape (rank <= 8, dims
 // non-negative integers), the element cap (too_large, before anything is

@@ -32,6 +32,13 @@ const std::vector<FuzzTarget>& property_fuzz_targets() {
        {"PerChannelWithEqualScalesEqualsPerTensor", "BlockLayoutRoundTrips",
         "ClassificationAgreesWithChannelAxis"},
        "layout laws: equal scales, derived/explicit, kernel path"},
+      {"qlinear", {"QLinearOptimizedMatchesReference"}, "qlinear vs the ideal result"},
+      {"qconv2d",
+       {"QConv2dOptimizedMatchesReference", "QLinearAgreesWithOneByOneQConv2d"},
+       "qconv2d vs the ideal result; qlinear as a 1x1 conv"},
+      {"elementwise",
+       {"QAddOptimizedMatchesReference", "QMulOptimizedMatchesReference", "QAddAndQMulAreCommutative"},
+       "qadd and qmul vs the ideal result; commutativity"},
   };
   return targets;
 }

@@ -22,8 +22,31 @@ enum class FaultPoint : uint8_t {
   channel_axis_off_by_one,       // per-channel fast path indexes dim axis+1 (mod rank)
   floor_block_division,          // block size = floor(n / c) without the divisibility check
   wrong_block_stride,            // scale row stride taken from the input instead of the scale
+  // fused operators (impl/ops/)
+  missing_zero_point_correction,      // qlinear/qconv2d drop zx * sum_j (qw - zw)
+  bias_after_requantization,          // y / s_out + bias instead of (y + bias) / s_out
+  per_group_scale_wrong_group,        // group g's epilogue uses the scale of group g + 1 (mod G)
+  int16_accumulation_overflow,        // acc_g kept in int16 (wraps) instead of int32
+  output_zero_point_before_rounding,  // round(f32(y / s_out + z_out)) instead of round(y / s_out) + z_out
+  broadcast_per_channel_wrong_axis,   // qadd/qmul index a broadcast operand's params by the output's axis
+  requant_scale_outer_product,        // per-channel s_w [K, 1] x 1 / s_out [K] as a [K, K] product: s_w[0] for all k
+  // graph passes, lowering, integer executor (impl/graph/)
+  fold_without_reshape,        // fuse-mul-into-linear multiplies c [K] into the [K, 1] scale unreshaped: [K, K]
+  fold_non_foldable_mul,       // fuse-mul-into-linear takes a [K, 1] activation constant (N == K) as per-channel
+  squeeze_compaction,          // lowering squeezes every size-1 scale dim; the executor reads the rank
+  negative_legacy_axis_wrong,  // legacy-to-affine normalizes a negative axis as a + rank - 1
+  absorption_on_per_channel,   // quant-absorption also absorbs a per-channel p2
+  requant_shift_wrong_sign,    // lowering stores the fixed-point shift negated (left instead of right)
+  int4_nibbles_swapped,        // int4 packing puts element 2i in the HIGH nibble
+  fixed_point_round_half_up,   // RoundingDivideByPOT rounds half up instead of half away from zero
   kCount
 };
+
+// The quantize core's points come first; the fused operators' (impl/ops/)
+// start here (their hooks: tests/impl_fused_faults_test.cc).
+inline constexpr FaultPoint kFirstFusedFaultPoint = FaultPoint::missing_zero_point_correction;
+// The graph level's points (impl/graph/; their hooks: tests/impl_graph_faults_test.cc).
+inline constexpr FaultPoint kFirstGraphFaultPoint = FaultPoint::fold_without_reshape;
 
 class FaultSet {
  public:

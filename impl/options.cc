@@ -59,6 +59,21 @@ std::string_view fault_point_name(FaultPoint f) {
     case FaultPoint::channel_axis_off_by_one: return "channel_axis_off_by_one";
     case FaultPoint::floor_block_division: return "floor_block_division";
     case FaultPoint::wrong_block_stride: return "wrong_block_stride";
+    case FaultPoint::missing_zero_point_correction: return "missing_zero_point_correction";
+    case FaultPoint::bias_after_requantization: return "bias_after_requantization";
+    case FaultPoint::per_group_scale_wrong_group: return "per_group_scale_wrong_group";
+    case FaultPoint::int16_accumulation_overflow: return "int16_accumulation_overflow";
+    case FaultPoint::output_zero_point_before_rounding: return "output_zero_point_before_rounding";
+    case FaultPoint::broadcast_per_channel_wrong_axis: return "broadcast_per_channel_wrong_axis";
+    case FaultPoint::requant_scale_outer_product: return "requant_scale_outer_product";
+    case FaultPoint::fold_without_reshape: return "fold_without_reshape";
+    case FaultPoint::fold_non_foldable_mul: return "fold_non_foldable_mul";
+    case FaultPoint::squeeze_compaction: return "squeeze_compaction";
+    case FaultPoint::negative_legacy_axis_wrong: return "negative_legacy_axis_wrong";
+    case FaultPoint::absorption_on_per_channel: return "absorption_on_per_channel";
+    case FaultPoint::requant_shift_wrong_sign: return "requant_shift_wrong_sign";
+    case FaultPoint::int4_nibbles_swapped: return "int4_nibbles_swapped";
+    case FaultPoint::fixed_point_round_half_up: return "fixed_point_round_half_up";
     case FaultPoint::kCount: break;
   }
   return "?";

@@ -63,6 +63,7 @@ FusedBoundTerms dot_product_terms(const Tensor& x, const QuantParams& xp, const 
   const double cx = max_centered(x, xp), cw = max_centered(w, wp);
   const double dx = cx * max_scale(xp), dw = cw * max_scale(wp);
   t.absolute = (in * (dx + dw) + in * cx * cw + g + 1.0) * kTiny;
+  t.max_scale_product = max_scale(xp) * max_scale(wp);
   return t;
 }
 

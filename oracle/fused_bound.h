@@ -40,15 +40,27 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "core/fused_ops.h"
 
 namespace qdiff {
 
+// Domain of the derivation: the contract's f32 intermediates must stay
+// finite. f32(s_x * s_w) and the real output y = (p - z) s_out both have to
+// be below 2^127; an f32 epilogue cannot represent a larger y even when
+// y / s_out is small (s_x = s_w = 1e20, s_out = 1e38 gives an ideal 100
+// that no f32 implementation of the contract can compute). Outside that
+// domain the bound is infinite: every in-range value is accepted, and the
+// oracle reports those outputs as tolerated. The generators keep operand
+// scales in [2^-12, 2^3), far inside the domain.
+inline constexpr double kF32DomainLimit = 0x1p127;
+
 // Constants of one operator invocation that the per-output bound needs.
 struct FusedBoundTerms {
   double relative = 0;  // multiplies magnitude
   double absolute = 0;  // real units; divided by each output's s_out
+  double max_scale_product = 0;  // max s_x * s_w (dot products), in double
 };
 
 FusedBoundTerms qlinear_bound_terms(const QLinearArgs& args);
@@ -57,6 +69,9 @@ FusedBoundTerms qelementwise_bound_terms(const QElementwiseArgs& args);
 
 // B for one output in output units.
 inline double fused_bound(const FusedBoundTerms& t, double magnitude, double s_out) {
+  if (t.max_scale_product >= kF32DomainLimit || magnitude * s_out >= kF32DomainLimit) {
+    return std::numeric_limits<double>::infinity();
+  }
   return t.relative * magnitude + t.absolute / s_out + 0x1p-150;
 }
 

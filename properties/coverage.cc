@@ -41,21 +41,59 @@ std::string layout_tag(const AffineCase& c) {
   }
 }
 
+namespace {
+
+std::string params_layout(const Shape& tensor, const QuantParams& p) {
+  try {
+    return std::string(layout_class_name(BlockLayout::derive(tensor, p.scale.shape(), p.block_size).classify()));
+  } catch (const Error&) {
+    return "invalid";
+  }
+}
+
+std::string elements_bucket(int64_t n) {
+  return n == 0 ? "0" : n == 1 ? "1" : n <= 16 ? "2-16" : n <= 256 ? "17-256" : n <= 4096 ? "257-4096" : ">4096";
+}
+
+}  // namespace
+
 void Coverage::add_case(const Case& c) {
   if (const auto* a = std::get_if<AffineCase>(&c)) {
     add_affine_case(*a);
     return;
   }
   add("op", case_op_name(c));
+  const auto fused = [&](const Tensor& x, const QuantParams& xp, const Tensor& w, const QuantParams& wp,
+                         const Activation& act) {
+    add("rank", std::to_string(x.shape().rank()));
+    add("layout", params_layout(w.shape(), wp));  // the weight's layout
+    add("x_layout", params_layout(x.shape(), xp));
+    add("dtype", quant_type_tag(wp.dtype, wp.quant_min, wp.quant_max));
+    add("domain", std::string(domain_name(wp.zero_point_domain)));
+    add("activation", std::string(activation_name(act.kind)));
+    add("elements", elements_bucket(w.numel()));
+  };
+  if (const auto* q = std::get_if<QLinearCase>(&c)) {
+    fused(q->args.x, q->args.x_params, q->args.w, q->args.w_params, q->args.activation);
+    add("out_layout", q->args.out_params.scale.numel() > 1 ? "per_channel" : "per_tensor");
+  } else if (const auto* v = std::get_if<QConv2dCase>(&c)) {
+    fused(v->args.x, v->args.x_params, v->args.w, v->args.w_params, v->args.activation);
+    add("groups", v->args.attrs.groups == 1 ? "1" : "> 1");
+  } else if (const auto* e = std::get_if<QElementwiseCase>(&c)) {
+    add("rank", std::to_string(std::max(e->args.a.shape().rank(), e->args.b.shape().rank())));
+    add("layout", params_layout(e->args.a.shape(), e->args.a_params));
+    add("dtype", quant_type_tag(e->args.a_params.dtype, e->args.a_params.quant_min, e->args.a_params.quant_max));
+    add("broadcast", e->args.a.shape() == e->args.b.shape() ? "none" : "yes");
+    add("activation", std::string(activation_name(e->args.activation.kind)));
+    add("elements", elements_bucket(std::max(e->args.a.numel(), e->args.b.numel())));
+  }
 }
 
 void Coverage::add_affine_case(const AffineCase& c) {
   add("op", std::string(affine_op_name(c.op)));
   add("layout", layout_tag(c));
   add("rank", std::to_string(c.input.shape().rank()));
-  const int64_t n = c.input.numel();
-  add("elements", n == 0 ? "0" : n == 1 ? "1" : n <= 16 ? "2-16" : n <= 256 ? "17-256"
-                  : n <= 4096 ? "257-4096" : ">4096");
+  add("elements", elements_bucket(c.input.numel()));
   if (c.op == AffineOpKind::choose_qparams) {
     add("dtype", quant_type_tag(c.choose.dtype, c.choose.quant_min, c.choose.quant_max));
     add("mapping", std::string(mapping_name(c.choose.mapping)));

@@ -1,12 +1,15 @@
 #include "properties/property.h"
 
 #include "oracle/case_oracle.h"
+#include "oracle/plugin_backend.h"
 
 namespace qdiff::props {
 
 CheckResult check_property(const Property& p, const Case& c, const Backend& backend) {
   try {
     return p.check(c, backend);
+  } catch (const NotApplicable&) {
+    return CheckResult{{}, true};  // a plug-in declined the call: no judgement
   } catch (const std::exception& e) {
     CheckResult r;
     r.verdict = Verdict::fail(std::string("exception escaped: ") + e.what());
@@ -43,6 +46,7 @@ CheckResult check_case_file(const CaseFile& f, const Backend& backend) {
 const std::vector<Property>& all_properties() {
   static const std::vector<Property> properties = [] {
     std::vector<Property> all = affine_properties();
+    for (auto& p : fused_properties()) all.push_back(std::move(p));
     return all;
   }();
   return properties;

@@ -56,5 +56,6 @@ const Property* find_property(std::string_view name);
 
 // Registries of the families (properties/*_properties.cc).
 std::vector<Property> affine_properties();
+std::vector<Property> fused_properties();
 
 }  // namespace qdiff::props

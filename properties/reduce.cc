@@ -202,6 +202,162 @@ void simplify_params(Case& current, Reducer& r) {
   }
 }
 
+// --- qlinear -----------------------------------------------------------------
+
+// x as [M, In] (and per-row x params as [M, 1]); the output params as
+// [1, K] when per-channel. Same products, same layouts, rank 2.
+std::optional<QLinearArgs> flatten_batch(const QLinearArgs& a) {
+  const int r = a.x.shape().rank();
+  if (r == 2 || r == 0) return std::nullopt;
+  const int64_t in = a.x.shape()[r - 1];
+  const int64_t m = in == 0 ? 0 : a.x.numel() / in;
+  QLinearArgs f = a;
+  f.x = a.x.reshaped(Shape{m, in});
+  if (a.x_params.scale.numel() > 1) {
+    if (a.x_params.scale.shape().rank() != r || a.x_params.block_size) return std::nullopt;
+    f.x_params.scale = a.x_params.scale.reshaped(Shape{m, 1});
+    if (a.x_params.zero_point) f.x_params.zero_point = a.x_params.zero_point->reshaped(Shape{m, 1});
+  }
+  if (a.out_params.scale.numel() > 1) {
+    if (a.out_params.block_size) return std::nullopt;
+    const int64_t k = a.out_params.scale.numel();
+    f.out_params.scale = a.out_params.scale.reshaped(Shape{1, k});
+    if (a.out_params.zero_point) f.out_params.zero_point = a.out_params.zero_point->reshaped(Shape{1, k});
+  }
+  return f;
+}
+
+// Rows [row, row + 1) of a rank-2 x.
+std::optional<QLinearArgs> keep_row(const QLinearArgs& a, int64_t row) {
+  if (a.x.shape().rank() != 2 || a.x.shape()[0] <= 1 || row >= a.x.shape()[0]) return std::nullopt;
+  QLinearArgs f = a;
+  f.x = slice_dim(a.x, 0, row, 1);
+  if (a.x_params.scale.numel() > 1 && a.x_params.scale.shape().rank() == 2) {
+    f.x_params.scale = slice_dim(a.x_params.scale, 0, row, 1);
+    if (a.x_params.zero_point) f.x_params.zero_point = slice_dim(*a.x_params.zero_point, 0, row, 1);
+  }
+  return f;
+}
+
+// Output channels [first, first + count) when the weight's blocks along K
+// are single rows (per-tensor, per-channel, per-group, partial groups).
+std::optional<QLinearArgs> keep_channels(const QLinearArgs& a, int64_t first, int64_t count) {
+  const int64_t k = a.w.shape().rank() == 2 ? a.w.shape()[0] : 0;
+  if (k <= count || first + count > k) return std::nullopt;
+  QLinearArgs f = a;
+  f.w = slice_dim(a.w, 0, first, count);
+  const Shape& ws = a.w_params.scale.shape();
+  if (a.w_params.scale.numel() > 1) {
+    if (ws.rank() != 2 || ws[0] != k) return std::nullopt;
+    f.w_params.scale = slice_dim(a.w_params.scale, 0, first, count);
+    if (a.w_params.zero_point) f.w_params.zero_point = slice_dim(*a.w_params.zero_point, 0, first, count);
+  }
+  if (a.bias && a.bias->shape() == Shape{k}) f.bias = slice_dim(*a.bias, 0, first, count);
+  if (a.out_params.scale.numel() > 1) {
+    const int r = a.out_params.scale.shape().rank();
+    if (r == 0 || a.out_params.scale.shape()[r - 1] != k) return std::nullopt;
+    f.out_params.scale = slice_dim(a.out_params.scale, r - 1, first, count);
+    if (a.out_params.zero_point) f.out_params.zero_point = slice_dim(*a.out_params.zero_point, r - 1, first, count);
+  }
+  return f;
+}
+
+// Output channels {0, j}: channel j paired with the first one (a fault
+// that mixes up channels shows with two of them, not always adjacent).
+std::optional<QLinearArgs> keep_channel_pair(const QLinearArgs& a, int64_t j) {
+  const auto first = keep_channels(a, 0, 1);
+  const auto second = keep_channels(a, j, 1);
+  if (!first || !second) return std::nullopt;
+  auto join = [](const Tensor& x, const Tensor& y, int dim) {
+    Shape s = x.shape();
+    s[dim] = x.shape()[dim] + y.shape()[dim];
+    Tensor out(x.dtype(), s);
+    // Both have extent 1 along `dim`; interleave the two slabs.
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < dim; ++d) outer *= s[d];
+    for (int d = dim + 1; d < s.rank(); ++d) inner *= s[d];
+    const size_t w = dtype_size(x.dtype()) * size_t(inner);
+    auto* dst = static_cast<unsigned char*>(out.raw());
+    for (int64_t o = 0; o < outer; ++o) {
+      std::memcpy(dst + size_t(2 * o) * w, static_cast<const unsigned char*>(x.raw()) + size_t(o) * w, w);
+      std::memcpy(dst + size_t(2 * o + 1) * w, static_cast<const unsigned char*>(y.raw()) + size_t(o) * w, w);
+    }
+    return out;
+  };
+  QLinearArgs f = *first;
+  f.w = join(first->w, second->w, 0);
+  if (a.w_params.scale.numel() > 1) {
+    f.w_params.scale = join(first->w_params.scale, second->w_params.scale, 0);
+    if (a.w_params.zero_point) f.w_params.zero_point = join(*first->w_params.zero_point, *second->w_params.zero_point, 0);
+  }
+  if (first->bias) f.bias = join(*first->bias, *second->bias, 0);
+  if (a.out_params.scale.numel() > 1) {
+    const int r = a.out_params.scale.shape().rank() - 1;
+    f.out_params.scale = join(first->out_params.scale, second->out_params.scale, r);
+    if (a.out_params.zero_point) f.out_params.zero_point = join(*first->out_params.zero_point, *second->out_params.zero_point, r);
+  }
+  return f;
+}
+
+// The reduction shortened to its first `n` columns, when the weight's
+// blocks along In allow it (one block spanning In, or whole groups) and x
+// has per-tensor or per-row params.
+std::optional<QLinearArgs> keep_columns(const QLinearArgs& a, int64_t n) {
+  const int rx = a.x.shape().rank();
+  if (rx == 0 || a.w.shape().rank() != 2) return std::nullopt;
+  const int64_t in = a.w.shape()[1];
+  if (n <= 0 || n >= in || a.w_params.block_size || a.x_params.block_size) return std::nullopt;
+  const Shape& ws = a.w_params.scale.shape();
+  const int64_t groups = ws.rank() == 2 ? ws[1] : 1;
+  const int64_t g = in / groups;
+  if (groups > 1 && n % g != 0) return std::nullopt;
+  QLinearArgs f = a;
+  f.x = slice_dim(a.x, rx - 1, 0, n);
+  f.w = slice_dim(a.w, 1, 0, n);
+  if (groups > 1) {
+    f.w_params.scale = slice_dim(a.w_params.scale, 1, 0, n / g);
+    if (a.w_params.zero_point) f.w_params.zero_point = slice_dim(*a.w_params.zero_point, 1, 0, n / g);
+  }
+  return f;
+}
+
+void reduce_qlinear(Case& current, Reducer& r) {
+  auto args = [&] { return std::get<QLinearCase>(current).args; };
+  if (const auto f = flatten_batch(args())) r.attempt(current, QLinearCase{*f});
+  for (bool progress = true; progress && !r.exhausted();) {
+    progress = false;
+    const QLinearArgs a = args();
+    const int64_t m = a.x.shape().rank() == 2 ? a.x.shape()[0] : 0;
+    for (int64_t row = 0; row < std::min<int64_t>(m, 8) && !progress; ++row) {
+      if (const auto f = keep_row(a, row)) progress = r.attempt(current, QLinearCase{*f});
+    }
+    const int64_t k = a.w.shape().rank() == 2 ? a.w.shape()[0] : 0;
+    for (const auto& [first, count] : std::vector<std::pair<int64_t, int64_t>>{
+             {0, 1}, {0, 2}, {k - 2, 2}, {k - 1, 1}, {0, k / 2}, {k / 2, k - k / 2}}) {
+      if (progress || first < 0 || count < 1) continue;
+      if (const auto f = keep_channels(a, first, count)) progress = r.attempt(current, QLinearCase{*f});
+    }
+    for (int64_t j = 2; j < std::min<int64_t>(k, 17) && !progress; ++j) {
+      if (const auto f = keep_channel_pair(a, j)) progress = r.attempt(current, QLinearCase{*f});
+    }
+    const int64_t in = a.w.shape().rank() == 2 ? a.w.shape()[1] : 0;
+    for (int64_t n : {int64_t{1}, int64_t{2}, in / 2}) {
+      if (progress) break;
+      if (const auto f = keep_columns(a, n)) progress = r.attempt(current, QLinearCase{*f});
+    }
+  }
+  if (args().bias) {
+    QLinearArgs f = args();
+    f.bias.reset();
+    r.attempt(current, QLinearCase{f});
+  }
+  if (args().activation.kind != ActivationKind::none) {
+    QLinearArgs f = args();
+    f.activation = Activation{};
+    r.attempt(current, QLinearCase{f});
+  }
+}
+
 }  // namespace
 
 Case reduce_case(Case c, const std::function<bool(const Case&)>& still_fails, ReduceStats* stats,
@@ -209,7 +365,11 @@ Case reduce_case(Case c, const std::function<bool(const Case&)>& still_fails, Re
   ReduceStats local;
   ReduceStats& st = stats ? *stats : local;
   Reducer r(still_fails, st, max_attempts);
-  if (!std::holds_alternative<AffineCase>(c)) return c;  // fused cases: RapidCheck's shrink only
+  if (std::holds_alternative<QLinearCase>(c)) {
+    reduce_qlinear(c, r);
+    return c;
+  }
+  if (!std::holds_alternative<AffineCase>(c)) return c;  // other fused cases: RapidCheck's shrink only
   for (int round = 0; round < 4 && !r.exhausted(); ++round) {
     const int before = st.accepted;
     reduce_affine_dims(c, r);

@@ -29,3 +29,13 @@ qdiff_add_test(NAME cases_fused_docs_test SOURCES cases_fused_docs_test.cc
 if(_qdiff_reference_sources)
   target_compile_definitions(cases_fused_docs_test PRIVATE QDIFF_HAVE_FUSED_REFERENCE=1)
 endif()
+# Graph case files (cases/graph_case.h): round trips of every node kind and
+# attribute, the canonical text, summaries, the malformed matrix (paths in
+# every message), and the graph examples of docs/case-file-format.md against
+# the reference graph interpreter.
+qdiff_add_test(NAME cases_graph_round_trip_test SOURCES cases_graph_round_trip_test.cc
+               LIBS qdiff_cases GTest::gmock LABELS unit)
+qdiff_add_test(NAME cases_graph_malformed_test SOURCES cases_graph_malformed_test.cc
+               LIBS qdiff_cases nlohmann_json::nlohmann_json GTest::gmock LABELS unit)
+qdiff_add_test(NAME cases_graph_docs_test SOURCES cases_graph_docs_test.cc
+               LIBS qdiff_cases qdiff_reference LABELS unit)

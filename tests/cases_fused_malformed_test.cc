@@ -111,7 +111,7 @@ TEST(FusedCaseMalformed, OpField) {
   expect_rejected(mutated(base_qlinear(), "unknown op", [](ojson& j) { j["op"] = "qsoftmax"; },
                           R"(field "op" names an op this build does not know: "qsoftmax" )"
                           R"((known: quantize_affine, dequantize_affine, choose_qparams_affine, )"
-                          R"(fake_quantize_affine, qlinear, qconv2d, qadd, qmul))"));
+                          R"(fake_quantize_affine, qlinear, qconv2d, qadd, qmul, graph))"));
   expect_rejected(mutated(base_qlinear(), "op case matters", [](ojson& j) { j["op"] = "QLinear"; },
                           R"(field "op" names an op this build does not know: "QLinear")"));
   expect_rejected(mutated(base_qlinear(), "op number", [](ojson& j) { j["op"] = 1; },

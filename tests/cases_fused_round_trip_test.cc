@@ -197,7 +197,7 @@ std::vector<Case> every_fused_op() {
 void set_activation(Case& c, const Activation& act) {
   std::visit(
       [&](auto& v) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, AffineCase>) {
+        if constexpr (requires { v.args.activation; }) {
           v.args.activation = act;
         }
       },

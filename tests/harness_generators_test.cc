@@ -4,6 +4,7 @@
 // source reaches the whole range of every draw, generated cases are valid
 // when asked to be, and case files of generated cases round-trip.
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -134,6 +135,87 @@ TEST(Generators, CaseFilesOfGeneratedCasesRoundTrip) {
       ASSERT_TRUE(back.input.bitwise_equal(c.input));
     }
   }
+}
+
+}  // namespace
+}  // namespace qdiff::props
+
+#include "properties/graph_generators.h"
+#include "reference/graph_eval.h"
+
+namespace qdiff::props {
+namespace {
+
+// Random graphs are mostly valid (the reference evaluates them) and cover
+// the patterns the graph passes look for.
+TEST(GraphGenerators, ProduceValidGraphsWithEveryPattern) {
+  PrngSource src(13);
+  int valid = 0, legacy = 0, mul_after_linear = 0, absorption = 0, reshaped_scale = 0, conv = 0, relu = 0;
+  std::string first_error;
+  for (int i = 0; i < 400; ++i) {
+    const GraphCase c = draw_graph_case(src);
+    ASSERT_NO_THROW(c.graph.check_structure());
+    try {
+      reference::evaluate_graph(c.graph, c.inputs);
+      ++valid;
+    } catch (const Error& e) {
+      if (first_error.empty()) first_error = e.what();
+    }
+    for (size_t id = 0; id < c.graph.nodes.size(); ++id) {
+      const Node& n = c.graph.nodes[id];
+      legacy += n.spec.legacy_axis.has_value();
+      conv += n.kind == NodeKind::conv2d;
+      relu += n.kind == NodeKind::relu;
+      if (n.kind == NodeKind::mul && c.graph.node(n.inputs[0]).kind == NodeKind::linear) ++mul_after_linear;
+      if (n.kind == NodeKind::reshape && c.graph.node(n.inputs[0]).kind == NodeKind::constant) ++reshaped_scale;
+      if (n.kind == NodeKind::quantize && c.graph.node(n.inputs[0]).kind == NodeKind::dequantize &&
+          c.graph.node(c.graph.node(n.inputs[0]).inputs[0]).kind == NodeKind::quantize) {
+        ++absorption;
+      }
+    }
+  }
+  EXPECT_GT(valid, 360) << "first error: " << first_error;
+  EXPECT_GT(legacy, 40);
+  EXPECT_GT(mul_after_linear, 40);
+  EXPECT_GT(absorption, 20);
+  EXPECT_GT(reshaped_scale, 20);
+  EXPECT_GT(conv, 20);
+  EXPECT_GT(relu, 20);
+}
+
+}  // namespace
+}  // namespace qdiff::props
+
+#include "oracle/case_oracle.h"
+#include "properties/fused_generators.h"
+
+namespace qdiff::props {
+namespace {
+
+// The "valid" fused draws must be accepted by the reference (else the
+// differential properties test mostly error parity), and the default
+// draws must still include invalid cases.
+TEST(FusedGenerators, ValidDrawsAreAcceptedAndDefaultDrawsIncludeErrors) {
+  const auto reference = make_reference_backend();
+  PrngSource src(17);
+  FusedLimits valid_only;
+  valid_only.invalid_percent = 0;
+  std::map<std::string, int> errors_by_op;
+  int rejected_by_default = 0;
+  for (int i = 0; i < 300; ++i) {
+    for (const Case& c : {Case{draw_qlinear_case(src, valid_only)}, Case{draw_qconv2d_case(src, valid_only)},
+                          Case{draw_qelementwise_case(src, ElementwiseOp::add, valid_only)},
+                          Case{draw_qelementwise_case(src, ElementwiseOp::mul, valid_only)}}) {
+      const CaseResult r = evaluate_case(c, *reference);
+      if (r.error_kind) {
+        ++errors_by_op[case_op_name(c)];
+        ADD_FAILURE() << case_op_name(c) << ": " << r.error_message << "\n" << case_summary(c);
+        if (errors_by_op[case_op_name(c)] > 3) return;
+      }
+    }
+    rejected_by_default += evaluate_case(Case{draw_qlinear_case(src, FusedLimits{})}, *reference).error_kind.has_value();
+  }
+  EXPECT_GT(rejected_by_default, 15);
 }
 
 }  // namespace

@@ -135,3 +135,40 @@ TEST(Oracle, ChooseQParamsOutputsAreCompared) {
 
 }  // namespace
 }  // namespace qdiff
+
+#include "oracle/fused_oracle.h"
+
+namespace qdiff {
+namespace {
+
+// x = w = 1 with s_x = s_w = 1e20 and s_out = 1e38: the ideal output is
+// 1e40 / 1e38 = 100, but y = 1e40 is beyond f32, so no f32 epilogue can
+// compute it; the oracle's bound is defined only inside the f32 domain
+// (oracle/fused_bound.h) and accepts such outputs as tolerated. Inside the
+// domain (s = 1e10) the same wrong value is a failure.
+TEST(FusedOracle, OutsideTheF32DomainIsToleratedInsideIsNot) {
+  class Saturating final : public Backend {
+   public:
+    std::string name() const override { return "saturating"; }
+    Tensor quantize_affine(const Tensor&, const QuantParams&, Contract) const override { return {}; }
+    Tensor dequantize_affine(const Tensor&, const QuantParams&, Contract) const override { return {}; }
+    ChosenQParams choose_qparams_affine(const Tensor&, const ChooseQParamsArgs&) const override { return {}; }
+    Tensor fake_quantize_affine(const Tensor&, const QuantParams&, Contract) const override { return {}; }
+    Tensor qlinear(const QLinearArgs&) const override { return Tensor::of<int8_t>(Shape{1, 1}, {127}); }
+  };
+  QLinearArgs a;
+  a.x = Tensor::of<int8_t>(Shape{1, 1}, {1});
+  a.w = Tensor::of<int8_t>(Shape{1, 1}, {1});
+  a.x_params = QuantParams::for_type("i8", Tensor::of<float>(Shape{}, {1e20f}));
+  a.w_params = QuantParams::for_type("i8", Tensor::of<float>(Shape{}, {1e20f}));
+  a.out_params = QuantParams::for_type("i8", Tensor::of<float>(Shape{}, {1e38f}));
+  const Verdict outside = check_qlinear(a, Saturating());
+  EXPECT_TRUE(outside.ok) << outside.describe();
+  EXPECT_EQ(outside.tolerated, 1);
+  a.x_params.scale = a.w_params.scale = Tensor::of<float>(Shape{}, {1e10f});
+  a.out_params.scale = Tensor::of<float>(Shape{}, {1e18f});
+  EXPECT_FALSE(check_qlinear(a, Saturating()).ok);
+}
+
+}  // namespace
+}  // namespace qdiff

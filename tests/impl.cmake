@@ -5,3 +5,13 @@ qdiff_add_test(NAME impl_test
   SOURCES impl_quantize_test.cc impl_choose_qparams_test.cc impl_fault_points_test.cc
   LIBS qdiff_impl qdiff_reference
   LABELS unit)
+
+# Unit tests of the fused operators (impl/ops): targeted sweeps checked with
+# the oracle's acceptance rule against reference/ (tile edges, layouts,
+# paths, conv attributes, broadcasts), bitwise agreement across ISAs and
+# thread counts, error parity, and a sanity check of each fused fault point.
+qdiff_add_test(NAME impl_fused_test
+  SOURCES impl_fused_qlinear_test.cc impl_fused_qconv2d_test.cc impl_fused_elementwise_test.cc
+          impl_fused_errors_test.cc impl_fused_faults_test.cc
+  LIBS qdiff_impl qdiff_reference qdiff_oracle GTest::gmock
+  LABELS unit)

@@ -76,7 +76,8 @@ std::vector<Target> targets() {
 
 TEST(ImplFaultPoints, EachPointChangesATargetedResult) {
   const auto all = targets();
-  ASSERT_EQ(all.size(), size_t(FaultPoint::kCount));
+  // The quantize core's points; the fused ones: tests/impl_fused_faults_test.cc.
+  ASSERT_EQ(all.size(), size_t(kFirstFusedFaultPoint));
   for (const Target& t : all) {
     const std::string what(fault_point_name(t.fault));
     for (Isa isa : supported_isas()) {

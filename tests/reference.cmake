@@ -20,3 +20,14 @@ qdiff_add_test(NAME reference_fused_test
           reference_fused_errors_test.cc
   LIBS qdiff_reference GTest::gmock
   LABELS unit)
+
+# Graph level (docs/graph.md): the IR's structure rules (core/graph.cc), the
+# reference f32 ops worked by hand (double accumulation, one f32 rounding),
+# the reference graph interpreter on hand-worked graphs (legacy per-channel
+# form against the full-rank affine scale, fused nodes against the fused
+# ops), and every error path with the node named.
+qdiff_add_test(NAME reference_graph_test
+  SOURCES reference_graph_structure_test.cc reference_graph_float_ops_test.cc
+          reference_graph_eval_test.cc reference_graph_errors_test.cc
+  LIBS qdiff_reference GTest::gmock
+  LABELS unit)

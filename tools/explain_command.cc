@@ -118,6 +118,7 @@ void print_case(const Case& c, const Backend& reference) {
                    print_params("out_params", a.out_params, output_shape_of(c, reference));
                    print_activation(a.activation);
                  },
+                 [&](const GraphCase&) { fmt::print("{:<12} {}\n", "graph", case_summary(c)); },
              },
              c);
 }

@@ -1,6 +1,6 @@
 // The qadd / qmul row kernel compiled with -mavx2 (chosen at run time).
-// The loops are those of elementwise_kernels.h; only the -m flags differ.
-#include "impl/ops/elementwise_kernels.h"
+// The loops are those of elementwise_row.h; only the -m flags differ.
+#include "impl/ops/elementwise_row.h"
 
 namespace qdiff::impl {
 

@@ -1,6 +1,6 @@
 // The scalar qadd / qmul row kernel (portable C++, always built).
-// The loops are those of elementwise_kernels.h; only the -m flags differ.
-#include "impl/ops/elementwise_kernels.h"
+// The loops are those of elementwise_row.h; only the -m flags differ.
+#include "impl/ops/elementwise_row.h"
 
 namespace qdiff::impl {
 

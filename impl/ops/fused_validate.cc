@@ -250,8 +250,12 @@ bool is_per_channel_on(const OperandLayout& l, int dim) {
 std::string describe(const OperandLayout& l) {
   std::string blocks, counts;
   for (int d = 0; d < l.rank; ++d) {
-    blocks += (d ? ", " : "") + std::to_string(l.block[d]);
-    counts += (d ? ", " : "") + std::to_string(l.count[d]);
+    if (d) {
+      blocks += ", ";
+      counts += ", ";
+    }
+    blocks += std::to_string(l.block[d]);
+    counts += std::to_string(l.count[d]);
   }
   return fmt::format("{}block [{}], scale [{}]", l.per_tensor ? "per_tensor, " : "", blocks,
                      counts);

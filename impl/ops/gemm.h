@@ -121,6 +121,39 @@ struct GroupEpilogueArgs {
   bool wrap16 = false;          // FAULT POINT int16_accumulation_overflow
 };
 
+// A part of one group's depth range inside a depth block (gemm_driver.cc).
+struct Segment {
+  int64_t q0 = 0, q1 = 0, g = 0;  // quads [q0, q1) of group g
+  bool first = false, last = false;  // first / last part of group g
+};
+
+// One tile (<= 6 rows x one panel) over the segments of one depth block:
+// for each segment, D (+)= dot (kept in `d` while a group continues into
+// the next block); at a group's end, the group epilogue into y.
+struct TileArgs {
+  const uint8_t* x = nullptr;     // the tile's first row, quad 0
+  int64_t x_stride = 0;
+  const int8_t* w = nullptr;      // the panel, quad 0
+  int nv = 0, rows = 0;
+  const Segment* segments = nullptr;
+  int64_t segment_count = 0;
+  int32_t* d = nullptr;           // [rows][64]
+  float* y = nullptr;             // [rows][64]
+  // Panel tables, group g at + 64 g: a, zw (null when all zero), sw.
+  const int32_t* a = nullptr;
+  const int32_t* zw = nullptr;
+  const float* sw = nullptr;
+  // Per-tensor x: neg_t = -(Zx a) (mod 2^32) and s = f32(s_x s_w), group g
+  // at + 64 g (null: per-row x, computed from zx[r] and sx[r]).
+  const int32_t* neg_t = nullptr;
+  const float* s = nullptr;
+  const int32_t* zx = nullptr;    // [rows]
+  const float* sx = nullptr;      // [rows]
+  const int32_t* rs = nullptr;    // row sums, group g of row r at rs[r * rs_stride + g]
+  int64_t rs_stride = 0;
+  bool wrap16 = false;            // FAULT POINT int16_accumulation_overflow
+};
+
 // The row-contiguous output runs of a panel (qlinear; exact variant only).
 struct OutputRunArgs {
   float* y = nullptr;            // [rows][64], modified in place
@@ -138,15 +171,16 @@ struct OutputRunArgs {
 };
 
 // One ISA family's GEMM kernels. All families compute identical values.
+// Each is built from two steps (gemm_kernels_generic.h, run_tile_t):
+//  dot:      D[r][c] (+)= sum_{q} sum_{b < 4} x[r * x_stride + 4q + b] * w[(q * width + c) * 4 + b]
+//            for r < rows (<= kMaxTileRows), c < width = 16 nv; int32 wrapping
+//  epilogue: acc = D - Zx[r] a[c] - Zw[c] rs[r]   (wrapping; int16 wrap under the fault)
+//            t   = f32(acc) * f32(sx[r] * sw[c]);  y = first group ? t : f32(y + t)
+// AVX-512 fuses them, keeping D in registers (the same values).
 struct GemmKernels {
   Isa isa = Isa::scalar;
-  // D[r][c] (+)= sum_{q < quads} sum_{b < 4} x[r * x_stride + 4q + b] * w[(q * width + c) * 4 + b]
-  // for r < rows (<= kMaxTileRows), c < width = 16 nv; int32 wrapping; D row stride 64.
-  void (*dot)(const uint8_t* x, int64_t x_stride, const int8_t* w, int nv, int64_t quads,
-              int rows, int32_t* d, bool accumulate) = nullptr;
-  //   acc = D - Zx[r] a[c] - Zw[c] rs[r]   (wrapping; int16 wrap under the fault)
-  //   t   = f32(acc) * f32(sx[r] * sw[c]);  y = first ? t : f32(y + t)
-  void (*group_epilogue)(const GroupEpilogueArgs& args) = nullptr;
+  // One tile over the segments of a depth block.
+  void (*run_tile)(const TileArgs& args) = nullptr;
   // Contract steps 3-4 for row-contiguous output, narrow ranges.
   void (*output_runs)(const OutputRunArgs& args) = nullptr;
 };

@@ -98,11 +98,6 @@ void row_params(const GemmCall& call, int64_t r0, int64_t n, bool drop_zero_poin
 
 // ---------------------------------------------------------------- packed path
 
-struct Segment {
-  int64_t q0, q1, g;
-  bool first, last;  // first / last part of group g
-};
-
 // The depth blocks: segments of at most kDepthBlockQuads quads in all,
 // groups cut where a block ends. block_end[b] = one past block b's last segment.
 void plan_segments(const PackedWeights& pw, std::vector<Segment>& segs,
@@ -143,12 +138,35 @@ void pack_x_row_t(const X* src, const PackedWeights& pw, const DepthGroups& grou
   }
 }
 
+int64_t packed_x_stride(const PackedWeights& pw) { return std::max<int64_t>(pw.quads * kQuad, kQuad); }
+
+// Rows per block: the packed x block stays within kXBlockBytes (at least one tile).
+// All rows in one block when they fit (the weights are then streamed once);
+// otherwise blocks of whole tiles.
+int64_t packed_rows_per_block(int64_t rows, const PackedWeights& pw) {
+  const int64_t fit = std::max<int64_t>(kMaxTileRows, kXBlockBytes / packed_x_stride(pw));
+  if (rows <= fit) return rows;
+  return fit / kMaxTileRows * kMaxTileRows;
+}
+
+// n elements of a per-thread buffer kept between calls (a fresh
+// multi-megabyte allocation per call would be page-faulted in every time);
+// beyond kKeptBytes the caller's `fresh` vector holds them instead, so a
+// thread never keeps more than a few buffers of that size.
+constexpr size_t kKeptBytes = size_t{8} << 20;
+template <typename T, int kTag>
+T* workspace(size_t n, std::vector<T>& fresh) {
+  thread_local std::vector<T> kept;
+  std::vector<T>& b = n * sizeof(T) <= kKeptBytes ? kept : fresh;
+  if (b.size() < n) b.resize(n);
+  return b.data();
+}
+
 void run_packed(const GemmCall& call, const PackedWeights& pw, const GemmKernels& kernels,
                 const ImplOptions& options) {
   const int64_t rows = call.rows, G = pw.groups;
-  const int64_t x_stride = std::max<int64_t>(pw.quads * kQuad, kQuad);
-  int64_t mc = std::min(rows, std::max<int64_t>(kMaxTileRows, kXBlockBytes / x_stride));
-  if (mc > kMaxTileRows) mc = mc / kMaxTileRows * kMaxTileRows;
+  const int64_t x_stride = packed_x_stride(pw);
+  const int64_t mc = packed_rows_per_block(rows, pw);
   std::vector<Segment> segs;
   std::vector<size_t> block_end;
   plan_segments(pw, segs, block_end);
@@ -183,13 +201,16 @@ void run_packed(const GemmCall& call, const PackedWeights& pw, const GemmKernels
   const int threads = fused_thread_count(options, work, std::max(pw.panels, rows));
   const size_t esize = dtype_size(call.x_dtype);
 
-  std::vector<uint8_t> xpack(size_t(mc * x_stride));
-  std::vector<int32_t> row_sums(size_t(mc * std::max<int64_t>(G, 1)));
-  std::vector<float> sx(size_t(mc));
-  std::vector<int32_t> zx(size_t(mc));
+  std::vector<uint8_t> fresh_x;
+  std::vector<int32_t> fresh_sums, fresh_zx;
+  std::vector<float> fresh_sx;
+  uint8_t* const xpack = workspace<uint8_t, 0>(size_t(mc * x_stride), fresh_x);
+  int32_t* const row_sums = workspace<int32_t, 1>(size_t(mc * std::max<int64_t>(G, 1)), fresh_sums);
+  float* const sx = workspace<float, 2>(size_t(mc), fresh_sx);
+  int32_t* const zx = workspace<int32_t, 3>(size_t(mc), fresh_zx);
   for (int64_t r0 = 0; r0 < rows; r0 += mc) {
     const int64_t n = std::min(mc, rows - r0);
-    row_params(call, r0, n, drop_zx, shift, sx.data(), zx.data());
+    row_params(call, r0, n, drop_zx, shift, sx, zx);
     parallel_for(n, std::min<int64_t>(threads, n), [&](int64_t begin, int64_t end, int) {
       std::vector<uint8_t> gathered;
       for (int64_t i = begin; i < end; ++i) {
@@ -199,8 +220,8 @@ void run_packed(const GemmCall& call, const PackedWeights& pw, const GemmKernels
           call.x->gather(r0 + i, gathered.data());
           src = gathered.data();
         }
-        uint8_t* dst = xpack.data() + i * x_stride;
-        int32_t* rs = row_sums.data() + i * G;
+        uint8_t* dst = xpack + i * x_stride;
+        int32_t* rs = row_sums + i * G;
         if (call.x_dtype == DType::i8) {
           pack_x_row_t(static_cast<const int8_t*>(src), pw, *call.groups, shift, dst, rs);
         } else {
@@ -209,47 +230,58 @@ void run_packed(const GemmCall& call, const PackedWeights& pw, const GemmKernels
       }
     });
     parallel_for(pw.panels, threads, [&](int64_t p_begin, int64_t p_end, int) {
-      std::vector<int32_t> d(size_t(n * kPanelWidth));
-      std::vector<float> y(size_t(n * kPanelWidth));
+      std::vector<int32_t> fresh_d, fresh_t;
+      std::vector<float> fresh_y, fresh_s;
+      int32_t* const d = workspace<int32_t, 4>(size_t(n * kPanelWidth), fresh_d);
+      float* const y = workspace<float, 5>(size_t(n * kPanelWidth), fresh_y);
+      // Per-tensor x: -(Zx a) and f32(s_x s_w) per group and lane, once per
+      // panel, when at least two row tiles share them (else the kernel
+      // multiplies per group, which is cheaper than a table per panel).
+      const bool tables = call.x_per_tensor && n > kMaxTileRows;
+      int32_t* const t_table = workspace<int32_t, 6>(tables ? size_t(G * kPanelWidth) : 0, fresh_t);
+      float* const s_table = workspace<float, 7>(tables ? size_t(G * kPanelWidth) : 0, fresh_s);
       for (int64_t p = p_begin; p < p_end; ++p) {
         const int width = pw.panel_width(p);
-        const int nv = width / kLaneGroup;
-        const int8_t* panel = pw.panel(p);
+        const int64_t table = pw.table_offset(p, 0);
+        if (tables) {
+          const uint32_t zx0 = uint32_t(zx[0]);
+          for (int64_t i = 0; i < G * kPanelWidth; ++i) {
+            t_table[size_t(i)] = int32_t(0u - zx0 * uint32_t(pw.a[size_t(table + i)]));
+            s_table[size_t(i)] = sx[0] * sw_table[table + i];
+          }
+        }
+        TileArgs t;
+        t.x_stride = x_stride;
+        t.w = pw.panel(p);
+        t.nv = width / kLaneGroup;
+        t.a = pw.a.data() + table;
+        t.zw = pw.zw.empty() ? nullptr : pw.zw.data() + table;
+        t.sw = sw_table + table;
+        t.neg_t = tables ? t_table : nullptr;
+        t.s = tables ? s_table : nullptr;
+        t.rs_stride = G;
+        t.wrap16 = wrap16;
         size_t seg = 0;
         for (size_t b = 0; b < block_end.size(); ++b) {
-          const size_t seg_end = block_end[b];
+          t.segments = segs.data() + seg;
+          t.segment_count = int64_t(block_end[b] - seg);
           for (int64_t t0 = 0; t0 < n; t0 += kMaxTileRows) {
-            const int tr = int(std::min<int64_t>(kMaxTileRows, n - t0));
-            int32_t* dt = d.data() + t0 * kPanelWidth;
-            for (size_t s = seg; s < seg_end; ++s) {
-              const Segment& sg = segs[s];
-              kernels.dot(xpack.data() + t0 * x_stride + sg.q0 * kQuad, x_stride,
-                          panel + sg.q0 * width * kQuad, nv, sg.q1 - sg.q0, tr, dt, !sg.first);
-              if (!sg.last) continue;
-              GroupEpilogueArgs e;
-              e.d = dt;
-              e.y = y.data() + t0 * kPanelWidth;
-              e.rows = tr;
-              e.width = width;
-              e.first = sg.g == 0;
-              e.a = pw.a.data() + pw.table_offset(p, sg.g);
-              e.zw = pw.zw.empty() ? nullptr : pw.zw.data() + pw.table_offset(p, sg.g);
-              e.sw = sw_table + pw.table_offset(p, sg.g);
-              e.zx = zx.data() + t0;
-              e.sx = sx.data() + t0;
-              e.rs = row_sums.data() + t0 * G + sg.g;
-              e.rs_stride = G;
-              e.wrap16 = wrap16;
-              kernels.group_epilogue(e);
-            }
+            t.rows = int(std::min<int64_t>(kMaxTileRows, n - t0));
+            t.x = xpack + t0 * x_stride;
+            t.d = d + t0 * kPanelWidth;
+            t.y = y + t0 * kPanelWidth;
+            t.zx = zx + t0;
+            t.sx = sx + t0;
+            t.rs = row_sums + t0 * G;
+            kernels.run_tile(t);
           }
-          seg = seg_end;
+          seg = block_end[b];
         }
         const int64_t k0 = pw.channel_offset + p * kPanelWidth;
         const int valid = int(std::min<int64_t>(kPanelWidth, pw.channels - p * kPanelWidth));
         if (fast_output) {
           OutputRunArgs o;
-          o.y = y.data();
+          o.y = y;
           o.rows = int(n);
           o.width = valid;
           o.bias = call.bias ? call.bias + k0 : nullptr;
@@ -305,6 +337,11 @@ const void* x_row(const GemmCall& call, int64_t r, std::vector<uint8_t>& scratch
   return scratch.data();
 }
 
+// Depth positions per weight chunk of the int64 and float-domain paths:
+// each channel's weights are converted chunk by chunk into a buffer of this
+// size, never as a whole row (a [1, In] weight would be a full copy).
+constexpr int64_t kWeightChunk = 4096;
+
 // 16-bit operands or long groups: acc in int64 (|q - z| < 2^17, so each
 // product < 2^34 and a sum of at most 2^26 of them < 2^60).
 void run_wide(const GemmCall& call, const ImplOptions& options) {
@@ -317,9 +354,9 @@ void run_wide(const GemmCall& call, const ImplOptions& options) {
   const QuantParams& wp = *call.w.params;
   const auto w_scale = wp.scale.data<float>();
   const int threads = fused_thread_count(options, double(rows) * double(N) * double(depth) / 64.0, N);
-  std::vector<int32_t> xc(size_t(mc * depth));
-  std::vector<float> sx(size_t(mc));
-  std::vector<int32_t> zx(size_t(mc));
+  std::vector<int32_t> xc(static_cast<size_t>(mc * depth));
+  std::vector<float> sx(static_cast<size_t>(mc));
+  std::vector<int32_t> zx(static_cast<size_t>(mc));
   for (int64_t r0 = 0; r0 < rows; r0 += mc) {
     const int64_t n = std::min(mc, rows - r0);
     row_params(call, r0, n, drop_zx, 0, sx.data(), zx.data());
@@ -331,33 +368,39 @@ void run_wide(const GemmCall& call, const ImplOptions& options) {
       }
     }
     parallel_for(N, threads, [&](int64_t k_begin, int64_t k_end, int) {
-      std::vector<int32_t> wc(size_t(depth));
+      std::vector<int32_t> wc(static_cast<size_t>(std::min(depth, kWeightChunk)));
+      std::vector<int64_t> acc(static_cast<size_t>(n));
+      std::vector<float> y(static_cast<size_t>(n));
       for (int64_t k = k_begin; k < k_end; ++k) {
         const int64_t global = call.w.channel_offset + k;
         const void* row = static_cast<const char*>(call.w.data) +
                           k * call.w.row_stride * int64_t(dtype_size(call.w.dtype));
         for (int64_t g = 0; g < G; ++g) {
           const int64_t zw = int_zero_point(wp, call.w.scale_index(global, g, G));
-          for (int64_t p = groups.start[size_t(g)]; p < groups.start[size_t(g) + 1]; ++p) {
-            wc[size_t(p)] = int32_t(int_element(call.w.dtype, row, groups.column(p)) - zw);
-          }
-        }
-        for (int64_t i = 0; i < n; ++i) {
-          const int32_t* xr = xc.data() + i * depth;
-          float y = 0.0f;
-          for (int64_t g = 0; g < G; ++g) {
-            int64_t acc = 0;
-            for (int64_t p = groups.start[size_t(g)]; p < groups.start[size_t(g) + 1]; ++p) {
-              acc += int64_t(xr[p]) * int64_t(wc[size_t(p)]);
+          std::fill(acc.begin(), acc.end(), 0);
+          for (int64_t p0 = groups.start[size_t(g)]; p0 < groups.start[size_t(g) + 1];
+               p0 += kWeightChunk) {
+            const int64_t p1 = std::min(groups.start[size_t(g) + 1], p0 + kWeightChunk);
+            for (int64_t p = p0; p < p1; ++p) {
+              wc[size_t(p - p0)] = int32_t(int_element(call.w.dtype, row, groups.column(p)) - zw);
             }
-            if (wrap16) acc = int16_t(uint16_t(uint64_t(acc)));  // FAULT POINT, as in the packed path
-            const float s = w_scale[size_t(
-                call.w.scale_index(choice.channel(global), choice.group(g, G), G))];
-            const float t = float(acc) * (sx[size_t(i)] * s);
-            y = g == 0 ? t : y + t;
+            for (int64_t i = 0; i < n; ++i) {
+              const int32_t* xr = xc.data() + i * depth;
+              int64_t sum = 0;
+              for (int64_t p = p0; p < p1; ++p) sum += int64_t(xr[p]) * int64_t(wc[size_t(p - p0)]);
+              acc[size_t(i)] += sum;
+            }
           }
-          write_output(call, r0 + i, global, y);
+          const float s = w_scale[size_t(
+              call.w.scale_index(choice.channel(global), choice.group(g, G), G))];
+          for (int64_t i = 0; i < n; ++i) {
+            int64_t a = acc[size_t(i)];
+            if (wrap16) a = int16_t(uint16_t(uint64_t(a)));  // FAULT POINT, as in the packed path
+            const float t = float(a) * (sx[size_t(i)] * s);
+            y[size_t(i)] = g == 0 ? t : y[size_t(i)] + t;
+          }
         }
+        for (int64_t i = 0; i < n; ++i) write_output(call, r0 + i, global, y[size_t(i)]);
       }
     });
   }
@@ -376,9 +419,9 @@ void run_float(const GemmCall& call, const ImplOptions& options) {
   const float mid = float(double(wp.quant_max + wp.quant_min + 1) / 2.0);
   const bool w_zero = wp.zero_point.has_value();
   const int threads = fused_thread_count(options, double(rows) * double(N) * double(depth) / 64.0, N);
-  std::vector<float> xd(size_t(mc * depth));
-  std::vector<float> sx(size_t(mc));
-  std::vector<int32_t> zx(size_t(mc));
+  std::vector<float> xd(static_cast<size_t>(mc * depth));
+  std::vector<float> sx(static_cast<size_t>(mc));
+  std::vector<int32_t> zx(static_cast<size_t>(mc));
   for (int64_t r0 = 0; r0 < rows; r0 += mc) {
     const int64_t n = std::min(mc, rows - r0);
     row_params(call, r0, n, false, 0, sx.data(), zx.data());
@@ -392,36 +435,50 @@ void run_float(const GemmCall& call, const ImplOptions& options) {
       }
     }
     parallel_for(N, threads, [&](int64_t k_begin, int64_t k_end, int) {
-      std::vector<float> wd(size_t(depth));
+      std::vector<float> wd(static_cast<size_t>(std::min(depth, kWeightChunk)));
+      std::vector<float> y(static_cast<size_t>(n));
       for (int64_t k = k_begin; k < k_end; ++k) {
         const int64_t global = call.w.channel_offset + k;
         const void* row = static_cast<const char*>(call.w.data) +
                           k * call.w.row_stride * int64_t(dtype_size(call.w.dtype));
+        std::fill(y.begin(), y.end(), 0.0f);
         for (int64_t g = 0; g < G; ++g) {
           const int64_t si = call.w.scale_index(global, g, G);
           const float s = w_scale[size_t(si)];
           const float z = w_zero ? wp.zero_point->f32_at(si) : 0.0f;
-          for (int64_t p = groups.start[size_t(g)]; p < groups.start[size_t(g) + 1]; ++p) {
-            const float q = float(int_element(call.w.dtype, row, groups.column(p)));
-            const float scaled = (q - mid) * s;
-            wd[size_t(p)] = scaled + z;
+          for (int64_t p0 = groups.start[size_t(g)]; p0 < groups.start[size_t(g) + 1];
+               p0 += kWeightChunk) {
+            const int64_t p1 = std::min(groups.start[size_t(g) + 1], p0 + kWeightChunk);
+            for (int64_t p = p0; p < p1; ++p) {
+              const float q = float(int_element(call.w.dtype, row, groups.column(p)));
+              const float scaled = (q - mid) * s;
+              wd[size_t(p - p0)] = scaled + z;
+            }
+            for (int64_t i = 0; i < n; ++i) {
+              const float* xr = xd.data() + i * depth;
+              float acc = y[size_t(i)];
+              for (int64_t p = p0; p < p1; ++p) {
+                const float t = xr[p] * wd[size_t(p - p0)];
+                acc = acc + t;
+              }
+              y[size_t(i)] = acc;
+            }
           }
         }
-        for (int64_t i = 0; i < n; ++i) {
-          const float* xr = xd.data() + i * depth;
-          float y = 0.0f;
-          for (int64_t p = 0; p < depth; ++p) {
-            const float t = xr[p] * wd[size_t(p)];
-            y = y + t;
-          }
-          write_output(call, r0 + i, global, y);
-        }
+        for (int64_t i = 0; i < n; ++i) write_output(call, r0 + i, global, y[size_t(i)]);
       }
     });
   }
 }
 
 }  // namespace
+
+int64_t packed_path_workspace_bytes(int64_t rows, const PackedWeights& pw, int threads,
+                                    int64_t total_channels) {
+  const int64_t mc = packed_rows_per_block(rows, pw);
+  return mc * packed_x_stride(pw) + mc * std::max<int64_t>(pw.groups, 1) * 4 + mc * 8 +
+         int64_t(threads) * (mc + pw.groups) * kPanelWidth * 8 + total_channels * 16;
+}
 
 OutputParams OutputParams::of(const QuantParams& p, int64_t channels, bool per_channel) {
   OutputParams o;
@@ -441,6 +498,8 @@ OutputParams OutputParams::of(const QuantParams& p, int64_t channels, bool per_c
     o.hi[size_t(k)] = float(hi);
     if (lo < -kNarrowOutputLimit || hi > kNarrowOutputLimit) o.narrow = false;
   }
+  // The narrow form computes round(v) + z in [qmin - 1, qmax + 1] in int32.
+  if (p.quant_min <= INT32_MIN || p.quant_max >= INT32_MAX) o.narrow = false;
   return o;
 }
 

@@ -7,7 +7,7 @@
 //     pack x rows (u8 x' = qx + ox, groups padded to quads) and row sums
 //     for each panel of 64 channels              <- split across threads
 //       for each depth block (<= kDepthBlockQuads quads, cut at groups)
-//         for each tile of <= 6 rows
+//         for each tile of <= 6 rows (GemmKernels::run_tile)
 //           for each segment (part of one group) of the depth block:
 //             D (+)= dot(x tile, w panel)      (int32 tile, kept between
 //                                               blocks while a group continues)
@@ -68,6 +68,7 @@ struct GemmCall {
   const RowSource* x = nullptr;
   DType x_dtype = DType::i8;
   const QuantParams* x_params = nullptr;
+  bool x_per_tensor = false;         // every row has the same x params
   WeightMatrix w;
   const DepthGroups* groups = nullptr;
   int64_t total_channels = 0;        // K (qlinear) or O (qconv2d), for the params
@@ -86,6 +87,13 @@ void run_gemm(const GemmCall& call, const PackedWeights* packed, const GemmKerne
 // True if a call with these operands takes the packed path (8-bit, int32 exact).
 bool takes_packed_path(DType x_dtype, const QuantParams& x_params, const QuantParams& w_params,
                        const DepthGroups& groups);
+
+// Bytes the packed path allocates during a call of `rows` rows on
+// `threads` threads (packed x block, row sums, row params, per-thread D and
+// y tiles and per-panel t / s tables, the expanded output params of
+// `total_channels`), beyond the packed weights and the output tensor.
+int64_t packed_path_workspace_bytes(int64_t rows, const PackedWeights& pw, int threads,
+                                    int64_t total_channels);
 
 // The output stage variant a fault set selects.
 OutputVariant output_variant(FaultSet faults);

@@ -20,40 +20,46 @@ inline __m256i broadcast_quad_i16(const uint8_t* p) {
   return _mm256_cvtepu8_epi16(_mm_set1_epi32(v));  // [x0 x1 x2 x3] x 4 as int16
 }
 
-// Rows r0 .. r0 + R - 1, channels 16 v .. 16 v + 15 of the panel.
-template <int R>
-void dot_16(const uint8_t* x, int64_t x_stride, const int8_t* w, int width, int v,
-            int64_t quads, int32_t* d, bool accumulate) {
-  __m256i acc[R][4];
-  for (int r = 0; r < R; ++r) {
-    for (int u = 0; u < 4; ++u) acc[r][u] = _mm256_setzero_si256();
+// Channels 0..15 of lane group v as two 8-lane vectors, from the pair sums
+// of four accumulators [c0 c0 c1 c1 | c2 c2 c3 c3] (4 channels each).
+inline void finish_row(__m256i a0, __m256i a1, __m256i a2, __m256i a3, int32_t* d,
+                       bool accumulate) {
+  __m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a0, a1), 0xD8);
+  __m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a2, a3), 0xD8);
+  if (accumulate) {
+    lo = _mm256_add_epi32(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d)));
+    hi = _mm256_add_epi32(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + 8)));
   }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), lo);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 8), hi);
+}
+
+// Rows r, r + 1 (kTwo) or r alone, channels 16 v .. 16 v + 15 of the panel:
+// 8 accumulators, 2 broadcasts and one widened weight vector in 16 ymm
+// (named variables: gcc keeps an array of vectors in memory).
+template <bool kTwo>
+void dot_16(const uint8_t* x, int64_t x_stride, const int8_t* w, int width, int v, int64_t quads,
+            int32_t* d, bool accumulate) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  __m256i b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   const int8_t* wv = w + v * kLaneGroup * kQuad;
   for (int64_t q = 0; q < quads; ++q) {
-    __m256i xb[R];
-    for (int r = 0; r < R; ++r) xb[r] = broadcast_quad_i16(x + r * x_stride + 4 * q);
+    const __m256i xa = broadcast_quad_i16(x + 4 * q);
+    const __m256i xb = kTwo ? broadcast_quad_i16(x + x_stride + 4 * q) : xa;
     const int8_t* wq = wv + q * width * kQuad;
-    for (int u = 0; u < 4; ++u) {
+    const auto step = [&](__m256i& acc_a, __m256i& acc_b, int u) {
       const __m256i wu = _mm256_cvtepi8_epi16(
           _mm_loadu_si128(reinterpret_cast<const __m128i*>(wq + 16 * u)));
-      for (int r = 0; r < R; ++r) {
-        acc[r][u] = _mm256_add_epi32(acc[r][u], _mm256_madd_epi16(xb[r], wu));
-      }
-    }
+      acc_a = _mm256_add_epi32(acc_a, _mm256_madd_epi16(xa, wu));
+      if (kTwo) acc_b = _mm256_add_epi32(acc_b, _mm256_madd_epi16(xb, wu));
+    };
+    step(a0, b0, 0);
+    step(a1, b1, 1);
+    step(a2, b2, 2);
+    step(a3, b3, 3);
   }
-  for (int r = 0; r < R; ++r) {
-    // lanes [c0 c0 c1 c1 | c2 c2 c3 c3] per u -> channels 0..7 and 8..15 in order
-    const __m256i h01 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
-    const __m256i h23 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2], acc[r][3]), 0xD8);
-    int32_t* dr = d + r * kPanelWidth + v * kLaneGroup;
-    __m256i lo = h01, hi = h23;
-    if (accumulate) {
-      lo = _mm256_add_epi32(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dr)));
-      hi = _mm256_add_epi32(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dr + 8)));
-    }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dr), lo);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dr + 8), hi);
-  }
+  finish_row(a0, a1, a2, a3, d + v * kLaneGroup, accumulate);
+  if (kTwo) finish_row(b0, b1, b2, b3, d + kPanelWidth + v * kLaneGroup, accumulate);
 }
 
 void dot_avx2(const uint8_t* x, int64_t x_stride, const int8_t* w, int nv, int64_t quads,
@@ -61,13 +67,11 @@ void dot_avx2(const uint8_t* x, int64_t x_stride, const int8_t* w, int nv, int64
   const int width = nv * kLaneGroup;
   for (int v = 0; v < nv; ++v) {
     int r = 0;
-    for (; r + 3 <= rows; r += 3) {
-      dot_16<3>(x + r * x_stride, x_stride, w, width, v, quads, d + r * kPanelWidth, accumulate);
+    for (; r + 2 <= rows; r += 2) {
+      dot_16<true>(x + r * x_stride, x_stride, w, width, v, quads, d + r * kPanelWidth, accumulate);
     }
-    if (rows - r == 2) {
-      dot_16<2>(x + r * x_stride, x_stride, w, width, v, quads, d + r * kPanelWidth, accumulate);
-    } else if (rows - r == 1) {
-      dot_16<1>(x + r * x_stride, x_stride, w, width, v, quads, d + r * kPanelWidth, accumulate);
+    if (r < rows) {
+      dot_16<false>(x + r * x_stride, x_stride, w, width, v, quads, d + r * kPanelWidth, accumulate);
     }
   }
 }
@@ -75,8 +79,9 @@ void dot_avx2(const uint8_t* x, int64_t x_stride, const int8_t* w, int nv, int64
 }  // namespace
 
 const GemmKernels* avx2_gemm_kernels() {
-  static const GemmKernels table{Isa::avx2, &dot_avx2, &gemm_generic::group_epilogue,
-                                 &gemm_generic::output_runs};
+  static const GemmKernels table{
+      Isa::avx2, &gemm_generic::run_tile_t<&dot_avx2, &gemm_generic::group_epilogue>,
+      &gemm_generic::output_runs};
   return &table;
 }
 

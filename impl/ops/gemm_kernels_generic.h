@@ -74,6 +74,33 @@ inline void group_epilogue(const GroupEpilogueArgs& e) {
   return zw ? group_epilogue_t<false, true, false>(e) : group_epilogue_t<false, false, false>(e);
 }
 
+// A tile over the segments of a depth block through the family's dot and
+// group_epilogue (the scalar and AVX2 families; AVX-512 under the fault).
+template <auto kDot, auto kEpilogue>
+void run_tile_t(const TileArgs& t) {
+  for (int64_t i = 0; i < t.segment_count; ++i) {
+    const Segment& sg = t.segments[i];
+    kDot(t.x + sg.q0 * kQuad, t.x_stride, t.w + sg.q0 * t.nv * kLaneGroup * kQuad, t.nv,
+         sg.q1 - sg.q0, t.rows, t.d, !sg.first);
+    if (!sg.last) continue;
+    GroupEpilogueArgs e;
+    e.d = t.d;
+    e.y = t.y;
+    e.rows = t.rows;
+    e.width = t.nv * kLaneGroup;
+    e.first = sg.g == 0;
+    e.a = t.a + sg.g * kPanelWidth;
+    e.zw = t.zw ? t.zw + sg.g * kPanelWidth : nullptr;
+    e.sw = t.sw + sg.g * kPanelWidth;
+    e.zx = t.zx;
+    e.sx = t.sx;
+    e.rs = t.rs + sg.g;
+    e.rs_stride = t.rs_stride;
+    e.wrap16 = t.wrap16;
+    kEpilogue(e);
+  }
+}
+
 template <typename OutT>
 void output_runs_t(const OutputRunArgs& o) {
   OutT* out = static_cast<OutT*>(o.out);

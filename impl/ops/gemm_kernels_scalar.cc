@@ -6,8 +6,10 @@
 namespace qdiff::impl {
 
 const GemmKernels& scalar_gemm_kernels() {
-  static const GemmKernels table{Isa::scalar, &gemm_generic::dot_plain,
-                                 &gemm_generic::group_epilogue, &gemm_generic::output_runs};
+  static const GemmKernels table{
+      Isa::scalar,
+      &gemm_generic::run_tile_t<&gemm_generic::dot_plain, &gemm_generic::group_epilogue>,
+      &gemm_generic::output_runs};
   return table;
 }
 

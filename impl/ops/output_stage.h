@@ -11,7 +11,7 @@
 //  - quantize_run_narrow(): a run of elements, written so the compiler
 //    vectorizes it (it is compiled in each ISA's translation unit). It
 //    needs "narrow" bounds: lo = qmin - z - 1 and hi = qmax - z + 1 within
-//    +-2^22, so that clamping f32(y / s) to [lo, hi] before rounding is
+//    +-2^22 and qmin - 1, qmax + 1 within int32, so that clamping f32(y / s) to [lo, hi] before rounding is
 //    exact (rounding is monotonic and lo, hi are integers, so the final
 //    clamp gives the same q) and round half to even is the exact f32
 //    identity (v + 1.5 * 2^23) - 1.5 * 2^23 for |v| <= 2^22.

@@ -32,7 +32,7 @@ void parallel_for(int64_t count, int threads, Fn&& fn) {
     return;
   }
   if (threads > count) threads = int(count);
-  std::vector<std::exception_ptr> errors(size_t(threads));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
   std::vector<std::thread> workers;
   workers.reserve(size_t(threads - 1));
   const auto range = [&](int t) { return count * t / threads; };

@@ -143,6 +143,7 @@ Tensor qconv2d(const QConv2dArgs& a, const ImplOptions& options) {
     call.x = &rows;
     call.x_dtype = a.x.dtype();
     call.x_params = &a.x_params;
+    call.x_per_tensor = true;
     call.w.data = static_cast<const char*>(a.w.raw()) +
                   cg * geo.o_per_group * groups.depth * int64_t(w_esize);
     call.w.dtype = a.w.dtype();

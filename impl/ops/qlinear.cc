@@ -86,6 +86,7 @@ Tensor run_qlinear(const QLinearArgs& a, const PackedLinearWeights* weights,
   call.x = &rows;
   call.x_dtype = a.x.dtype();
   call.x_params = &a.x_params;
+  call.x_per_tensor = geo.x.per_tensor;
   call.w = linear_weights(a, geo);
   call.groups = &groups;
   call.total_channels = geo.k;

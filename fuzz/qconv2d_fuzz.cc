@@ -1,0 +1,7 @@
+// libFuzzer target "qconv2d": qconv2d vs the ideal result; qlinear as a 1x1 conv
+// (properties listed in fuzz/fuzz_driver.cc).
+#include "fuzz/fuzz_driver.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return qdiff::fuzz::fuzz_entry("qconv2d", data, size);
+}

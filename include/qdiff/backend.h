@@ -1,0 +1,120 @@
+/* qdiff plug-in backend ABI (C, stable, versioned).
+ *
+ * A shared library that exports
+ *
+ *     const qdiff_backend* qdiff_backend_v1(void);
+ *
+ * can be checked against qdiff's reference with
+ *
+ *     qdiff check --backend path/to/libmine.so
+ *
+ * which runs every property whose op the backend implements. qdiff owns
+ * all memory: inputs are read-only views, outputs are preallocated with the
+ * shape and dtype the op defines (SPEC sections 4, 5, 8) and must be filled
+ * completely. Tensors are dense and row-major. A backend that cannot handle
+ * a particular call (a layout, dtype or contract it does not support)
+ * returns QDIFF_STATUS_UNSUPPORTED and qdiff skips that case; any other
+ * non-OK status is an error kind and is compared with the reference's
+ * (error parity). Entry points may be NULL (not implemented).
+ */
+#ifndef QDIFF_BACKEND_H_
+#define QDIFF_BACKEND_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QDIFF_BACKEND_ABI_VERSION 1
+
+typedef enum {
+  QDIFF_DTYPE_F32 = 0,
+  QDIFF_DTYPE_I8 = 1,
+  QDIFF_DTYPE_U8 = 2,
+  QDIFF_DTYPE_I16 = 3,
+  QDIFF_DTYPE_U16 = 4,
+  QDIFF_DTYPE_I32 = 5
+} qdiff_dtype;
+
+/* The error kinds of SPEC section 10, plus OK. */
+typedef enum {
+  QDIFF_STATUS_OK = 0,
+  QDIFF_STATUS_INVALID_SHAPE = 1,
+  QDIFF_STATUS_NON_DIVISIBLE_BLOCK = 2,
+  QDIFF_STATUS_INVALID_SCALE = 3,
+  QDIFF_STATUS_INVALID_ZERO_POINT = 4,
+  QDIFF_STATUS_INVALID_RANGE = 5,
+  QDIFF_STATUS_NAN_INPUT = 6,
+  QDIFF_STATUS_TOO_LARGE = 7,
+  QDIFF_STATUS_UNSUPPORTED = 9
+} qdiff_status;
+
+typedef enum {
+  QDIFF_CONTRACT_TORCHAO = 0,
+  QDIFF_CONTRACT_ONNX = 1,
+  QDIFF_CONTRACT_HALF_AWAY = 2,
+  QDIFF_CONTRACT_ZP_BEFORE = 3
+} qdiff_contract;
+
+typedef enum {
+  QDIFF_ZERO_POINT_INT = 0,
+  QDIFF_ZERO_POINT_FLOAT = 1,
+  QDIFF_ZERO_POINT_NONE = 2
+} qdiff_zero_point_domain;
+
+typedef struct {
+  qdiff_dtype dtype;
+  int32_t rank;
+  const int64_t* shape;
+  const void* data;
+} qdiff_tensor;
+
+typedef struct {
+  qdiff_dtype dtype;
+  int32_t rank;
+  const int64_t* shape;
+  void* data;
+} qdiff_output;
+
+typedef struct {
+  qdiff_tensor scale;                 /* f32 */
+  const qdiff_tensor* zero_point;     /* NULL when absent */
+  int64_t quant_min;
+  int64_t quant_max;
+  qdiff_dtype dtype;                  /* storage type of quantized values */
+  qdiff_zero_point_domain zero_point_domain;
+  const int64_t* block_size;          /* NULL: derived from the scale's shape */
+} qdiff_quant_params;
+
+typedef struct {
+  qdiff_tensor x;
+  qdiff_quant_params x_params;
+  qdiff_tensor w;
+  qdiff_quant_params w_params;
+  const qdiff_tensor* bias;           /* f32 [K] or NULL */
+  qdiff_quant_params out_params;
+  int32_t activation;                 /* 0 none, 1 relu, 2 clamp */
+  float activation_lo, activation_hi;
+} qdiff_qlinear_args;
+
+typedef struct {
+  uint32_t abi_version;               /* QDIFF_BACKEND_ABI_VERSION */
+  const char* name;
+  void* context;                      /* passed back to every call */
+  qdiff_status (*quantize_affine)(void* context, const qdiff_tensor* input,
+                                  const qdiff_quant_params* params, qdiff_contract contract,
+                                  qdiff_output* output);
+  qdiff_status (*dequantize_affine)(void* context, const qdiff_tensor* input,
+                                    const qdiff_quant_params* params, qdiff_output* output);
+  qdiff_status (*qlinear)(void* context, const qdiff_qlinear_args* args, qdiff_output* output);
+} qdiff_backend;
+
+typedef const qdiff_backend* (*qdiff_backend_entry)(void);
+#define QDIFF_BACKEND_ENTRY_SYMBOL "qdiff_backend_v1"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QDIFF_BACKEND_H_ */

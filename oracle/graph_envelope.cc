@@ -1,0 +1,509 @@
+#include "oracle/graph_envelope.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "core/block_layout.h"
+#include "core/float_bits.h"
+#include "oracle/affine_oracle.h"
+#include "oracle/fused_bound.h"
+#include "reference/dequantize.h"
+#include "reference/fused_ops.h"
+#include "reference/graph_eval.h"
+
+namespace qdiff {
+namespace {
+
+constexpr double kU = 0x1p-24;      // f32 unit roundoff
+constexpr double kTiny = 0x1p-149;  // smallest subnormal: underflow slack
+
+// Per-element scale and zero point of a q/dq node (affine or legacy).
+struct ElementParams {
+  QuantParams params;
+  std::optional<int> legacy_axis;
+  std::optional<BlockLayout> layout;
+
+  ElementParams(const Graph& g, int id, const std::vector<Tensor>& values, const Shape& data_shape) {
+    params = reference::node_quant_params(g, id, values, &legacy_axis);
+    if (!legacy_axis) layout = BlockLayout::derive(data_shape, params.scale.shape(), params.block_size);
+  }
+  int64_t scale_index(const Shape& shape, int64_t flat) const {
+    const auto index = unflatten(shape, flat);
+    if (legacy_axis) return index[size_t(*legacy_axis)];
+    return layout->scale_index(index);
+  }
+  double scale(int64_t si) const { return params.scale.f32_at(si); }
+  double zero_point(int64_t si) const { return params.zero_point ? params.zero_point->value_at(si) : 0.0; }
+};
+
+// clamp(round_half_even(t - z) + z) for int/none domains, clamp(round(t))
+// for the float domain (t already relative to min_val there).
+double quantize_position(double t, double z, const QuantParams& p) {
+  double q = p.zero_point_domain == ZeroPointDomain::float_domain ? std::nearbyint(t)
+                                                                    : std::nearbyint(t - z) + z;
+  if (std::isnan(q)) return double(p.quant_min);
+  return std::clamp(q, double(p.quant_min), double(p.quant_max));
+}
+
+ValueEnvelope exact(const Tensor& v) {
+  ValueEnvelope e;
+  e.center = v;
+  if (v.dtype() == DType::f32) {
+    e.radius.assign(size_t(v.numel()), 0.0);
+  } else {
+    e.lo.resize(size_t(v.numel()));
+    for (int64_t i = 0; i < v.numel(); ++i) e.lo[size_t(i)] = v.int_at(i);
+    e.hi = e.lo;
+  }
+  return e;
+}
+
+// Radius in real units of a dequantized integer envelope element.
+double dequantized_radius(const ValueEnvelope& q, int64_t i, double center, const QuantParams& p, double s,
+                          double z) {
+  if (q.lo.empty()) return 0.0;
+  const double a = reference::dequantize_element(double(q.lo[size_t(i)]), float(s), z, p);
+  const double b = reference::dequantize_element(double(q.hi[size_t(i)]), float(s), z, p);
+  return std::max(std::fabs(a - center), std::fabs(b - center));
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Graph& g, const std::vector<Tensor>& inputs, EnvelopeMode mode)
+      : g_(g), mode_(mode), values_(reference::evaluate_graph_values(g, inputs)) {}
+
+  GraphEnvelope run() {
+    GraphEnvelope out;
+    out.outputs = g_.outputs;
+    for (int id = 0; id < int(g_.nodes.size()); ++id) env_.push_back(node(id));
+    out.values = std::move(env_);
+    out.widened = widened_;
+    return out;
+  }
+
+ private:
+  const ValueEnvelope& in(int id, size_t k) const { return env_[size_t(g_.node(id).input(k))]; }
+
+  ValueEnvelope node(int id) {
+    const Node& n = g_.node(id);
+    switch (n.kind) {
+      case NodeKind::input:
+      case NodeKind::constant: return exact(values_[size_t(id)]);
+      case NodeKind::quantize: return quantize(id);
+      case NodeKind::dequantize: return dequantize(id);
+      case NodeKind::linear: return linear(id);
+      case NodeKind::conv2d: return conv2d(id);
+      case NodeKind::add:
+      case NodeKind::mul: return elementwise(id, n.kind == NodeKind::mul);
+      case NodeKind::relu:
+      case NodeKind::reshape: {
+        ValueEnvelope e = in(id, 0);
+        e.center = values_[size_t(id)];
+        return e;
+      }
+      case NodeKind::qlinear:
+      case NodeKind::qconv2d:
+      case NodeKind::qadd:
+      case NodeKind::qmul: return fused(id);
+    }
+    return exact(values_[size_t(id)]);
+  }
+
+  // Allowed set [Q(p - B), Q(p + B)], always holding the reference's value.
+  void set_range(ValueEnvelope& e, int64_t i, double p, double bound, double z, const QuantParams& p_out) {
+    const int64_t c = e.center.int_at(i);
+    int64_t lo = int64_t(quantize_position(p - bound, z, p_out));
+    int64_t hi = int64_t(quantize_position(p + bound, z, p_out));
+    lo = std::min(lo, c);
+    hi = std::max(hi, c);
+    if (lo != hi) ++widened_;
+    e.lo[size_t(i)] = lo;
+    e.hi[size_t(i)] = hi;
+  }
+
+  // quantize: p = x / s + z; B = r / s + 3u (|x| / s + |z|) + 2^-149 / s
+  // (the contract's reciprocal and product roundings and zp_before's sum).
+  // Float domain: p = (x - min_val) / s, min_val = z - s * mid in f32 (two
+  // more roundings of |min_val|).
+  ValueEnvelope quantize(int id) {
+    const Tensor& x = values_[size_t(g_.node(id).input(0))];
+    const ValueEnvelope& xe = in(id, 0);
+    const ElementParams ep(g_, id, values_, x.shape());
+    ValueEnvelope e;
+    e.center = values_[size_t(id)];
+    const size_t n = size_t(x.numel());
+    e.lo.resize(n);
+    e.hi.resize(n);
+    e.pre_real.resize(n);
+    e.pre_radius.resize(n);
+    const QuantParams& p = ep.params;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const int64_t si = ep.scale_index(x.shape(), i);
+      const double s = ep.scale(si), z = ep.zero_point(si), xv = x.f32_at(i), r = xe.radius[size_t(i)];
+      double pos, bound;
+      if (p.zero_point_domain == ZeroPointDomain::float_domain) {
+        const double mid = double(float(double(p.quant_max + p.quant_min + 1) / 2.0));
+        const double min_val = z - s * mid;
+        pos = (xv - min_val) / s;
+        bound = r / s + 4 * kU * (std::fabs(xv) + std::fabs(min_val)) / s + kTiny / s;
+      } else {
+        const double zz = p.zero_point_domain == ZeroPointDomain::none ? 0.0 : z;
+        pos = xv / s + zz;
+        bound = r / s + 3 * kU * (std::fabs(xv) / s + std::fabs(zz)) + kTiny / s;
+      }
+      set_range(e, i, pos, bound, p.zero_point_domain == ZeroPointDomain::int_domain ? z : 0.0, p);
+      e.pre_real[size_t(i)] = xv;
+      e.pre_radius[size_t(i)] = r;
+    }
+    absorption_slack(id, e);
+    return e;
+  }
+
+  // quantize(dequantize(y, p1), p2) with per-tensor p2 and y from a fused
+  // node: the quant-absorption pass rounds y once to p2 instead, so Q2 of
+  // y's ideal real value (+- its radius) is admitted too.
+  void absorption_slack(int id, ValueEnvelope& e) {
+    const Node& q = g_.node(id);
+    if (q.spec.legacy_axis || values_[size_t(q.input(1))].numel() != 1) return;
+    const int dq_id = q.input(0);
+    const Node& dq = g_.node(dq_id);
+    if (dq.kind != NodeKind::dequantize || dq.spec.legacy_axis) return;
+    const Node& src = g_.node(dq.input(0));
+    if (!is_fused_kind(src.kind)) return;
+    const ValueEnvelope& y = env_[size_t(dq.input(0))];
+    if (y.pre_real.size() != e.lo.size()) return;
+    const double s2 = values_[size_t(q.input(1))].f32_at(0);
+    const double z2 = q.input(2) == kNoInput ? 0.0 : values_[size_t(q.input(2))].value_at(0);
+    const ElementParams ep(g_, id, values_, values_[size_t(dq_id)].shape());
+    for (size_t i = 0; i < e.lo.size(); ++i) {
+      const double p = y.pre_real[i] / s2 + z2;
+      const double bound = y.pre_radius[i] / s2 + 3 * kU * (std::fabs(y.pre_real[i]) / s2 + std::fabs(z2)) + kTiny / s2;
+      const int64_t lo = int64_t(quantize_position(p - bound, z2, ep.params));
+      const int64_t hi = int64_t(quantize_position(p + bound, z2, ep.params));
+      if (lo < e.lo[i] || hi > e.hi[i]) ++widened_;
+      e.lo[i] = std::min(e.lo[i], lo);
+      e.hi[i] = std::max(e.hi[i], hi);
+    }
+  }
+
+  ValueEnvelope dequantize(int id) {
+    const Tensor& q = values_[size_t(g_.node(id).input(0))];
+    const ValueEnvelope& qe = in(id, 0);
+    const ElementParams ep(g_, id, values_, q.shape());
+    ValueEnvelope e;
+    e.center = values_[size_t(id)];
+    e.radius.resize(size_t(q.numel()));
+    for (int64_t i = 0; i < q.numel(); ++i) {
+      const int64_t si = ep.scale_index(q.shape(), i);
+      e.radius[size_t(i)] = dequantized_radius(qe, i, e.center.f32_at(i), ep.params, ep.scale(si), ep.zero_point(si));
+    }
+    return e;
+  }
+
+  // linear: radius sum_j (|x| r_w + |w| r_x + r_x r_w) + r_b + (In + 4) u M
+  // + (In + 2) 2^-149, M = sum_j |x w| + |b|: an f32 implementation's
+  // sequential accumulation, the bias add and the output rounding.
+  ValueEnvelope linear(int id) {
+    const Node& n = g_.node(id);
+    const Tensor& x = values_[size_t(n.input(0))];
+    const Tensor& w = values_[size_t(n.input(1))];
+    const ValueEnvelope& xe = in(id, 0);
+    const ValueEnvelope& we = in(id, 1);
+    const bool has_bias = n.input(2) != kNoInput;
+    const int64_t in_f = w.shape()[1], k = w.shape()[0];
+    const int64_t rows = in_f == 0 ? 0 : x.numel() / in_f;
+    ValueEnvelope e;
+    e.center = values_[size_t(id)];
+    e.radius.resize(size_t(e.center.numel()));
+    for (int64_t m = 0; m < rows; ++m) {
+      for (int64_t o = 0; o < k; ++o) {
+        double mag = 0, rad = 0;
+        for (int64_t j = 0; j < in_f; ++j) {
+          const double xv = std::fabs(double(x.f32_at(m * in_f + j))), wv = std::fabs(double(w.f32_at(o * in_f + j)));
+          const double rx = xe.radius[size_t(m * in_f + j)], rw = we.radius[size_t(o * in_f + j)];
+          mag += xv * wv;
+          rad += xv * rw + wv * rx + rx * rw;
+        }
+        if (has_bias) {
+          mag += std::fabs(double(values_[size_t(n.input(2))].f32_at(o)));
+          rad += in(id, 2).radius[size_t(o)];
+        }
+        e.radius[size_t(m * k + o)] = rad + double(in_f + 4) * kU * mag + double(in_f + 2) * kTiny;
+      }
+    }
+    return e;
+  }
+
+  // conv2d: the linear rule over each output's receptive field.
+  ValueEnvelope conv2d(int id) {
+    const Node& n = g_.node(id);
+    const Tensor& x = values_[size_t(n.input(0))];
+    const Tensor& w = values_[size_t(n.input(1))];
+    const ValueEnvelope& xe = in(id, 0);
+    const ValueEnvelope& we = in(id, 1);
+    const Conv2dAttrs& a = n.conv;
+    ValueEnvelope e;
+    e.center = values_[size_t(id)];
+    e.radius.resize(size_t(e.center.numel()));
+    const Shape& ys = e.center.shape();
+    const int64_t c_in = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
+    const int64_t og = w.shape()[0] / a.groups, cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
+    const int64_t reduction = cg * kh * kw;
+    for (int64_t flat = 0; flat < e.center.numel(); ++flat) {
+      const auto idx = unflatten(ys, flat);
+      const int64_t b = idx[0], o = idx[1], oy = idx[2], ox = idx[3], grp = o / og;
+      double mag = 0, rad = 0;
+      for (int64_t c = 0; c < cg; ++c) {
+        for (int64_t i = 0; i < kh; ++i) {
+          for (int64_t j = 0; j < kw; ++j) {
+            const int64_t iy = oy * a.stride[0] - a.padding[0] + i * a.dilation[0];
+            const int64_t ix = ox * a.stride[1] - a.padding[1] + j * a.dilation[1];
+            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+            const int64_t xi = ((b * c_in + grp * cg + c) * h + iy) * wd + ix;
+            const int64_t wi = ((o * cg + c) * kh + i) * kw + j;
+            const double xv = std::fabs(double(x.f32_at(xi))), wv = std::fabs(double(w.f32_at(wi)));
+            mag += xv * wv;
+            rad += xv * we.radius[size_t(wi)] + wv * xe.radius[size_t(xi)] + xe.radius[size_t(xi)] * we.radius[size_t(wi)];
+          }
+        }
+      }
+      if (n.input(2) != kNoInput) {
+        mag += std::fabs(double(values_[size_t(n.input(2))].f32_at(o)));
+        rad += in(id, 2).radius[size_t(o)];
+      }
+      e.radius[size_t(flat)] = rad + double(reduction + 4) * kU * mag + double(reduction + 2) * kTiny;
+    }
+    return e;
+  }
+
+  // Flat index into an operand of `operand` shape for output element `flat`
+  // of shape `out` (numpy broadcasting, right-aligned).
+  static int64_t broadcast_index(const Shape& out, const Shape& operand, int64_t flat) {
+    const auto idx = unflatten(out, flat);
+    int64_t r = 0;
+    const int shift = out.rank() - operand.rank();
+    for (int d = 0; d < operand.rank(); ++d) {
+      r = r * operand[d] + (operand[d] == 1 ? 0 : idx[size_t(d + shift)]);
+    }
+    return r;
+  }
+
+  // add: r_a + r_b + u (|a| + |b|); mul: |a| r_b + |b| r_a + r_a r_b + u |a b|.
+  ValueEnvelope elementwise(int id, bool mul) {
+    const Node& n = g_.node(id);
+    const Tensor& a = values_[size_t(n.input(0))];
+    const Tensor& b = values_[size_t(n.input(1))];
+    const ValueEnvelope& ae = in(id, 0);
+    const ValueEnvelope& be = in(id, 1);
+    ValueEnvelope e;
+    e.center = values_[size_t(id)];
+    e.radius.resize(size_t(e.center.numel()));
+    for (int64_t i = 0; i < e.center.numel(); ++i) {
+      const int64_t ia = broadcast_index(e.center.shape(), a.shape(), i);
+      const int64_t ib = broadcast_index(e.center.shape(), b.shape(), i);
+      const double av = std::fabs(double(a.f32_at(ia))), bv = std::fabs(double(b.f32_at(ib)));
+      const double ra = ae.radius[size_t(ia)], rb = be.radius[size_t(ib)];
+      e.radius[size_t(i)] = mul ? av * rb + bv * ra + ra * rb + kU * av * bv + kTiny
+                                : ra + rb + kU * (av + bv);
+    }
+    return e;
+  }
+
+  // Fused ops: the ideal p per output and [Q(p - B), Q(p + B)], B = the
+  // fused oracle's derived bound + the inputs' propagated radii in output
+  // units (+ the fixed-point slack when judging a lowered program).
+  ValueEnvelope fused(int id) {
+    const Node& n = g_.node(id);
+    ValueEnvelope e;
+    e.center = values_[size_t(id)];
+    const size_t count = size_t(e.center.numel());
+    e.lo.resize(count);
+    e.hi.resize(count);
+    e.pre_real.resize(count);
+    e.pre_radius.resize(count);
+    reference::IdealResult ideal;
+    FusedBoundTerms terms;
+    std::vector<double> input_radius(count, 0.0);  // real units
+    const QuantParams& out = n.out_params;
+    if (n.kind == NodeKind::qlinear || n.kind == NodeKind::qconv2d) {
+      const Tensor& x = values_[size_t(n.input(0))];
+      const Tensor& w = values_[size_t(n.input(1))];
+      std::optional<Tensor> bias;
+      if (n.input(2) != kNoInput) bias = values_[size_t(n.input(2))];
+      if (n.kind == NodeKind::qlinear) {
+        QLinearArgs a{x, n.params[0], w, n.params[1], bias, out, n.activation};
+        ideal = reference::qlinear(a);
+        terms = qlinear_bound_terms(a);
+        linear_input_radius(id, a.x, a.x_params, a.w, a.w_params, input_radius);
+      } else {
+        QConv2dArgs a{x, n.params[0], w, n.params[1], bias, out, n.conv, n.activation};
+        ideal = reference::qconv2d(a);
+        terms = qconv2d_bound_terms(a);
+        // Integer conv inputs come from quantize nodes or the graph's
+        // inputs; a flip upstream moves each product by at most the
+        // dequantized radius times the largest |dq(w)| over the field.
+        conv_input_radius(id, a, input_radius);
+      }
+    } else {
+      QElementwiseArgs a{n.kind == NodeKind::qmul ? ElementwiseOp::mul : ElementwiseOp::add,
+                         values_[size_t(n.input(0))], n.params[0], values_[size_t(n.input(1))], n.params[1], out,
+                         n.activation};
+      ideal = reference::qelementwise(a);
+      terms = qelementwise_bound_terms(a);
+      elementwise_input_radius(id, a, input_radius);
+    }
+    const BlockLayout ol = BlockLayout::derive(e.center.shape(), out.scale.shape(), out.block_size);
+    for (int64_t i = 0; i < int64_t(count); ++i) {
+      const int64_t si = ol.scale_index(unflatten(e.center.shape(), i));
+      const double s = out.scale.f32_at(si);
+      const double z = out.zero_point ? out.zero_point->value_at(si) : 0.0;
+      const double p = ideal.pre_rounding[size_t(i)];
+      double bound = fused_bound(terms, ideal.magnitude[size_t(i)], s) + input_radius[size_t(i)] / s;
+      if (mode_ == EnvelopeMode::lowered) bound += ideal.magnitude[size_t(i)] * 0x1p-30 + 0x1p-31;
+      if (std::isnan(p)) {
+        e.lo[size_t(i)] = e.hi[size_t(i)] = e.center.int_at(i);
+      } else {
+        set_range(e, i, p, bound, z, out);
+      }
+      e.pre_real[size_t(i)] = (p - z) * s;
+      e.pre_radius[size_t(i)] = bound * s;
+    }
+    return e;
+  }
+
+  // Real radius of each dequantized operand element of a fused node.
+  std::vector<double> operand_radius(int id, size_t k, const Tensor& q, const QuantParams& p) {
+    const ValueEnvelope& qe = in(id, k);
+    std::vector<double> r(size_t(q.numel()), 0.0);
+    if (qe.lo.empty()) return r;
+    const BlockLayout l = BlockLayout::derive(q.shape(), p.scale.shape(), p.block_size);
+    for (int64_t i = 0; i < q.numel(); ++i) {
+      if (qe.lo[size_t(i)] == qe.hi[size_t(i)]) continue;
+      const int64_t si = l.scale_index(unflatten(q.shape(), i));
+      const double s = p.scale.f32_at(si), z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
+      const double c = reference::dequantize_element(double(q.int_at(i)), float(s), z, p);
+      r[size_t(i)] = dequantized_radius(qe, i, c, p, s, z);
+    }
+    return r;
+  }
+
+  double max_abs_dequantized(const Tensor& q, const QuantParams& p) {
+    const BlockLayout l = BlockLayout::derive(q.shape(), p.scale.shape(), p.block_size);
+    double m = 0;
+    for (int64_t i = 0; i < q.numel(); ++i) {
+      const int64_t si = l.scale_index(unflatten(q.shape(), i));
+      const double s = p.scale.f32_at(si), z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
+      m = std::max(m, std::fabs(double(reference::dequantize_element(double(q.int_at(i)), float(s), z, p))));
+    }
+    return m;
+  }
+
+  void linear_input_radius(int id, const Tensor& x, const QuantParams& xp, const Tensor& w,
+                           const QuantParams& wp, std::vector<double>& out) {
+    const auto rx = operand_radius(id, 0, x, xp);
+    const auto rw = operand_radius(id, 1, w, wp);
+    if (std::all_of(rx.begin(), rx.end(), [](double v) { return v == 0; }) &&
+        std::all_of(rw.begin(), rw.end(), [](double v) { return v == 0; })) {
+      return;
+    }
+    const double xmax = max_abs_dequantized(x, xp), wmax = max_abs_dequantized(w, wp);
+    const int64_t in_f = w.shape()[1], k = w.shape()[0];
+    const int64_t rows = in_f == 0 ? 0 : x.numel() / in_f;
+    for (int64_t m = 0; m < rows; ++m) {
+      for (int64_t o = 0; o < k; ++o) {
+        double r = 0;
+        for (int64_t j = 0; j < in_f; ++j) {
+          const double a = rx[size_t(m * in_f + j)], b = rw[size_t(o * in_f + j)];
+          r += wmax * a + xmax * b + a * b;
+        }
+        out[size_t(m * k + o)] = r;
+      }
+    }
+  }
+
+  void conv_input_radius(int id, const QConv2dArgs& a, std::vector<double>& out) {
+    const auto rx = operand_radius(id, 0, a.x, a.x_params);
+    const auto rw = operand_radius(id, 1, a.w, a.w_params);
+    const double rxm = rx.empty() ? 0 : *std::max_element(rx.begin(), rx.end());
+    const double rwm = rw.empty() ? 0 : *std::max_element(rw.begin(), rw.end());
+    if (rxm == 0 && rwm == 0) return;
+    const double xmax = max_abs_dequantized(a.x, a.x_params), wmax = max_abs_dequantized(a.w, a.w_params);
+    const double reduction = double(a.w.numel() / std::max<int64_t>(a.w.shape()[0], 1));
+    std::fill(out.begin(), out.end(), reduction * (wmax * rxm + xmax * rwm + rxm * rwm));
+  }
+
+  void elementwise_input_radius(int id, const QElementwiseArgs& a, std::vector<double>& out) {
+    const auto ra = operand_radius(id, 0, a.a, a.a_params);
+    const auto rb = operand_radius(id, 1, a.b, a.b_params);
+    const double amax = max_abs_dequantized(a.a, a.a_params), bmax = max_abs_dequantized(a.b, a.b_params);
+    const Shape& os = values_[size_t(id)].shape();
+    for (int64_t i = 0; i < int64_t(out.size()); ++i) {
+      const double x = ra[size_t(broadcast_index(os, a.a.shape(), i))];
+      const double y = rb[size_t(broadcast_index(os, a.b.shape(), i))];
+      out[size_t(i)] = a.op == ElementwiseOp::add ? x + y : bmax * x + amax * y + x * y;
+    }
+  }
+
+  const Graph& g_;
+  EnvelopeMode mode_;
+  std::vector<Tensor> values_;
+  std::vector<ValueEnvelope> env_;
+  int64_t widened_ = 0;
+};
+
+}  // namespace
+
+GraphEnvelope graph_envelope(const Graph& g, const std::vector<Tensor>& inputs, EnvelopeMode mode) {
+  return Evaluator(g, inputs, mode).run();
+}
+
+Verdict judge_graph_outputs(const GraphEnvelope& e, const std::vector<Tensor>& actual) {
+  if (actual.size() != e.outputs.size()) {
+    return Verdict::fail(fmt::format("{} outputs, expected {}", actual.size(), e.outputs.size()));
+  }
+  Verdict v;
+  for (size_t o = 0; o < actual.size(); ++o) {
+    const ValueEnvelope& env = e.values[size_t(e.outputs[o])];
+    const Tensor& got = actual[o];
+    if (got.shape() != env.center.shape() || got.dtype() != env.center.dtype()) {
+      return Verdict::fail(fmt::format("output {} is {} {}, expected {} {}", o, dtype_name(got.dtype()),
+                                       got.shape().str(), dtype_name(env.center.dtype()), env.center.shape().str()));
+    }
+    for (int64_t i = 0; i < got.numel(); ++i) {
+      bool ok, differs;
+      std::string allowed;
+      if (got.dtype() == DType::f32) {
+        const double c = env.center.f32_at(i), a = got.f32_at(i), r = env.radius[size_t(i)];
+        differs = f32_bits(float(c)) != f32_bits(float(a));
+        ok = !differs || std::fabs(a - c) <= r || (std::isnan(a) && std::isnan(c));
+        allowed = fmt::format("[{:.9g}, {:.9g}]", c - r, c + r);
+      } else {
+        const int64_t a = got.int_at(i);
+        differs = a != env.center.int_at(i);
+        ok = a >= env.lo[size_t(i)] && a <= env.hi[size_t(i)];
+        allowed = fmt::format("[{}, {}]", env.lo[size_t(i)], env.hi[size_t(i)]);
+      }
+      if (ok) {
+        v.tolerated += differs;
+        continue;
+      }
+      Verdict f = Verdict::fail(fmt::format("graph output {} differs beyond its envelope", o));
+      Mismatch m;
+      m.output = fmt::format("output{}", o);
+      m.flat = i;
+      m.index = unflatten(got.shape(), i);
+      m.expected = format_element(env.center, i);
+      m.actual = format_element(got, i);
+      m.context = "allowed " + allowed + " (the reference's value and every value a correct implementation may produce)";
+      f.mismatch = std::move(m);
+      f.tolerated = v.tolerated;
+      return f;
+    }
+  }
+  return v;
+}
+
+}  // namespace qdiff

@@ -1,0 +1,350 @@
+#include "properties/graph_generators.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/float_bits.h"
+
+namespace qdiff::props {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+int64_t small_dim(Source& src) {
+  switch (src.weighted({30, 35, 20, 15})) {
+    case 0: return 1;
+    case 1: return src.integer(2, 4);
+    case 2: return src.pick<int64_t>({7, 8, 9, 15, 16, 17});
+    default: return src.integer(1, 24);
+  }
+}
+
+float pow2_or_random_scale(Source& src, int lo_exp, int hi_exp) {
+  if (src.chance(45)) return std::ldexp(1.0f, int(src.integer(lo_exp, hi_exp)));
+  const uint32_t m = src.bits32() & 0x7fffffu;
+  return std::ldexp(f32_from_bits(0x3f800000u | m), int(src.integer(lo_exp, hi_exp)));
+}
+
+template <typename F>
+void fill_each(Source& src, int64_t n, F&& f) {
+  if (n <= 16) {
+    for (int64_t i = 0; i < n; ++i) f(src, i);
+    return;
+  }
+  PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
+  for (int64_t i = 0; i < n; ++i) f(prng, i);
+}
+
+class GraphDraw {
+ public:
+  GraphDraw(Source& src, const GraphLimits& limits) : src_(src), limits_(limits) {}
+
+  GraphCase run() {
+    // The input: [batch.., In], or NCHW for conv graphs.
+    const bool conv = src_.chance(20);
+    Shape x_shape;
+    if (conv) {
+      x_shape = Shape{src_.integer(1, 2), src_.integer(1, 4), src_.integer(1, 7), src_.integer(1, 7)};
+    } else {
+      const int batch_rank = int(src_.weighted({15, 50, 20, 15}));
+      for (int i = 0; i < batch_rank; ++i) x_shape.push_back(small_dim(src_));
+      x_shape.push_back(small_dim(src_));
+      fit(x_shape);
+    }
+    const int x = g_.input("x", DType::f32, x_shape);
+    inputs_.push_back(random_floats(x_shape, 4.0f));
+    int value = x;
+    Shape shape = x_shape;
+    // Quantize the input and bring it back (the activation's q/dq pair).
+    auto [xq, xspec, xs, xz] = quantize_activation(value, shape);
+    value = g_.dequantize(xq, xs, xz, xspec);
+    const int blocks = int(src_.integer(1, limits_.max_blocks));
+    int last_quantized = xq;
+    for (int b = 0; b < blocks; ++b) {
+      const int kind = conv ? 2 : int(src_.weighted({70, 30, 0}));
+      if (kind == 0) {
+        last_quantized = linear_block(value, shape);
+      } else if (kind == 1) {
+        last_quantized = elementwise_block(value, shape);
+      } else {
+        last_quantized = conv_block(value, shape);
+      }
+      if (b + 1 < blocks) value = dequantize_like(last_quantized);
+    }
+    // The output: the quantized tensor, or sometimes its dequantized value.
+    g_.output(src_.chance(80) ? last_quantized : dequantize_like(last_quantized));
+    return GraphCase{g_.build(), inputs_};
+  }
+
+ private:
+  struct QuantNode {
+    int q;
+    QuantSpec spec;
+    int scale;
+    std::optional<int> zp;
+  };
+
+  void fit(Shape& s) const {
+    for (int i = 0; i < s.rank(); ++i) {
+      while (s.numel() > limits_.max_elements && s[i] > 1) s[i] = (s[i] + 1) / 2;
+    }
+  }
+
+  Tensor random_floats(const Shape& shape, float range) {
+    Tensor t(DType::f32, shape);
+    auto d = t.data<float>();
+    fill_each(src_, t.numel(), [&](Source& from, int64_t i) {
+      d[i] = from.chance(10) ? float(from.integer(-8, 8)) * 0.25f
+                             : range * (float(from.integer(-1 << 20, 1 << 20)) / float(1 << 20));
+    });
+    return t;
+  }
+
+  // A scale constant of `shape`, sometimes given as a reshape of a constant
+  // of another shape (constant folding's business).
+  int scale_constant(Tensor scale) {
+    if (src_.chance(15) && scale.numel() >= 1) {
+      Shape flat{scale.numel()};
+      const int c = g_.constant(scale.reshaped(flat), "scale_src");
+      return g_.reshape(c, scale.shape());
+    }
+    return g_.constant(std::move(scale), "scale");
+  }
+
+  std::optional<int> zero_point_constant(const Shape& shape, int64_t qmin, int64_t qmax) {
+    if (src_.chance(30)) return std::nullopt;
+    Tensor z(DType::i32, shape);
+    auto d = z.data<int32_t>();
+    fill_each(src_, z.numel(), [&](Source& from, int64_t i) {
+      d[i] = int32_t(from.chance(40) ? std::clamp<int64_t>(0, qmin, qmax) : from.integer(qmin, qmax));
+    });
+    return g_.constant(z, "zero_point");
+  }
+
+  // quantize(value) with per-tensor params, or the legacy per-channel form
+  // along the last dim (axis -1 or rank - 1).
+  QuantNode quantize_activation(int value, const Shape& shape) {
+    QuantSpec spec;
+    const bool u8 = src_.chance(40);
+    spec.dtype = u8 ? DType::u8 : DType::i8;
+    spec.quant_min = u8 ? 0 : -128;
+    spec.quant_max = u8 ? 255 : 127;
+    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    const int rank = shape.rank();
+    if (rank >= 1 && src_.chance(15)) {
+      spec.legacy_axis = src_.boolean() ? -1 : rank - 1;
+      const int64_t c = shape[rank - 1];
+      Tensor s(DType::f32, Shape{c});
+      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -7, -3);
+      const int sc = g_.constant(s, "scale");
+      const auto zp = zero_point_constant(Shape{c}, spec.quant_min, spec.quant_max);
+      return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
+    }
+    const int sc = scale_constant(Tensor::of<float>(src_.boolean() ? Shape{} : Shape{1},
+                                                    {pow2_or_random_scale(src_, -7, -3)}));
+    const auto zp = zero_point_constant(values_shape_of(sc), spec.quant_min, spec.quant_max);
+    return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
+  }
+
+  Shape values_shape_of(int id) {
+    const Node& n = g_built_node(id);
+    if (n.kind == NodeKind::reshape) return n.target_shape;
+    return n.value.shape();
+  }
+  const Node& g_built_node(int id) { return g_.node(id); }
+
+  int dequantize_like(int q_id) {
+    const Node& q = g_built_node(q_id);
+    if (q.kind == NodeKind::quantize) {
+      QuantSpec spec = q.spec;
+      return g_.dequantize(q_id, q.inputs[1], q.input(2) == kNoInput ? std::nullopt : std::optional<int>(q.input(2)), spec);
+    }
+    return q_id;
+  }
+
+  // dequantize(W) -> linear -> [mul c] -> [relu] -> quantize [-> dq -> q].
+  int linear_block(int value, Shape& shape) {
+    const int64_t in = shape[shape.rank() - 1];
+    int64_t k = src_.chance(20) ? in : small_dim(src_);  // K == In sometimes
+    while (k * in > limits_.max_elements && k > 1) k = (k + 1) / 2;
+    // Weight values and layout.
+    QuantSpec wspec;
+    const bool int4 = src_.chance(25);
+    wspec.dtype = DType::i8;
+    wspec.quant_min = int4 ? -8 : -128;
+    wspec.quant_max = int4 ? 7 : 127;
+    Tensor wq(DType::i8, Shape{k, in});
+    auto wd = wq.data<int8_t>();
+    fill_each(src_, wq.numel(), [&](Source& from, int64_t i) {
+      wd[i] = int8_t(from.integer(wspec.quant_min, wspec.quant_max));
+    });
+    const int w = g_.constant(wq, "W");
+    int ws;
+    std::optional<int> wz;
+    switch (src_.weighted({20, 35, 25, 20})) {
+      case 0:  // per-tensor
+        ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -8, -4)}));
+        break;
+      case 1: {  // per-channel [K, 1]
+        Tensor s(DType::f32, Shape{k, 1});
+        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        ws = scale_constant(s);
+        if (src_.chance(30)) wz = zero_point_constant(Shape{k, 1}, wspec.quant_min, wspec.quant_max);
+        break;
+      }
+      case 2: {  // per-group [K, G], G = 1 included
+        std::vector<int64_t> divisors;
+        for (int64_t d = 1; d <= in; ++d) {
+          if (in % d == 0) divisors.push_back(d);
+        }
+        const int64_t groups = src_.chance(25) ? 1 : divisors[src_.index(divisors.size())];
+        Tensor s(DType::f32, Shape{k, groups});
+        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        ws = scale_constant(s);
+        break;
+      }
+      default: {  // legacy per-channel: 1-D [K] along axis 0 or -2
+        wspec.legacy_axis = src_.boolean() ? 0 : -2;
+        Tensor s(DType::f32, Shape{k});
+        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        ws = g_.constant(s, "scale");
+        break;
+      }
+    }
+    const int wdq = g_.dequantize(w, ws, wz, wspec);
+    std::optional<int> bias;
+    if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
+    int y = g_.linear(value, wdq, bias);
+    shape[shape.rank() - 1] = k;
+    if (src_.chance(40)) y = mul_constant(y, shape);
+    if (src_.chance(30)) y = g_.relu(y);
+    return requantize(y, shape);
+  }
+
+  // mul(y, c): foldable shapes ([K], [1, K], [1]) and non-foldable ones
+  // ([K, 1] when the batch equals K, the full [N, K]); values sometimes zero,
+  // negative or non-finite.
+  int mul_constant(int y, Shape& shape) {
+    const int r = shape.rank();
+    const int64_t k = shape[r - 1];
+    Shape cs;
+    switch (src_.weighted({35, 15, 15, 20, 15})) {
+      case 0: cs = Shape{k}; break;
+      case 1: cs = Shape{1, k}; break;
+      case 2: cs = Shape{1}; break;
+      case 3:  // [K, 1]: only when it broadcasts without changing the shape
+        if (r >= 2 && shape[r - 2] == k) {
+          cs = Shape{k, 1};
+        } else {
+          cs = Shape{k};
+        }
+        break;
+      default: cs = shape; break;  // varies along every dim
+    }
+    Tensor c(DType::f32, cs);
+    auto d = c.data<float>();
+    for (auto& v : d) v = pow2_or_random_scale(src_, -2, 2);
+    if (src_.chance(15) && c.numel() > 0) {
+      d[src_.index(size_t(c.numel()))] = src_.pick<float>({0.0f, -0.5f, kInf, -1.0f});
+    }
+    return g_.mul(y, g_.constant(c, "c"));
+  }
+
+  // quantize(y, p_out), sometimes followed by the absorption pattern
+  // quantize(dequantize(., p_out), p2) with p2 per-tensor or per-channel.
+  int requantize(int y, const Shape& shape) {
+    QuantSpec spec;
+    const bool u8 = src_.chance(40);
+    spec.dtype = u8 ? DType::u8 : DType::i8;
+    spec.quant_min = u8 ? 0 : -128;
+    spec.quant_max = u8 ? 255 : 127;
+    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    int q;
+    if (src_.chance(20) && shape.rank() >= 1 && shape[shape.rank() - 1] > 1) {
+      // per-channel output along the last dim (full rank)
+      Shape ss = Shape::ones(shape.rank());
+      ss[shape.rank() - 1] = shape[shape.rank() - 1];
+      Tensor s(DType::f32, ss);
+      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -6, -1);
+      const int sc = scale_constant(s);
+      q = g_.quantize(y, sc, zero_point_constant(ss, spec.quant_min, spec.quant_max), spec);
+    } else {
+      const int sc = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -6, -1)}));
+      q = g_.quantize(y, sc, zero_point_constant(Shape{}, spec.quant_min, spec.quant_max), spec);
+    }
+    if (!src_.chance(25)) return q;
+    const int dq = dequantize_like(q);
+    QuantSpec p2 = spec;
+    p2.contract = Contract::torchao;
+    if (src_.chance(35) && shape.rank() >= 1) {  // per-channel p2 (absorption must not fire)
+      const int axis = int(src_.integer(0, shape.rank() - 1));
+      Shape ss = Shape::ones(shape.rank());
+      ss[axis] = shape[axis];
+      Tensor s(DType::f32, ss);
+      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -6, -1);
+      return g_.quantize(dq, g_.constant(s, "scale2"), std::nullopt, p2);
+    }
+    return g_.quantize(dq, g_.constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -6, -1)}), "scale2"),
+                       std::nullopt, p2);
+  }
+
+  // add/mul with a second quantized operand of a broadcast shape.
+  int elementwise_block(int value, Shape& shape) {
+    Shape other;
+    for (int i = src_.chance(30) ? 1 : 0; i < shape.rank(); ++i) other.push_back(src_.chance(30) ? 1 : shape[i]);
+    const int b = g_.constant(random_floats(other, 2.0f), "b");
+    auto [bq, bspec, bs, bz] = quantize_activation(b, other);
+    const int bdq = g_.dequantize(bq, bs, bz, bspec);
+    const int y = src_.boolean() ? g_.add(value, bdq) : g_.mul(value, bdq);
+    return requantize(src_.chance(20) ? g_.relu(y) : y, shape);
+  }
+
+  // conv2d with per-tensor or per-output-channel weights.
+  int conv_block(int value, Shape& shape) {
+    const int64_t c = shape[1];
+    const int64_t groups = (c % 2 == 0 && src_.chance(30)) ? 2 : 1;
+    const int64_t o = groups * src_.integer(1, 3);
+    const int64_t kh = src_.integer(1, 3), kw = src_.integer(1, 3);
+    Conv2dAttrs at;
+    at.groups = groups;
+    at.stride = {src_.integer(1, 2), src_.integer(1, 2)};
+    at.padding = {src_.integer(0, 1), src_.integer(0, 1), src_.integer(0, 1), src_.integer(0, 1)};
+    if (shape[2] + at.padding[0] + at.padding[2] < kh) at.padding[2] = kh;
+    if (shape[3] + at.padding[1] + at.padding[3] < kw) at.padding[3] = kw;
+    QuantSpec wspec;
+    Tensor wq(DType::i8, Shape{o, c / groups, kh, kw});
+    auto wd = wq.data<int8_t>();
+    fill_each(src_, wq.numel(), [&](Source& from, int64_t i) { wd[i] = int8_t(from.integer(-128, 127)); });
+    const int w = g_.constant(wq, "W");
+    int ws;
+    if (src_.chance(60)) {
+      Tensor s(DType::f32, Shape{o, 1, 1, 1});
+      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -9, -5);
+      ws = scale_constant(s);
+    } else {
+      ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -9, -5)}));
+    }
+    const int wdq = g_.dequantize(w, ws, std::nullopt, wspec);
+    std::optional<int> bias;
+    if (src_.chance(50)) bias = g_.constant(random_floats(Shape{o}, 1.0f), "bias");
+    const int y = g_.conv2d(value, wdq, bias, at);
+    const int64_t oh = (shape[2] + at.padding[0] + at.padding[2] - kh) / at.stride[0] + 1;
+    const int64_t ow = (shape[3] + at.padding[1] + at.padding[3] - kw) / at.stride[1] + 1;
+    shape = Shape{shape[0], o, oh, ow};
+    return requantize(src_.chance(30) ? g_.relu(y) : y, shape);
+  }
+
+  Source& src_;
+  GraphLimits limits_;
+  GraphBuilder g_;
+  std::vector<Tensor> inputs_;
+};
+
+}  // namespace
+
+GraphCase draw_graph_case(Source& src, const GraphLimits& limits) {
+  return GraphDraw(src, limits).run();
+}
+
+}  // namespace qdiff::props

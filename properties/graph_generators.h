@@ -1,0 +1,33 @@
+// Random graphs for the graph-level properties (docs/graph.md), drawn
+// from a Source like every other generator.
+//
+// A graph is an input x [batch.., In] (ranks 1..4), quantized and
+// dequantized, followed by 1..3 blocks, each ending in a quantize:
+// - linear blocks: dequantize(W) with per-tensor, per-channel [K, 1],
+//   per-group [K, G] (G = 1 included), or LEGACY per-channel (1-D scale,
+//   axis 0 or -2) weights; optional bias; an optional mul by a constant c
+//   whose shape is foldable ([K], [1, K], [1]) or not ([K, 1] when the
+//   batch equals K, [N, K]) and whose values are sometimes zero, negative
+//   or non-finite; optional relu; sometimes the quant-absorption pattern
+//   quantize(dequantize(y, p1), p2) with p2 per-tensor or per-channel;
+// - elementwise blocks: add or mul with a second quantized operand of a
+//   broadcast shape;
+// - conv blocks on NCHW inputs.
+// Scale constants are sometimes given through a reshape (constant
+// folding), activation quantizers sometimes in the legacy form with a
+// negative axis. Shapes include K == In, K == 1 and G == 1.
+#pragma once
+
+#include "cases/graph_case.h"
+#include "properties/source.h"
+
+namespace qdiff::props {
+
+struct GraphLimits {
+  int max_blocks = 3;
+  int64_t max_elements = 2048;   // per tensor
+};
+
+GraphCase draw_graph_case(Source& src, const GraphLimits& limits = {});
+
+}  // namespace qdiff::props
