@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cases/fused_case.h"
+#include "oracle/plugin_backend.h"
 #include "properties/fdp_source.h"
 
 namespace qdiff::fuzz {
@@ -103,8 +104,14 @@ impl::ImplOptions options_from_env() {
 
 }  // namespace
 
+// QDIFF_BACKEND=path/to/plugin.so fuzzes a plug-in instead of impl/.
+std::unique_ptr<Backend> backend_from_env() {
+  if (const char* path = std::getenv("QDIFF_BACKEND")) return load_plugin_backend(path);
+  return make_optimized_backend(options_from_env());
+}
+
 int fuzz_entry(std::string_view target_name, const uint8_t* data, size_t size) {
-  static const std::unique_ptr<Backend> backend = make_optimized_backend(options_from_env());
+  static const std::unique_ptr<Backend> backend = backend_from_env();
   const FuzzTarget* target = find_fuzz_target(target_name);
   if (!target) std::abort();
   const DecodedRun r = decode_and_run(*target, data, size, *backend);

@@ -8,9 +8,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/contract.h"
 #include "core/fused_ops.h"
+#include "core/graph.h"
+#include "core/lowered.h"
 #include "core/quant_params.h"
 #include "core/tensor.h"
 #include "impl/options.h"
@@ -35,6 +39,15 @@ class Backend {
   virtual Tensor qlinear(const QLinearArgs& args) const;
   virtual Tensor qconv2d(const QConv2dArgs& args) const;
   virtual Tensor qelementwise(const QElementwiseArgs& args) const;
+
+  // Graphs (docs/graph.md). Default: unsupported.
+  virtual std::vector<std::string> graph_passes() const;  // pipeline order
+  virtual Graph run_graph_pass(std::string_view pass, const Graph& g) const;
+  virtual Graph optimize_graph(const Graph& g) const;
+  virtual std::vector<Tensor> execute_graph(const Graph& g, const std::vector<Tensor>& inputs) const;
+  virtual LoweredProgram lower_graph(const Graph& optimized) const;
+  virtual std::vector<Tensor> execute_lowered(const LoweredProgram& program,
+                                              const std::vector<Tensor>& inputs) const;
 
   // The specialized loop the backend would take, for coverage reports and
   // the classification property; nullopt if the backend cannot tell.

@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 
+#include "impl/graph/executor.h"
+#include "impl/graph/lowering.h"
+#include "impl/graph/passes.h"
 #include "impl/ops/fused_ops.h"
 #include "impl/quantize/affine.h"
 #include "oracle/backend.h"
@@ -7,6 +10,7 @@
 #include "reference/dequantize.h"
 #include "reference/fake_quantize.h"
 #include "reference/fused_ops.h"
+#include "reference/graph_eval.h"
 #include "reference/quantize.h"
 
 namespace qdiff {
@@ -22,6 +26,22 @@ Tensor Backend::qconv2d(const QConv2dArgs&) const {
 }
 Tensor Backend::qelementwise(const QElementwiseArgs& a) const {
   fail(ErrorKind::unsupported, "backend {} does not implement {}", name(), elementwise_op_name(a.op));
+}
+std::vector<std::string> Backend::graph_passes() const { return {}; }
+Graph Backend::run_graph_pass(std::string_view pass, const Graph&) const {
+  fail(ErrorKind::unsupported, "backend {} has no graph pass {}", name(), pass);
+}
+Graph Backend::optimize_graph(const Graph&) const {
+  fail(ErrorKind::unsupported, "backend {} does not optimize graphs", name());
+}
+std::vector<Tensor> Backend::execute_graph(const Graph&, const std::vector<Tensor>&) const {
+  fail(ErrorKind::unsupported, "backend {} does not execute graphs", name());
+}
+LoweredProgram Backend::lower_graph(const Graph&) const {
+  fail(ErrorKind::unsupported, "backend {} does not lower graphs", name());
+}
+std::vector<Tensor> Backend::execute_lowered(const LoweredProgram&, const std::vector<Tensor>&) const {
+  fail(ErrorKind::unsupported, "backend {} does not execute lowered programs", name());
 }
 
 namespace {
@@ -46,6 +66,9 @@ class ReferenceBackend final : public Backend {
   Tensor qconv2d(const QConv2dArgs& a) const override { return reference::qconv2d(a).output; }
   Tensor qelementwise(const QElementwiseArgs& a) const override {
     return reference::qelementwise(a).output;
+  }
+  std::vector<Tensor> execute_graph(const Graph& g, const std::vector<Tensor>& inputs) const override {
+    return reference::evaluate_graph(g, inputs);
   }
 };
 
@@ -79,6 +102,24 @@ class OptimizedBackend final : public Backend {
   Tensor qconv2d(const QConv2dArgs& a) const override { return impl::qconv2d(a, options_); }
   Tensor qelementwise(const QElementwiseArgs& a) const override {
     return impl::qelementwise(a, options_);
+  }
+  std::vector<std::string> graph_passes() const override {
+    std::vector<std::string> names;
+    for (impl::GraphPass p : impl::kAllGraphPasses) names.emplace_back(impl::graph_pass_name(p));
+    return names;
+  }
+  Graph run_graph_pass(std::string_view pass, const Graph& g) const override {
+    const auto p = impl::parse_graph_pass(pass);
+    if (!p) fail(ErrorKind::unsupported, "no graph pass named {}", pass);
+    return impl::run_pass(*p, g, options_);
+  }
+  Graph optimize_graph(const Graph& g) const override { return impl::optimize_graph(g, options_); }
+  std::vector<Tensor> execute_graph(const Graph& g, const std::vector<Tensor>& inputs) const override {
+    return impl::execute_graph(g, inputs, options_);
+  }
+  LoweredProgram lower_graph(const Graph& g) const override { return impl::lower_graph(g, options_); }
+  std::vector<Tensor> execute_lowered(const LoweredProgram& p, const std::vector<Tensor>& inputs) const override {
+    return impl::execute_lowered(p, inputs, options_);
   }
   std::optional<std::string> kernel_path(const Shape& input,
                                          const QuantParams& p) const override {

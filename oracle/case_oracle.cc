@@ -2,6 +2,7 @@
 
 #include "oracle/affine_oracle.h"
 #include "oracle/fused_oracle.h"
+#include "oracle/graph_oracle.h"
 
 namespace qdiff {
 namespace {
@@ -32,12 +33,16 @@ CaseResult evaluate_case(const Case& c, const Backend& b) {
           [&](const QLinearCase& q) { return single_output([&] { return b.qlinear(q.args); }); },
           [&](const QConv2dCase& q) { return single_output([&] { return b.qconv2d(q.args); }); },
           [&](const QElementwiseCase& q) { return single_output([&] { return b.qelementwise(q.args); }); },
-          // Graph cases (cases/graph_case.h) are not wired in yet: the
-          // Backend interface has no graph entry point.
-          [&](const GraphCase&) {
-            return single_output([&]() -> Tensor {
-              fail(ErrorKind::unsupported, "backend {} cannot evaluate graph cases yet", b.name());
-            });
+          [&](const GraphCase& g) {
+            CaseResult r;
+            try {
+              const auto outputs = b.execute_graph(g.graph, g.inputs);
+              for (size_t i = 0; i < outputs.size(); ++i) r.outputs.emplace(graph_output_name(i), outputs[i]);
+            } catch (const Error& e) {
+              r.error_kind = e.kind();
+              r.error_message = e.what();
+            }
+            return r;
           },
       },
       c);
@@ -49,13 +54,7 @@ Verdict check_case(const Case& c, const Backend& b) {
                         [&](const QLinearCase& q) { return check_qlinear(q.args, b); },
                         [&](const QConv2dCase& q) { return check_qconv2d(q.args, b); },
                         [&](const QElementwiseCase& q) { return check_qelementwise(q.args, b); },
-                        // Not judged until the graph envelope oracle
-                        // (oracle/graph_envelope.h) is wired in here.
-                        [&](const GraphCase&) {
-                          Verdict v;
-                          v.headline = "graph case not checked: check_case has no graph oracle yet";
-                          return v;
-                        },
+                        [&](const GraphCase& g) { return check_graph(g, b); },
                     },
                     c);
 }

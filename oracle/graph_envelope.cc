@@ -154,6 +154,7 @@ class Evaluator {
         pos = xv / s + zz;
         bound = r / s + 3 * kU * (std::fabs(xv) / s + std::fabs(zz)) + kTiny / s;
       }
+      if (mode_ == EnvelopeMode::lowered) bound += chain_fixed_point_slack(g_.node(id), x.shape(), i, s);
       set_range(e, i, pos, bound, p.zero_point_domain == ZeroPointDomain::int_domain ? z : 0.0, p);
       e.pre_real[size_t(i)] = xv;
       e.pre_radius[size_t(i)] = r;
@@ -163,30 +164,63 @@ class Evaluator {
   }
 
   // quantize(dequantize(y, p1), p2) with per-tensor p2 and y from a fused
-  // node: the quant-absorption pass rounds y once to p2 instead, so Q2 of
-  // y's ideal real value (+- its radius) is admitted too.
+  // node, or from a quantize of a float linear / conv2d / add / mul (+ relu)
+  // that fuse-quantized-ops turns into one: the quant-absorption pass rounds
+  // y's real value v once to p2 instead, with p1's saturation kept as a clamp
+  // (impl/graph/pass_quant_absorption.cc), so Q2(clamp(v, dq1(qmin1),
+  // dq1(qmax1))) +- v's radius is admitted too. The clamp is applied to both
+  // ends of v's interval, which keeps the widening monotone and exact.
   void absorption_slack(int id, ValueEnvelope& e) {
     const Node& q = g_.node(id);
     if (q.spec.legacy_axis || values_[size_t(q.input(1))].numel() != 1) return;
     const int dq_id = q.input(0);
     const Node& dq = g_.node(dq_id);
     if (dq.kind != NodeKind::dequantize || dq.spec.legacy_axis) return;
+    if (!absorbable_source(dq.input(0))) return;
     const Node& src = g_.node(dq.input(0));
-    if (!is_fused_kind(src.kind)) return;
     const ValueEnvelope& y = env_[size_t(dq.input(0))];
     if (y.pre_real.size() != e.lo.size()) return;
     const double s2 = values_[size_t(q.input(1))].f32_at(0);
     const double z2 = q.input(2) == kNoInput ? 0.0 : values_[size_t(q.input(2))].value_at(0);
-    const ElementParams ep(g_, id, values_, values_[size_t(dq_id)].shape());
+    const Shape& y_shape = values_[size_t(dq_id)].shape();
+    const ElementParams ep(g_, id, values_, y_shape);
+    const ElementParams ep1(g_, dq_id, values_, y_shape);
+    const bool clamp_to_p1 = ep1.params.zero_point_domain != ZeroPointDomain::float_domain;
     for (size_t i = 0; i < e.lo.size(); ++i) {
-      const double p = y.pre_real[i] / s2 + z2;
-      const double bound = y.pre_radius[i] / s2 + 3 * kU * (std::fabs(y.pre_real[i]) / s2 + std::fabs(z2)) + kTiny / s2;
-      const int64_t lo = int64_t(quantize_position(p - bound, z2, ep.params));
-      const int64_t hi = int64_t(quantize_position(p + bound, z2, ep.params));
+      const double v = y.pre_real[i], r = y.pre_radius[i];
+      double v_lo = v - r, v_hi = v + r;
+      if (clamp_to_p1) {
+        const int64_t si = ep1.scale_index(y_shape, int64_t(i));
+        const double s1 = ep1.scale(si), z1 = ep1.zero_point(si);
+        const double lo1 = (double(ep1.params.quant_min) - z1) * s1;
+        const double hi1 = (double(ep1.params.quant_max) - z1) * s1;
+        v_lo = std::clamp(v_lo, lo1, hi1);
+        v_hi = std::clamp(v_hi, lo1, hi1);
+      }
+      double slack = 3 * kU * (std::max(std::fabs(v_lo), std::fabs(v_hi)) / s2 + std::fabs(z2)) + kTiny / s2;
+      if (mode_ == EnvelopeMode::lowered) {
+        // the absorbed node is lowered with p2 as its output params
+        slack += is_fused_kind(src.kind) ? fused_fixed_point_slack(src, y_shape, int64_t(i), s2)
+                                         : chain_fixed_point_slack(src, y_shape, int64_t(i), s2);
+      }
+      const int64_t lo = int64_t(quantize_position(v_lo / s2 + z2 - slack, z2, ep.params));
+      const int64_t hi = int64_t(quantize_position(v_hi / s2 + z2 + slack, z2, ep.params));
       if (lo < e.lo[i] || hi > e.hi[i]) ++widened_;
       e.lo[i] = std::min(e.lo[i], lo);
       e.hi[i] = std::max(e.hi[i], hi);
     }
+  }
+
+  // A value the absorption pass may re-round: a fused node's output, or a
+  // quantize that fuse-quantized-ops would fuse with the float op below it.
+  bool absorbable_source(int src_id) const {
+    const Node& src = g_.node(src_id);
+    if (is_fused_kind(src.kind)) return true;
+    if (src.kind != NodeKind::quantize || src.spec.legacy_axis) return false;
+    const Node* op = &g_.node(src.input(0));
+    if (op->kind == NodeKind::relu) op = &g_.node(op->input(0));
+    return op->kind == NodeKind::linear || op->kind == NodeKind::conv2d ||
+           op->kind == NodeKind::add || op->kind == NodeKind::mul;
   }
 
   ValueEnvelope dequantize(int id) {
@@ -362,7 +396,10 @@ class Evaluator {
       const double z = out.zero_point ? out.zero_point->value_at(si) : 0.0;
       const double p = ideal.pre_rounding[size_t(i)];
       double bound = fused_bound(terms, ideal.magnitude[size_t(i)], s) + input_radius[size_t(i)] / s;
-      if (mode_ == EnvelopeMode::lowered) bound += ideal.magnitude[size_t(i)] * 0x1p-30 + 0x1p-31;
+      if (mode_ == EnvelopeMode::lowered) {
+        bound += ideal.magnitude[size_t(i)] * 0x1p-30 + 0x1p-31;
+        bound += fused_fixed_point_slack(n, e.center.shape(), i, s);
+      }
       if (std::isnan(p)) {
         e.lo[size_t(i)] = e.hi[size_t(i)] = e.center.int_at(i);
       } else {
@@ -372,6 +409,91 @@ class Evaluator {
       e.pre_radius[size_t(i)] = bound * s;
     }
     return e;
+  }
+
+  // Fixed-point requantization slack of the integer executor, in output
+  // units, for a qlinear / qconv2d it runs on the fixed-point path (per-tensor
+  // x, per-tensor or per-channel weights; the rest requantize in f32 and need
+  // none). With M = s_x s_w[k] / s_out[k] = m 2^(e - 31), m in [2^30, 2^31)
+  // (SPEC section 8), on top of the multiplier's 2^-31 relative error (the
+  // magnitude term at the call sites):
+  //  - double rounding: SRDHM(acc << max(e, 0), m) rounds to a multiple of
+  //    2^e output units before RoundingDivideByPOT(-e) rounds again, so for
+  //    e < 0 it adds up to 2^(e-1). Example: acc 768, M = 0.063069664
+  //    (e = -3): SRDHM gives 387.5 -> 388, then 388 / 8 = 48.5 -> 49 while
+  //    the ideal 48.4375 rounds to 48.
+  //  - the bias, rounded to whole accumulator units (s_x s_w[k]): up to half
+  //    a unit, 0.5 M output units. Example: b = 0.66797066, s_x s_w =
+  //    2^-7 -> 85.5002 -> 86, i.e. 21.375 becomes 21.5 at M = 1/4.
+  // e comes from M (1 + 2^-20) so that an implementation whose f32 M lands
+  // just below a power of two (one exponent lower) is still covered.
+  struct FixedPointChain {
+    bool linear = true;
+    const Tensor* x_scale = nullptr;
+    const Tensor* w_scale = nullptr;
+    const Tensor* channel_factor = nullptr;  // fuse-mul-into-linear's c, if any
+    bool has_bias = false;
+  };
+  double fixed_point_slack(const FixedPointChain& c, const Shape& out_shape, int64_t i, double s_out) const {
+    if (c.x_scale->numel() != 1 || out_shape.rank() == 0) return 0.0;
+    const int channel_dim = c.linear ? out_shape.rank() - 1 : 1;
+    if (channel_dim >= out_shape.rank()) return 0.0;
+    const int64_t k = unflatten(out_shape, i)[size_t(channel_dim)];
+    double s_w;
+    if (c.w_scale->numel() == 1) {
+      s_w = c.w_scale->f32_at(0);
+    } else if (c.w_scale->numel() == out_shape[channel_dim] && k < c.w_scale->numel()) {
+      s_w = c.w_scale->f32_at(k);
+    } else {
+      return 0.0;  // per-group / blockwise weights: the f32 requantization path
+    }
+    double factor = 1.0;
+    if (c.channel_factor) {
+      // The c of channel k when c is [K] or a scalar; otherwise the largest
+      // |c| (the slack grows with M, so an upper bound stays sound).
+      const Tensor& cf = *c.channel_factor;
+      if (cf.numel() == 1) {
+        factor = std::fabs(cf.f32_at(0));
+      } else if (cf.numel() == out_shape[channel_dim] && cf.shape()[cf.shape().rank() - 1] == cf.numel()) {
+        factor = std::fabs(cf.f32_at(k));
+      } else {
+        factor = 0.0;
+        for (int64_t j = 0; j < cf.numel(); ++j) factor = std::max(factor, double(std::fabs(cf.f32_at(j))));
+      }
+    }
+    const double m_real = double(c.x_scale->f32_at(0)) * s_w * factor / s_out;
+    if (!(m_real > 0) || !std::isfinite(m_real)) return 0.0;
+    int e = 0;
+    (void)std::frexp(m_real * (1.0 + 0x1p-20), &e);
+    double slack = e < 0 ? std::ldexp(1.0, e - 1) : 0.0;
+    if (c.has_bias) slack += 0.5 * m_real * (1.0 + 0x1p-20);
+    return slack;
+  }
+  double fused_fixed_point_slack(const Node& n, const Shape& out_shape, int64_t i, double s_out) const {
+    if (n.kind != NodeKind::qlinear && n.kind != NodeKind::qconv2d) return 0.0;
+    const FixedPointChain c{n.kind == NodeKind::qlinear, &n.params[0].scale, &n.params[1].scale, nullptr,
+                            n.input(2) != kNoInput};
+    return fixed_point_slack(c, out_shape, i, s_out);
+  }
+  // quantize(relu?(mul?(linear|conv2d(dequantize(x), dequantize(w)), c))):
+  // the chain fuse-mul-into-linear and fuse-quantized-ops turn into the
+  // fused node that is lowered.
+  double chain_fixed_point_slack(const Node& q, const Shape& out_shape, int64_t i, double s_out) const {
+    const Node* op = &g_.node(q.input(0));
+    if (op->kind == NodeKind::relu) op = &g_.node(op->input(0));
+    const Tensor* factor = nullptr;
+    if (op->kind == NodeKind::mul) {
+      const Node& lhs = g_.node(op->input(0));
+      factor = &values_[size_t(op->input(1))];
+      op = &lhs;
+    }
+    if (op->kind != NodeKind::linear && op->kind != NodeKind::conv2d) return 0.0;
+    const Node& xdq = g_.node(op->input(0));
+    const Node& wdq = g_.node(op->input(1));
+    if (xdq.kind != NodeKind::dequantize || wdq.kind != NodeKind::dequantize) return 0.0;
+    const FixedPointChain c{op->kind == NodeKind::linear, &values_[size_t(xdq.input(1))],
+                            &values_[size_t(wdq.input(1))], factor, op->input(2) != kNoInput};
+    return fixed_point_slack(c, out_shape, i, s_out);
   }
 
   // Real radius of each dequantized operand element of a fused node.

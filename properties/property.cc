@@ -47,6 +47,7 @@ const std::vector<Property>& all_properties() {
   static const std::vector<Property> properties = [] {
     std::vector<Property> all = affine_properties();
     for (auto& p : fused_properties()) all.push_back(std::move(p));
+    for (auto& p : graph_properties()) all.push_back(std::move(p));
     return all;
   }();
   return properties;

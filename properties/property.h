@@ -57,5 +57,6 @@ const Property* find_property(std::string_view name);
 // Registries of the families (properties/*_properties.cc).
 std::vector<Property> affine_properties();
 std::vector<Property> fused_properties();
+std::vector<Property> graph_properties();
 
 }  // namespace qdiff::props

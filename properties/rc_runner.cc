@@ -85,7 +85,7 @@ RcReport run_rapidcheck(const Property& property, const Backend& backend, const 
   params.seed = config.seed;
   params.maxSuccess = config.cases;
   params.maxSize = 90;  // Debian's RapidCheck has shift UB above 100 (upstream 289)
-  params.maxDiscardRatio = 10;
+  params.maxDiscardRatio = config.max_discard_ratio;
   params.disableShrinking = !config.shrink;
   Listener listener(state);
   const auto result =

@@ -20,6 +20,9 @@ struct RcConfig {
   int cases = 300;
   bool shrink = true;
   bool reduce = true;  // structural reduction after shrinking (properties/reduce.h)
+  // Discarded cases allowed per judged case before RapidCheck gives up;
+  // plug-in backends decline most cases outside what they cover.
+  int max_discard_ratio = 10;
   // Called after each generated case (not during shrinking) with the count.
   std::function<void(int)> on_case;
 };

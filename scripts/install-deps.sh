@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
-  libdnnl-dev libxnnpack-dev zip
+  libdnnl-dev libxnnpack-dev libpthreadpool-dev zip
 )
 
 missing=()

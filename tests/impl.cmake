@@ -15,3 +15,16 @@ qdiff_add_test(NAME impl_fused_test
           impl_fused_errors_test.cc impl_fused_faults_test.cc
   LIBS qdiff_impl qdiff_reference qdiff_oracle GTest::gmock
   LABELS unit)
+
+# Unit tests of the graph level (impl/graph): each pass on hand-built graphs
+# (fires / must not fire, structure, idempotence, values against the
+# reference interpreter), the optimized executor against the reference
+# (bit-exact or within the f32 accumulation bound, error parity), lowering
+# and the integer-only executor (fixed point and int4 by hand, compact
+# scales, random programs within the lowered bound, unsupported and
+# malformed programs), and each graph fault point on a targeted case.
+qdiff_add_test(NAME impl_graph_test
+  SOURCES impl_graph_passes_test.cc impl_graph_executor_test.cc impl_graph_lowering_test.cc
+          impl_graph_faults_test.cc
+  LIBS qdiff_impl qdiff_reference qdiff_oracle GTest::gmock
+  LABELS unit)

@@ -14,6 +14,7 @@
 #include "fuzz/fuzz_driver.h"
 #include "impl/options.h"
 #include "oracle/backend.h"
+#include "oracle/plugin_backend.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 #include "tools/corpus_replay.h"
@@ -98,7 +99,14 @@ int run_check(const CheckOptions& o) {
     faults = faults.with(*f);
   }
   std::vector<std::unique_ptr<Backend>> backends;
+  if (!o.backend_library.empty()) {
+    // A plug-in replaces qdiff's own implementation; the properties it
+    // cannot take (ops it lacks, calls it declines) are discarded.
+    isas = {impl::best_isa()};
+    backends.push_back(load_plugin_backend(o.backend_library));
+  }
   for (impl::Isa isa : isas) {
+    if (!backends.empty()) break;
     impl::ImplOptions opt;
     opt.isa = isa;
     opt.threads = 1;
@@ -138,6 +146,7 @@ int run_check(const CheckOptions& o) {
       props::RcConfig config;
       config.seed = o.seed;
       config.cases = cases;
+      if (!o.backend_library.empty()) config.max_discard_ratio = 1000;
       config.on_case = [&](int done) {
         if (done % 16 == 0) progress.update(label, done, cases);
       };
@@ -163,6 +172,10 @@ int run_check(const CheckOptions& o) {
         row.failure_text = text;
         progress.finish(fmt::format("{}  FAILED ({} cases, {})\n{}\n", label, r.cases,
                                     seconds_cell(r.seconds), text));
+      } else if (r.gave_up) {
+        row.cases = fmt::format("{} (not applicable)", r.cases);
+        progress.finish(fmt::format("{}  not applicable to this backend ({} judged, {} declined)", label, r.cases,
+                                    r.discarded));
       } else {
         progress.finish(fmt::format("{}  ok ({} cases{}, {})", label, r.cases,
                                     r.discarded ? fmt::format(", {} discarded", r.discarded) : "",
@@ -213,6 +226,7 @@ int run_check(const CheckOptions& o) {
         req.seconds = o.fuzz_seconds;
         req.findings_dir = findings;
         if (o.fault) req.env.push_back("QDIFF_FAULT=" + *o.fault);
+        if (!o.backend_library.empty()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o.backend_library).string());
         progress.update(fmt::format("fuzzing {} for {} s", t, o.fuzz_seconds), 0, 1);
         const FuzzRunResult fr = run_fuzzer(req);
         fs::remove_all(scratch);

@@ -24,6 +24,7 @@ struct CheckOptions {
   std::optional<std::string> isa;   // only this ISA
   std::optional<std::string> fault; // inject a fault point (demonstrations)
   bool skip_corpus = false;
+  std::string backend_library;      // a plug-in backend (include/qdiff/backend.h) to check instead
 };
 
 int run_check(const CheckOptions& options);

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   c->add_option("--isa", isa, "only this ISA: scalar, avx2, avx512");
   c->add_option("--fault", fault, "inject an impl/ fault point (to see a failure report)");
   c->add_flag("--no-corpus", check.skip_corpus, "skip corpus replay");
+  c->add_option("--backend", check.backend_library,
+                "check a plug-in backend (shared library implementing include/qdiff/backend.h)")
+      ->check(CLI::ExistingFile);
 
   std::string eval_path, eval_impl = "optimized", eval_isa;
   auto* e = app.add_subcommand("eval", "evaluate one case file; print the result JSON");

@@ -56,7 +56,7 @@ std::optional<std::vector<float>> channel_factors(const Tensor& c, const Shape& 
     const int64_t dim = c.shape()[d];
     if (d + 1 < cr ? dim != 1 : (dim != 1 && dim != k_count)) foldable = false;
   }
-  std::vector<float> c_k(size_t(k_count));
+  std::vector<float> c_k(static_cast<size_t>(k_count));
   if (foldable) {
     for (int64_t k = 0; k < k_count; ++k) c_k[size_t(k)] = cv[c.numel() == 1 ? 0 : size_t(k)];
     return c_k;

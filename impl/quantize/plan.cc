@@ -119,6 +119,13 @@ LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults
     nest.outer[i] = merged[m - 1 - i];
     nest.rows *= nest.outer[i].size;
   }
+  if (faults.has(FaultPoint::wrong_block_stride) && nest.row.count > 1 &&
+      (nest.row.count - 1) * nest.row.scale_stride > scale_numel - 1) {
+    // The faulty stride can land on the innermost loop dim (when the last
+    // dims have size 1). Shrink it there so the injected bug produces wrong
+    // answers rather than out-of-bounds reads that ASan reports first.
+    nest.row.scale_stride = (scale_numel - 1) / (nest.row.count - 1);
+  }
   nest.max_row_offset = scale_numel - 1 - (nest.row.count - 1) * nest.row.scale_stride;
   if (nest.max_row_offset < 0) nest.max_row_offset = 0;
   return nest;
