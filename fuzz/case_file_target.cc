@@ -1,5 +1,8 @@
 #include "fuzz/case_file_target.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "cases/fused_case.h"
@@ -31,6 +34,16 @@ std::optional<std::string> check_case_file_bytes(const uint8_t* data, size_t siz
   const Verdict v = check_case(c, backend);
   if (!v.ok) return fmt::format("{}\ncase:\n{}", v.describe(), once);
   return std::nullopt;
+}
+
+int case_file_fuzz_entry(std::string_view target_name, const uint8_t* data, size_t size) {
+  static const auto optimized = make_optimized_backend();
+  if (const auto finding = check_case_file_bytes(data, size, *optimized)) {
+    fmt::print(stderr, "\n== qdiff finding in fuzz target {}\n{}\n", target_name, *finding);
+    std::fflush(stderr);
+    std::abort();
+  }
+  return 0;
 }
 
 }  // namespace qdiff::fuzz

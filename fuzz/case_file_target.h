@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "oracle/backend.h"
 
@@ -17,5 +18,9 @@ namespace qdiff::fuzz {
 // nullopt when the input is handled correctly; otherwise what went wrong.
 std::optional<std::string> check_case_file_bytes(const uint8_t* data, size_t size,
                                                  const Backend& backend);
+
+// The libFuzzer entry of a case-file target (case_file, graph_case_file):
+// checks the bytes against impl/ and aborts with the finding printed.
+int case_file_fuzz_entry(std::string_view target_name, const uint8_t* data, size_t size);
 
 }  // namespace qdiff::fuzz

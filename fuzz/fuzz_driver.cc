@@ -40,6 +40,11 @@ const std::vector<FuzzTarget>& property_fuzz_targets() {
       {"elementwise",
        {"QAddOptimizedMatchesReference", "QMulOptimizedMatchesReference", "QAddAndQMulAreCommutative"},
        "qadd and qmul vs the ideal result; commutativity"},
+      {"graph",
+       {"FusionPreservesGraphOutputs", "OptimizedGraphExecutionMatchesReference",
+        "LoweredExecutionMatchesReference", "ScalesStayValidAfterEveryPass", "PassesNeverChangeOutputShapes",
+        "CompactScaleRoundTrips", "PassesAreIdempotent"},
+       "random graphs: passes, optimized and lowered execution vs the reference"},
   };
   return targets;
 }

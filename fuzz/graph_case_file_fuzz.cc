@@ -1,0 +1,9 @@
+// libFuzzer target "graph_case_file": the case-file parser seeded with graph
+// case files (fuzz/case_file_target.h), so mutations stay near the graph
+// grammar (nodes, inputs, attributes, constants). Malformed text must be
+// `malformed_case`; anything that parses must round-trip and pass the oracle.
+#include "fuzz/case_file_target.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return qdiff::fuzz::case_file_fuzz_entry("graph_case_file", data, size);
+}
