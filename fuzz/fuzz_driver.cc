@@ -43,7 +43,7 @@ const std::vector<FuzzTarget>& property_fuzz_targets() {
       {"graph",
        {"FusionPreservesGraphOutputs", "OptimizedGraphExecutionMatchesReference",
         "LoweredExecutionMatchesReference", "ScalesStayValidAfterEveryPass", "PassesNeverChangeOutputShapes",
-        "CompactScaleRoundTrips", "PassesAreIdempotent"},
+        "CompactScaleRoundTrips", "PassesAreIdempotent", "LoweredFixedPointMatchesGemmlowpModel"},
        "random graphs: passes, optimized and lowered execution vs the reference"},
   };
   return targets;

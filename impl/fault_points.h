@@ -39,6 +39,13 @@ enum class FaultPoint : uint8_t {
   requant_shift_wrong_sign,    // lowering stores the fixed-point shift negated (left instead of right)
   int4_nibbles_swapped,        // int4 packing puts element 2i in the HIGH nibble
   fixed_point_round_half_up,   // RoundingDivideByPOT rounds half up instead of half away from zero
+  // Appended later (issue 5), any level: numbers above never change, so
+  // names, QDIFF_FAULT runs and recorded results stay valid. fault_level()
+  // says where each lives.
+  squeeze_unit_scale_dims,          // quantize planner squeezes a [1, G] scale to [G]: per-channel on the last dim
+  choose_qparams_without_eps,       // symmetric choose_qparams drops max(scale, eps): an all-zero block gets scale 0
+  zero_point_stored_as_int8,        // zero points held in int8: u8 z = 128 becomes -128
+  per_row_scale_indexed_by_column,  // qlinear's per-row x scale [M] broadcast along the output's last dim
   kCount
 };
 
@@ -47,6 +54,26 @@ enum class FaultPoint : uint8_t {
 inline constexpr FaultPoint kFirstFusedFaultPoint = FaultPoint::missing_zero_point_correction;
 // The graph level's points (impl/graph/; their hooks: tests/impl_graph_faults_test.cc).
 inline constexpr FaultPoint kFirstGraphFaultPoint = FaultPoint::fold_without_reshape;
+// Points from here on were appended after the graph's; see fault_level().
+inline constexpr FaultPoint kFirstAppendedFaultPoint = FaultPoint::squeeze_unit_scale_dims;
+
+// Where a point lives, which says which hook test covers it:
+// quant_core (impl/quantize/; tests/impl_fault_points_test.cc), fused
+// (impl/ops/; tests/impl_fused_faults_test.cc), graph (impl/graph/;
+// tests/impl_graph_faults_test.cc).
+enum class FaultLevel : uint8_t { quant_core, fused, graph };
+constexpr FaultLevel fault_level(FaultPoint f) {
+  switch (f) {
+    case FaultPoint::squeeze_unit_scale_dims:
+    case FaultPoint::choose_qparams_without_eps:
+    case FaultPoint::zero_point_stored_as_int8: return FaultLevel::quant_core;
+    case FaultPoint::per_row_scale_indexed_by_column: return FaultLevel::fused;
+    default: break;
+  }
+  if (f < kFirstFusedFaultPoint) return FaultLevel::quant_core;
+  if (f < kFirstGraphFaultPoint) return FaultLevel::fused;
+  return FaultLevel::graph;
+}
 
 class FaultSet {
  public:
@@ -63,6 +90,8 @@ class FaultSet {
  private:
   uint64_t bits_ = 0;
 };
+
+static_assert(unsigned(FaultPoint::kCount) <= 64, "FaultSet holds one bit per point in 64 bits");
 
 std::string_view fault_point_name(FaultPoint f);
 

@@ -74,6 +74,10 @@ std::string_view fault_point_name(FaultPoint f) {
     case FaultPoint::requant_shift_wrong_sign: return "requant_shift_wrong_sign";
     case FaultPoint::int4_nibbles_swapped: return "int4_nibbles_swapped";
     case FaultPoint::fixed_point_round_half_up: return "fixed_point_round_half_up";
+    case FaultPoint::squeeze_unit_scale_dims: return "squeeze_unit_scale_dims";
+    case FaultPoint::choose_qparams_without_eps: return "choose_qparams_without_eps";
+    case FaultPoint::zero_point_stored_as_int8: return "zero_point_stored_as_int8";
+    case FaultPoint::per_row_scale_indexed_by_column: return "per_row_scale_indexed_by_column";
     case FaultPoint::kCount: break;
   }
   return "?";

@@ -131,7 +131,32 @@ class PluginBackend final : public Backend {
     return out;
   }
 
+  // Outside the C ABI (v1): every property that needs these is not
+  // applicable to a plug-in, rather than passing vacuously or failing
+  // error parity with `unsupported`.
+  Tensor qconv2d(const QConv2dArgs&) const override { throw NotApplicable(name() + ": qconv2d is not in the ABI"); }
+  Tensor qelementwise(const QElementwiseArgs&) const override {
+    throw NotApplicable(name() + ": qadd / qmul are not in the ABI");
+  }
+  std::vector<std::string> graph_passes() const override { throw not_in_abi("graph passes"); }
+  Graph run_graph_pass(std::string_view, const Graph&) const override { throw not_in_abi("graph passes"); }
+  Graph optimize_graph(const Graph&) const override { throw not_in_abi("graph passes"); }
+  std::vector<Tensor> execute_graph(const Graph&, const std::vector<Tensor>&) const override {
+    throw not_in_abi("graph execution");
+  }
+  LoweredProgram lower_graph(const Graph&) const override { throw not_in_abi("lowering"); }
+  std::vector<Tensor> execute_lowered(const LoweredProgram&, const std::vector<Tensor>&) const override {
+    throw not_in_abi("lowered execution");
+  }
+  std::optional<std::string> kernel_path(const Shape&, const QuantParams&) const override {
+    throw not_in_abi("kernel paths");
+  }
+
  private:
+  NotApplicable not_in_abi(std::string_view what) const {
+    return NotApplicable(fmt::format("{}: {} are not in the ABI", name(), what));
+  }
+
   void* handle_;
   const qdiff_backend* b_;
 };

@@ -24,6 +24,7 @@ constexpr int64_t kPrimes[] = {3, 5, 7, 11, 13, 17, 19, 23};
 
 // A dim size: 1, 2, 0 (rare), vector edge, prime, small random.
 int64_t draw_count(Source& src, bool allow_zero) {
+  src.label(ChoiceLabel::dim);
   switch (src.weighted({30, 20, allow_zero ? 3 : 0, 15, 12, 20})) {
     case 0: return 1;
     case 1: return 2;
@@ -36,6 +37,7 @@ int64_t draw_count(Source& src, bool allow_zero) {
 
 // A block size > 1 (group sizes people use, plus odd ones).
 int64_t draw_block(Source& src) {
+  src.label(ChoiceLabel::block_size);
   switch (src.weighted({30, 30, 20, 20})) {
     case 0: return 2;
     case 1: return src.pick<int64_t>({4, 8, 16, 32, 64, 128});
@@ -50,6 +52,8 @@ int draw_rank(Source& src, int min_rank, int max_rank) {
   min_rank = std::min(min_rank, max_rank);
   int total = 0;
   for (int r = min_rank; r <= max_rank; ++r) total += kWeights[r];
+  src.label(ChoiceLabel::rank);
+  src.categories(std::span<const int>(kWeights + min_rank, size_t(max_rank - min_rank + 1)));
   int64_t x = src.integer(0, total - 1);
   for (int r = min_rank; r <= max_rank; ++r) {
     if (x < kWeights[r]) return r;
@@ -90,6 +94,7 @@ DimDraw draw_dim(Source& src, DimMode mode) {
     }
     case DimMode::partial: {
       const int64_t n = draw_count(src, /*allow_zero=*/true);
+      src.label(ChoiceLabel::block_size);
       const int64_t b = src.chance(20) ? 1 : draw_block(src);
       return {mode, n, b};
     }
@@ -149,6 +154,7 @@ void draw_elements(Source& src, int64_t n, F&& draw_one) {
     for (int64_t i = 0; i < n; ++i) draw_one(src, i);
     return;
   }
+  src.label(ChoiceLabel::seed);
   PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
   for (int64_t i = 0; i < n; ++i) draw_one(prng, i);
 }
@@ -156,6 +162,7 @@ void draw_elements(Source& src, int64_t n, F&& draw_one) {
 Tensor draw_scale_tensor(Source& src, const Shape& shape) {
   Tensor t(DType::f32, shape);
   auto s = t.data<float>();
+  src.label(ChoiceLabel::layout);
   if (t.numel() > 1 && src.chance(15)) {
     // All equal: a per-channel scale that is secretly per-tensor.
     std::fill(s.begin(), s.end(), draw_scale_value(src));
@@ -166,6 +173,7 @@ Tensor draw_scale_tensor(Source& src, const Shape& shape) {
 }
 
 int64_t draw_zero_point_value(Source& from, const QuantType& qt) {
+  from.label(ChoiceLabel::zero_point);
   switch (from.weighted({30, 40, 10, 10, 10})) {
     case 0: return std::clamp<int64_t>(0, qt.quant_min, qt.quant_max);
     case 1: return from.integer(qt.quant_min, qt.quant_max);
@@ -178,6 +186,7 @@ int64_t draw_zero_point_value(Source& from, const QuantType& qt) {
 std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
                                       const QuantType& qt, const Shape& shape) {
   if (domain == ZeroPointDomain::none) return std::nullopt;
+  src.label(ChoiceLabel::layout);
   if (domain == ZeroPointDomain::int_domain) {
     if (src.chance(25)) return std::nullopt;
     // i32 mostly; sometimes the storage dtype itself.
@@ -203,6 +212,7 @@ std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
   Tensor t(DType::f32, shape);
   auto d = t.data<float>();
   draw_elements(src, t.numel(), [&](Source& from, int64_t i) {
+    from.label(ChoiceLabel::zero_point);
     switch (from.weighted({25, 50, 25})) {
       case 0: d[i] = 0.0f; break;
       case 1: d[i] = float(from.integer(-2000, 2000)) / 16.0f; break;
@@ -219,6 +229,7 @@ float draw_input_value_unchecked(Source& from, float s, double z, const QuantPar
 // a grid origin or window that overflows (huge s, float-domain min_val)
 // can make inf - inf, which becomes 0.
 float draw_input_value(Source& from, float s, double z, const QuantParams& p) {
+  from.label(ChoiceLabel::value_f32);
   const float x = draw_input_value_unchecked(from, s, z, p);
   return std::isnan(x) ? 0.0f : x;
 }
@@ -305,6 +316,7 @@ Tensor draw_dequantize_input(Source& src, const Shape& shape, const QuantParams&
   Tensor q(p.dtype, shape);
   std::vector<int64_t> values(size_t(q.numel()));
   draw_elements(src, q.numel(), [&](Source& from, int64_t i) {
+    from.label(ChoiceLabel::qvalue);
     switch (from.weighted({55, 25, 15, 5})) {
       case 0: values[size_t(i)] = from.integer(p.quant_min, p.quant_max); break;
       case 1: values[size_t(i)] = from.boolean() ? p.quant_min : p.quant_max; break;
@@ -325,9 +337,11 @@ Tensor draw_choose_input(Source& src, const Shape& shape) {
   auto xs = x.data<float>();
   // Case-level magnitude and sign pattern, so blocks are all-positive,
   // all-negative, all-zero or mixed.
+  src.label(ChoiceLabel::other);
   const int exponent = int(src.integer(-20, 20));
   const int sign_mode = int(src.weighted({50, 20, 20, 10}));  // mixed, >= 0, <= 0, zeros
   draw_elements(src, x.numel(), [&](Source& from, int64_t i) {
+    from.label(ChoiceLabel::value_any);
     if (sign_mode == 3 || from.chance(8)) {
       xs[i] = from.chance(30) ? -0.0f : 0.0f;
       return;
@@ -349,6 +363,7 @@ Tensor draw_choose_input(Source& src, const Shape& shape) {
 
 void corrupt_params(Source& src, AffineCase& c) {
   QuantParams& p = c.params;
+  src.label(ChoiceLabel::validity);
   switch (src.integer(0, 13)) {
     case 0: {  // unsupported: wrong input dtype
       if (c.op == AffineOpKind::dequantize) {
@@ -445,6 +460,7 @@ void corrupt_params(Source& src, AffineCase& c) {
 
 void corrupt_choose(Source& src, AffineCase& c) {
   ChooseQParamsArgs& a = c.choose;
+  src.label(ChoiceLabel::validity);
   switch (src.integer(0, 9)) {
     case 0: c.input = Tensor(DType::i32, c.input.shape()); break;
     case 1: a.dtype = DType::f32; break;
@@ -482,6 +498,7 @@ void corrupt_choose(Source& src, AffineCase& c) {
 // ---- public draws ----------------------------------------------------------
 
 DrawnLayout draw_layout(Source& src, const GenLimits& limits, LayoutIntent intent) {
+  src.label(ChoiceLabel::layout);
   if (intent == LayoutIntent::any) {
     intent = LayoutIntent(src.weighted({20, 25, 20, 20, 15}));
   }
@@ -495,6 +512,7 @@ DrawnLayout draw_layout(Source& src, const GenLimits& limits, LayoutIntent inten
       for (int d = 0; d < rank; ++d) dims.push_back(draw_dim(src, DimMode::whole));
       break;
     case LayoutIntent::per_channel: {
+      src.label(ChoiceLabel::layout);
       const int axis = rank == 0 ? 0 : int(src.integer(0, rank - 1));
       for (int d = 0; d < rank; ++d) {
         dims.push_back(draw_dim(src, d == axis ? DimMode::element : DimMode::whole));
@@ -503,6 +521,7 @@ DrawnLayout draw_layout(Source& src, const GenLimits& limits, LayoutIntent inten
     }
     case LayoutIntent::per_group: {
       if (rank < 2) {  // too few dims for two varying axes: per-channel instead
+        src.label(ChoiceLabel::layout);
         const int axis = rank == 0 ? 0 : int(src.integer(0, rank - 1));
         for (int d = 0; d < rank; ++d) {
           dims.push_back(draw_dim(src, d == axis ? DimMode::element : DimMode::whole));
@@ -512,6 +531,7 @@ DrawnLayout draw_layout(Source& src, const GenLimits& limits, LayoutIntent inten
       // Usually [.., K, In] with groups along the last dim; sometimes any
       // two dims in either order.
       int channel = rank - 2, group = rank - 1;
+      src.label(ChoiceLabel::layout);
       if (src.chance(25)) {
         channel = int(src.integer(0, rank - 1));
         group = int(src.integer(0, rank - 2));
@@ -526,6 +546,7 @@ DrawnLayout draw_layout(Source& src, const GenLimits& limits, LayoutIntent inten
     }
     case LayoutIntent::blockwise:
       for (int d = 0; d < rank; ++d) {
+        src.label(ChoiceLabel::layout);
         dims.push_back(draw_dim(src, DimMode(src.weighted({35, 25, 40}))));
       }
       break;
@@ -539,6 +560,7 @@ DrawnLayout draw_layout(Source& src, const GenLimits& limits, LayoutIntent inten
   DrawnLayout l = assemble(dims, explicit_mode);
   if (intent == LayoutIntent::per_tensor && !explicit_mode) {
     // A per-tensor scale may have any rank: [], [1], [1, 1, ...].
+    src.label(ChoiceLabel::layout);
     switch (src.weighted({40, 30, 30})) {
       case 0: l.scale = Shape{}; break;
       case 1: l.scale = Shape{1}; break;
@@ -551,7 +573,7 @@ DrawnLayout draw_layout(Source& src, const GenLimits& limits, LayoutIntent inten
 DrawnLayout draw_divisible_layout(Source& src, const GenLimits& limits) {
   const int rank = draw_rank(src, 0, limits.max_rank);
   std::vector<DimDraw> dims;
-  for (int d = 0; d < rank; ++d) dims.push_back(draw_dim(src, DimMode(src.weighted({40, 20, 40}))));
+  for (int d = 0; d < rank; ++d) { src.label(ChoiceLabel::layout); dims.push_back(draw_dim(src, DimMode(src.weighted({40, 20, 40})))); }
   fit_budget(dims, limits.max_elements);
   DrawnLayout l = assemble(dims, /*explicit_mode=*/true);
   return l;
@@ -559,6 +581,7 @@ DrawnLayout draw_divisible_layout(Source& src, const GenLimits& limits) {
 
 QuantType draw_quant_type(Source& src, bool strict_range) {
   QuantType qt;
+  src.label(ChoiceLabel::dtype_range);
   switch (src.weighted({30, 15, 10, 8, 6, 4, 5, 10, 12})) {
     case 0: qt = *parse_quant_type("i8"); break;
     case 1: qt = *parse_quant_type("u8"); break;
@@ -589,6 +612,7 @@ QuantType draw_quant_type(Source& src, bool strict_range) {
 }
 
 float draw_scale_value(Source& src) {
+  src.label(ChoiceLabel::scale);
   switch (src.weighted({10, 15, 15, 35, 7, 8, 10})) {
     case 0: return 1.0f;
     case 1: return std::ldexp(1.0f, int(src.integer(-24, 24)));
@@ -612,22 +636,27 @@ AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits&
   if (op == AffineOpKind::choose_qparams) {
     const DrawnLayout l = draw_divisible_layout(src, limits);
     ChooseQParamsArgs& a = c.choose;
+    src.label(ChoiceLabel::layout);
     a.mapping = src.pick(std::span<const Mapping>(kAllMappings));
     const QuantType qt = draw_quant_type(src, /*strict_range=*/true);
     a.dtype = qt.storage;
     a.quant_min = qt.quant_min;
     a.quant_max = qt.quant_max;
+    src.label(ChoiceLabel::layout);
     a.zero_point_domain = ZeroPointDomain(src.weighted({70, a.mapping == Mapping::asymmetric ? 15 : 0, 15}));
+    src.label(ChoiceLabel::other);
     switch (src.weighted({70, 10, 10, 10})) {
       case 0: a.eps = FLT_MIN; break;
       case 1: a.eps = std::numeric_limits<float>::denorm_min(); break;
       case 2: a.eps = src.pick<float>({1e-5f, 1e-3f, 0.1f}); break;
       default: a.eps = std::ldexp(1.0f, int(src.integer(-149, 10)));
     }
+    src.label(ChoiceLabel::layout);
     if (src.chance(85)) a.block_size = l.block_size;  // else: one block for the tensor
     c.input = draw_choose_input(src, l.input);
     return c;
   }
+  src.label(ChoiceLabel::contract);
   c.contract = src.pick(std::span<const Contract>(kAllContracts));
   const DrawnLayout l = draw_layout(src, limits, intent);
   const QuantType qt = draw_quant_type(src);
@@ -635,6 +664,7 @@ AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits&
   p.dtype = qt.storage;
   p.quant_min = qt.quant_min;
   p.quant_max = qt.quant_max;
+  src.label(ChoiceLabel::layout);
   p.zero_point_domain = ZeroPointDomain(src.weighted({70, 15, 15}));
   p.block_size = l.block_size;
   p.scale = draw_scale_tensor(src, l.scale);
@@ -648,9 +678,11 @@ AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits&
 }
 
 AffineCase draw_affine_case(Source& src, AffineOpKind op, const GenLimits& limits) {
+  src.label(ChoiceLabel::validity);
   const bool invalid = src.integer(0, 99) >= 100 - limits.invalid_percent;
   AffineCase c = draw_valid_affine_case(src, op, limits);
   if (!invalid) return c;
+  src.label(ChoiceLabel::validity);
   const int defects = src.chance(20) ? 2 : 1;
   for (int i = 0; i < defects; ++i) {
     if (op == AffineOpKind::choose_qparams) {

@@ -1,6 +1,8 @@
 // Source backed by libFuzzer's FuzzedDataProvider: the fuzz targets and
 // the crash-input replay decode bytes through the same generators as the
 // RapidCheck suite. An exhausted provider yields lo (the simplest choice).
+// Labels are ignored here; fuzz/choice_codec.h's RecordingSource decodes the
+// same way and records them (the structure-aware mutator's view of an input).
 #pragma once
 
 #include <fuzzer/FuzzedDataProvider.h>

@@ -16,6 +16,7 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // Reduction and output sizes: 1, small, around the vector widths and the
 // register tiles (+-1), odd ones.
 int64_t draw_reduction_size(Source& src) {
+  src.label(ChoiceLabel::dim);
   switch (src.weighted({20, 20, 30, 15, 15})) {
     case 0: return src.pick<int64_t>({1, 2, 3});
     case 1: return src.integer(1, 24);
@@ -26,6 +27,7 @@ int64_t draw_reduction_size(Source& src) {
 }
 
 int64_t draw_small_dim(Source& src) {
+  src.label(ChoiceLabel::dim);
   switch (src.weighted({30, 30, 25, 15})) {
     case 0: return 1;
     case 1: return src.integer(2, 4);
@@ -45,6 +47,7 @@ std::vector<int64_t> divisors(int64_t n) {
 int64_t draw_divisor(Source& src, int64_t n) {
   const auto d = divisors(std::max<int64_t>(n, 1));
   // Favour the edges: 1 (elementwise) and n (one block), then any.
+  src.label(ChoiceLabel::layout);
   switch (src.weighted({15, 20, 65})) {
     case 0: return d.front();
     case 1: return d.back();
@@ -53,6 +56,7 @@ int64_t draw_divisor(Source& src, int64_t n) {
 }
 
 QuantType draw_operand_type(Source& src, bool weights) {
+  src.label(ChoiceLabel::dtype_range);
   switch (src.weighted({35, 20, weights ? 20 : 5, weights ? 15 : 5, 5, 10})) {
     case 0: return *parse_quant_type("i8");
     case 1: return *parse_quant_type("u8");
@@ -69,6 +73,7 @@ QuantType draw_operand_type(Source& src, bool weights) {
 }
 
 QuantType draw_output_type(Source& src) {
+  src.label(ChoiceLabel::dtype_range);
   switch (src.weighted({45, 25, 10, 10, 5, 5})) {
     case 0: return *parse_quant_type("i8");
     case 1: return *parse_quant_type("u8");
@@ -82,6 +87,7 @@ QuantType draw_output_type(Source& src) {
 // Scales whose products stay normal: powers of two (products exact, so
 // ideal values land on ties) or random mantissas in [2^-12, 2^3).
 float draw_operand_scale(Source& src) {
+  src.label(ChoiceLabel::scale);
   if (src.chance(40)) return std::ldexp(1.0f, int(src.integer(-10, 2)));
   const uint32_t m = src.bits32() & 0x7fffffu;
   return std::ldexp(f32_from_bits(0x3f800000u | m), int(src.integer(-12, 2)));
@@ -93,6 +99,7 @@ void fill_each(Source& src, int64_t n, F&& f) {
     for (int64_t i = 0; i < n; ++i) f(src, i);
     return;
   }
+  src.label(ChoiceLabel::seed);
   PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
   for (int64_t i = 0; i < n; ++i) f(prng, i);
 }
@@ -119,24 +126,29 @@ QuantParams draw_params(Source& src, const QuantType& qt, ZeroPointDomain domain
   p.block_size = std::move(block_size);
   p.scale = Tensor(DType::f32, scale_shape);
   auto s = p.scale.data<float>();
+  src.label(ChoiceLabel::layout);
   if (src.chance(25)) {
     std::fill(s.begin(), s.end(), draw_operand_scale(src));
   } else {
     fill_each(src, p.scale.numel(), [&](Source& from, int64_t i) { s[i] = draw_operand_scale(from); });
   }
+  src.label(ChoiceLabel::layout);
   if (domain == ZeroPointDomain::int_domain && src.chance(75)) {
     std::vector<int64_t> z(size_t(p.scale.numel()));
     const int mode = int(src.weighted({30, 50, 20}));
     fill_each(src, p.scale.numel(), [&](Source& from, int64_t i) {
+      from.label(ChoiceLabel::zero_point);
       z[size_t(i)] = mode == 0 ? std::clamp<int64_t>(0, qt.quant_min, qt.quant_max)
                      : mode == 1 ? from.integer(qt.quant_min, qt.quant_max)
                                  : (from.boolean() ? qt.quant_min : qt.quant_max);
     });
+    src.label(ChoiceLabel::layout);
     p.zero_point = integer_tensor(src.chance(80) ? DType::i32 : qt.storage, scale_shape, z);
   } else if (domain == ZeroPointDomain::float_domain) {
     Tensor z(DType::f32, scale_shape);
     auto zd = z.data<float>();
     fill_each(src, z.numel(), [&](Source& from, int64_t i) {
+      from.label(ChoiceLabel::zero_point);
       zd[i] = float(from.integer(-64, 64)) * 0.125f * s[size_t(i)];
     });
     p.zero_point = z;
@@ -147,6 +159,7 @@ QuantParams draw_params(Source& src, const QuantType& qt, ZeroPointDomain domain
 Tensor draw_operand_values(Source& src, const QuantParams& p, const Shape& shape) {
   std::vector<int64_t> v(size_t(shape.numel()));
   fill_each(src, shape.numel(), [&](Source& from, int64_t i) {
+    from.label(ChoiceLabel::qvalue);
     switch (from.weighted({75, 20, 5})) {
       case 0: v[size_t(i)] = from.integer(p.quant_min, p.quant_max); break;
       case 1: v[size_t(i)] = from.boolean() ? p.quant_min : p.quant_max; break;
@@ -179,11 +192,13 @@ double dequantized(const Tensor& q, const QuantParams& p, const BlockLayout& l, 
 QuantParams draw_output_params(Source& src, const Shape& shape, int axis, double ymax) {
   const QuantType qt = draw_output_type(src);
   Shape scale_shape = Shape::ones(shape.rank());
+  src.label(ChoiceLabel::layout);
   const bool per_channel = axis >= 0 && axis < shape.rank() && shape[axis] > 0 && src.chance(40);
   if (per_channel) scale_shape[axis] = shape[axis];
   QuantParams p = draw_params(src, qt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
                               per_channel ? scale_shape : Shape{}, std::nullopt);
   const double half_range = std::max(1.0, double(qt.quant_max - qt.quant_min) / 2.0);
+  src.label(ChoiceLabel::other);
   const double factor = src.pick<double>({1.0, 1.0, 0.5, 2.0, 0.25, 8.0});
   const bool pow2 = src.chance(40);
   for (float& s : p.scale.data<float>()) {
@@ -197,6 +212,7 @@ QuantParams draw_output_params(Source& src, const Shape& shape, int axis, double
 
 Activation draw_activation(Source& src, double ymax) {
   Activation a;
+  src.label(ChoiceLabel::other);
   switch (src.weighted({60, 20, 20})) {
     case 0: break;
     case 1: a.kind = ActivationKind::relu; break;
@@ -217,6 +233,7 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   QLinearArgs a;
   // Shapes: batch dims (rank 1..4 overall for x), K, In, within the budgets.
   // Batch dims 0..4 (x rank 1..5): "batch ranks 1..4" either way.
+  src.label(ChoiceLabel::rank);
   const int batch_rank = int(src.weighted({5, 40, 25, 15, 15}));
   int64_t in = draw_reduction_size(src);
   int64_t k = draw_small_dim(src);
@@ -241,19 +258,23 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   // x params: per-tensor or per-row ([..., 1]).
   const QuantType xt = draw_operand_type(src, false);
   Shape x_scale;
+  src.label(ChoiceLabel::layout);
   if (src.chance(35)) {
     x_scale = x_shape;
     x_scale[x_scale.rank() - 1] = 1;
   }
+  src.label(ChoiceLabel::layout);
   a.x_params = draw_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
                            x_scale, std::nullopt);
   a.x = draw_operand_values(src, a.x_params, x_shape);
 
   // w params: every layout the SPEC names, and then some.
   const QuantType wt = draw_operand_type(src, true);
+  src.label(ChoiceLabel::layout);
   const ZeroPointDomain wd = ZeroPointDomain(src.weighted({70, 15, 15}));
   Shape w_scale;
   std::optional<std::vector<int64_t>> w_blocks;
+  src.label(ChoiceLabel::layout);
   switch (src.weighted({15, 30, 35, 10, 10})) {
     case 0: w_scale = src.boolean() ? Shape{} : Shape{1, 1}; break;   // per-tensor
     case 1: w_scale = Shape{k, 1}; break;                               // per-channel
@@ -284,6 +305,7 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
       ymax = std::max(ymax, std::fabs(acc));
     }
   }
+  src.label(ChoiceLabel::other);
   if (src.chance(60)) {
     Tensor b(DType::f32, Shape{k});
     auto bd = b.data<float>();
@@ -305,17 +327,20 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
 
 QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
   QConv2dArgs a;
+  src.label(ChoiceLabel::layout);
   const int64_t groups = src.pick<int64_t>({1, 1, 2, 3});
   const bool depthwise = src.chance(20);
   const int64_t cg = depthwise ? 1 : src.integer(1, 4);
   const int64_t og = src.integer(1, 3);
   const int64_t g = depthwise ? src.integer(1, 8) : groups;
   const int64_t c = g * cg, o = g * og;
+  src.label(ChoiceLabel::dim_value);
   const int64_t n = src.integer(1, 2);
   int64_t h = src.integer(1, 9), w = src.integer(1, 9);
   const int64_t kh = src.integer(1, 3), kw = src.integer(1, 3);
   Conv2dAttrs& at = a.attrs;
   at.groups = g;
+  src.label(ChoiceLabel::layout);
   at.stride = {src.integer(1, 3), src.integer(1, 3)};
   at.dilation = {src.integer(1, 2), src.integer(1, 2)};
   at.padding = {src.integer(0, 2), src.integer(0, 2), src.integer(0, 2), src.integer(0, 2)};
@@ -327,12 +352,14 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
   (void)limits;
 
   const QuantType xt = draw_operand_type(src, false);
+  src.label(ChoiceLabel::layout);
   a.x_params = draw_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
                            Shape{}, std::nullopt);
   a.x = draw_operand_values(src, a.x_params, Shape{n, c, h, w});
   const QuantType wt = draw_operand_type(src, true);
   Shape w_scale;
   std::optional<std::vector<int64_t>> w_blocks;
+  src.label(ChoiceLabel::layout);
   switch (src.weighted({30, 50, 10, 10})) {
     case 0: w_scale = Shape{}; break;
     case 1: w_scale = Shape{o, 1, 1, 1}; break;
@@ -341,6 +368,7 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
       w_blocks = std::vector<int64_t>{1, 1, src.integer(1, kh), kw};
       w_scale = Shape{o, cg, (kh - 1) / (*w_blocks)[2] + 1, 1};
   }
+  src.label(ChoiceLabel::layout);
   a.w_params = draw_params(src, wt, ZeroPointDomain(src.weighted({75, 15, 10})), w_scale, w_blocks);
   a.w = draw_operand_values(src, a.w_params, Shape{o, cg, kh, kw});
   // Output magnitude estimate: |x|max |w|max * reduction length.
@@ -350,6 +378,7 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
   for (int64_t i = 0; i < a.x.numel(); ++i) xmax = std::max(xmax, std::fabs(dequantized(a.x, a.x_params, xl, i)));
   for (int64_t i = 0; i < a.w.numel(); ++i) wmax = std::max(wmax, std::fabs(dequantized(a.w, a.w_params, wl, i)));
   const double ymax = xmax * wmax * double(cg * kh * kw) / 4.0;
+  src.label(ChoiceLabel::other);
   if (src.chance(50)) {
     Tensor b(DType::f32, Shape{o});
     auto bd = b.data<float>();
@@ -366,15 +395,17 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
 // An operand's shape broadcasting to `out`: drops some leading dims and
 // sets some dims to 1.
 Shape broadcast_operand_shape(Source& src, const Shape& out) {
+  src.label(ChoiceLabel::rank);
   const int drop = out.rank() ? int(src.integer(0, src.chance(70) ? 0 : out.rank())) : 0;
   Shape s;
-  for (int i = drop; i < out.rank(); ++i) s.push_back(src.chance(35) ? 1 : out[i]);
+  for (int i = drop; i < out.rank(); ++i) { src.label(ChoiceLabel::dim); s.push_back(src.chance(35) ? 1 : out[i]); }
   return s;
 }
 
 QuantParams draw_elementwise_params(Source& src, const Shape& shape) {
   const QuantType qt = draw_operand_type(src, false);
   // int or none: the float domain is defined for weights only.
+  src.label(ChoiceLabel::layout);
   const ZeroPointDomain d = src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none;
   Shape scale;
   std::vector<int> candidates;
@@ -400,9 +431,10 @@ QuantParams draw_elementwise_params(Source& src, const Shape& shape) {
 QElementwiseCase draw_elementwise(Source& src, ElementwiseOp op, const FusedLimits& limits) {
   QElementwiseArgs a;
   a.op = op;
+  src.label(ChoiceLabel::rank);
   const int rank = int(src.weighted({8, 22, 35, 20, 15}));
   Shape out;
-  for (int i = 0; i < rank; ++i) out.push_back(src.chance(4) ? 0 : draw_small_dim(src));
+  for (int i = 0; i < rank; ++i) { src.label(ChoiceLabel::layout); out.push_back(src.chance(4) ? 0 : draw_small_dim(src)); }
   for (int i = 0; i < out.rank(); ++i) {
     while (out.numel() > limits.max_elements && out[i] > 1) out[i] = (out[i] + 1) / 2;
   }
@@ -417,8 +449,10 @@ QElementwiseCase draw_elementwise(Source& src, ElementwiseOp op, const FusedLimi
   const double bmax = std::max(1.0, double(a.b_params.quant_max - a.b_params.quant_min)) * a.b_params.scale.f32_at(0);
   const double ymax = op == ElementwiseOp::add ? amax + bmax : amax * bmax;
   a.activation = draw_activation(src, ymax);
+  src.label(ChoiceLabel::layout);
   a.out_params = draw_output_params(src, result, result.rank() ? int(src.integer(0, result.rank() - 1)) : -1,
                                     ymax);
+  src.label(ChoiceLabel::layout);
   if (src.chance(15) && result.rank() > 0) {  // out params with blocks of any shape
     a.out_params = draw_elementwise_params(src, result);
     a.out_params.zero_point_domain = a.out_params.zero_point_domain == ZeroPointDomain::float_domain
@@ -431,6 +465,7 @@ QElementwiseCase draw_elementwise(Source& src, ElementwiseOp op, const FusedLimi
 // --- invalid inputs ---------------------------------------------------------
 
 void corrupt_params(Source& src, QuantParams& p) {
+  src.label(ChoiceLabel::validity);
   switch (src.integer(0, 4)) {
     case 0: if (p.scale.numel()) p.scale.data<float>()[0] = src.pick<float>({0.0f, -1.0f, kNaN, 1e-40f}); break;
     case 1: p.quant_min = p.quant_max + 1; break;
@@ -449,6 +484,7 @@ void corrupt_params(Source& src, QuantParams& p) {
 }
 
 void corrupt(Source& src, QLinearArgs& a) {
+  src.label(ChoiceLabel::validity);
   switch (src.integer(0, 7)) {
     case 0: corrupt_params(src, a.x_params); break;
     case 1: corrupt_params(src, a.w_params); break;
@@ -469,6 +505,7 @@ void corrupt(Source& src, QLinearArgs& a) {
 }
 
 void corrupt(Source& src, QConv2dArgs& a) {
+  src.label(ChoiceLabel::validity);
   switch (src.integer(0, 5)) {
     case 0: corrupt_params(src, a.x_params); break;
     case 1: corrupt_params(src, a.w_params); break;
@@ -480,6 +517,7 @@ void corrupt(Source& src, QConv2dArgs& a) {
 }
 
 void corrupt(Source& src, QElementwiseArgs& a) {
+  src.label(ChoiceLabel::validity);
   switch (src.integer(0, 3)) {
     case 0: corrupt_params(src, a.a_params); break;
     case 1: corrupt_params(src, a.b_params); break;
@@ -494,6 +532,7 @@ void corrupt(Source& src, QElementwiseArgs& a) {
 
 template <typename C, typename Draw>
 C maybe_invalid(Source& src, const FusedLimits& limits, Draw&& draw) {
+  src.label(ChoiceLabel::validity);
   const bool invalid = src.integer(0, 99) >= 100 - limits.invalid_percent;
   C c = draw();
   if (invalid) corrupt(src, c.args);

@@ -12,6 +12,7 @@ namespace {
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 int64_t small_dim(Source& src) {
+  src.label(ChoiceLabel::dim);
   switch (src.weighted({30, 35, 20, 15})) {
     case 0: return 1;
     case 1: return src.integer(2, 4);
@@ -21,6 +22,7 @@ int64_t small_dim(Source& src) {
 }
 
 float pow2_or_random_scale(Source& src, int lo_exp, int hi_exp) {
+  src.label(ChoiceLabel::scale);
   if (src.chance(45)) return std::ldexp(1.0f, int(src.integer(lo_exp, hi_exp)));
   const uint32_t m = src.bits32() & 0x7fffffu;
   return std::ldexp(f32_from_bits(0x3f800000u | m), int(src.integer(lo_exp, hi_exp)));
@@ -32,6 +34,7 @@ void fill_each(Source& src, int64_t n, F&& f) {
     for (int64_t i = 0; i < n; ++i) f(src, i);
     return;
   }
+  src.label(ChoiceLabel::seed);
   PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
   for (int64_t i = 0; i < n; ++i) f(prng, i);
 }
@@ -42,11 +45,14 @@ class GraphDraw {
 
   GraphCase run() {
     // The input: [batch.., In], or NCHW for conv graphs.
+    src_.label(ChoiceLabel::node_kind);
     const bool conv = src_.chance(20);
     Shape x_shape;
     if (conv) {
+      src_.label(ChoiceLabel::dim_value);
       x_shape = Shape{src_.integer(1, 2), src_.integer(1, 4), src_.integer(1, 7), src_.integer(1, 7)};
     } else {
+      src_.label(ChoiceLabel::rank);
       const int batch_rank = int(src_.weighted({15, 50, 20, 15}));
       for (int i = 0; i < batch_rank; ++i) x_shape.push_back(small_dim(src_));
       x_shape.push_back(small_dim(src_));
@@ -59,9 +65,11 @@ class GraphDraw {
     // Quantize the input and bring it back (the activation's q/dq pair).
     auto [xq, xspec, xs, xz] = quantize_activation(value, shape);
     value = g_.dequantize(xq, xs, xz, xspec);
+    src_.label(ChoiceLabel::node_count);
     const int blocks = int(src_.integer(1, limits_.max_blocks));
     int last_quantized = xq;
     for (int b = 0; b < blocks; ++b) {
+      src_.label(ChoiceLabel::node_kind);
       const int kind = conv ? 2 : int(src_.weighted({70, 30, 0}));
       if (kind == 0) {
         last_quantized = linear_block(value, shape);
@@ -73,6 +81,7 @@ class GraphDraw {
       if (b + 1 < blocks) value = dequantize_like(last_quantized);
     }
     // The output: the quantized tensor, or sometimes its dequantized value.
+    src_.label(ChoiceLabel::node_count);
     g_.output(src_.chance(80) ? last_quantized : dequantize_like(last_quantized));
     return GraphCase{g_.build(), inputs_};
   }
@@ -95,6 +104,7 @@ class GraphDraw {
     Tensor t(DType::f32, shape);
     auto d = t.data<float>();
     fill_each(src_, t.numel(), [&](Source& from, int64_t i) {
+      from.label(ChoiceLabel::value_any);
       d[i] = from.chance(10) ? float(from.integer(-8, 8)) * 0.25f
                              : range * (float(from.integer(-1 << 20, 1 << 20)) / float(1 << 20));
     });
@@ -104,6 +114,7 @@ class GraphDraw {
   // A scale constant of `shape`, sometimes given as a reshape of a constant
   // of another shape (constant folding's business).
   int scale_constant(Tensor scale) {
+    src_.label(ChoiceLabel::node_count);
     if (src_.chance(15) && scale.numel() >= 1) {
       Shape flat{scale.numel()};
       const int c = g_.constant(scale.reshaped(flat), "scale_src");
@@ -113,10 +124,12 @@ class GraphDraw {
   }
 
   std::optional<int> zero_point_constant(const Shape& shape, int64_t qmin, int64_t qmax) {
+    src_.label(ChoiceLabel::layout);
     if (src_.chance(30)) return std::nullopt;
     Tensor z(DType::i32, shape);
     auto d = z.data<int32_t>();
     fill_each(src_, z.numel(), [&](Source& from, int64_t i) {
+      from.label(ChoiceLabel::zero_point);
       d[i] = int32_t(from.chance(40) ? std::clamp<int64_t>(0, qmin, qmax) : from.integer(qmin, qmax));
     });
     return g_.constant(z, "zero_point");
@@ -126,12 +139,15 @@ class GraphDraw {
   // along the last dim (axis -1 or rank - 1).
   QuantNode quantize_activation(int value, const Shape& shape) {
     QuantSpec spec;
+    src_.label(ChoiceLabel::dtype_range);
     const bool u8 = src_.chance(40);
     spec.dtype = u8 ? DType::u8 : DType::i8;
     spec.quant_min = u8 ? 0 : -128;
     spec.quant_max = u8 ? 255 : 127;
+    src_.label(ChoiceLabel::contract);
     spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
     const int rank = shape.rank();
+    src_.label(ChoiceLabel::layout);
     if (rank >= 1 && src_.chance(15)) {
       spec.legacy_axis = src_.boolean() ? -1 : rank - 1;
       const int64_t c = shape[rank - 1];
@@ -141,6 +157,7 @@ class GraphDraw {
       const auto zp = zero_point_constant(Shape{c}, spec.quant_min, spec.quant_max);
       return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
     }
+    src_.label(ChoiceLabel::layout);
     const int sc = scale_constant(Tensor::of<float>(src_.boolean() ? Shape{} : Shape{1},
                                                     {pow2_or_random_scale(src_, -7, -3)}));
     const auto zp = zero_point_constant(values_shape_of(sc), spec.quant_min, spec.quant_max);
@@ -166,10 +183,12 @@ class GraphDraw {
   // dequantize(W) -> linear -> [mul c] -> [relu] -> quantize [-> dq -> q].
   int linear_block(int value, Shape& shape) {
     const int64_t in = shape[shape.rank() - 1];
+    src_.label(ChoiceLabel::layout);
     int64_t k = src_.chance(20) ? in : small_dim(src_);  // K == In sometimes
     while (k * in > limits_.max_elements && k > 1) k = (k + 1) / 2;
     // Weight values and layout.
     QuantSpec wspec;
+    src_.label(ChoiceLabel::dtype_range);
     const bool int4 = src_.chance(25);
     wspec.dtype = DType::i8;
     wspec.quant_min = int4 ? -8 : -128;
@@ -177,11 +196,13 @@ class GraphDraw {
     Tensor wq(DType::i8, Shape{k, in});
     auto wd = wq.data<int8_t>();
     fill_each(src_, wq.numel(), [&](Source& from, int64_t i) {
+      from.label(ChoiceLabel::qvalue);
       wd[i] = int8_t(from.integer(wspec.quant_min, wspec.quant_max));
     });
     const int w = g_.constant(wq, "W");
     int ws;
     std::optional<int> wz;
+    src_.label(ChoiceLabel::layout);
     switch (src_.weighted({20, 35, 25, 20})) {
       case 0:  // per-tensor
         ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -8, -4)}));
@@ -190,6 +211,7 @@ class GraphDraw {
         Tensor s(DType::f32, Shape{k, 1});
         for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
         ws = scale_constant(s);
+        src_.label(ChoiceLabel::layout);
         if (src_.chance(30)) wz = zero_point_constant(Shape{k, 1}, wspec.quant_min, wspec.quant_max);
         break;
       }
@@ -198,6 +220,7 @@ class GraphDraw {
         for (int64_t d = 1; d <= in; ++d) {
           if (in % d == 0) divisors.push_back(d);
         }
+        src_.label(ChoiceLabel::layout);
         const int64_t groups = src_.chance(25) ? 1 : divisors[src_.index(divisors.size())];
         Tensor s(DType::f32, Shape{k, groups});
         for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
@@ -205,6 +228,7 @@ class GraphDraw {
         break;
       }
       default: {  // legacy per-channel: 1-D [K] along axis 0 or -2
+        src_.label(ChoiceLabel::layout);
         wspec.legacy_axis = src_.boolean() ? 0 : -2;
         Tensor s(DType::f32, Shape{k});
         for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
@@ -214,10 +238,13 @@ class GraphDraw {
     }
     const int wdq = g_.dequantize(w, ws, wz, wspec);
     std::optional<int> bias;
+    src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
     int y = g_.linear(value, wdq, bias);
     shape[shape.rank() - 1] = k;
+    src_.label(ChoiceLabel::node_count);
     if (src_.chance(40)) y = mul_constant(y, shape);
+    src_.label(ChoiceLabel::node_count);
     if (src_.chance(30)) y = g_.relu(y);
     return requantize(y, shape);
   }
@@ -229,6 +256,7 @@ class GraphDraw {
     const int r = shape.rank();
     const int64_t k = shape[r - 1];
     Shape cs;
+    src_.label(ChoiceLabel::mul_constant_shape);
     switch (src_.weighted({35, 15, 15, 20, 15})) {
       case 0: cs = Shape{k}; break;
       case 1: cs = Shape{1, k}; break;
@@ -245,6 +273,7 @@ class GraphDraw {
     Tensor c(DType::f32, cs);
     auto d = c.data<float>();
     for (auto& v : d) v = pow2_or_random_scale(src_, -2, 2);
+    src_.label(ChoiceLabel::other);
     if (src_.chance(15) && c.numel() > 0) {
       d[src_.index(size_t(c.numel()))] = src_.pick<float>({0.0f, -0.5f, kInf, -1.0f});
     }
@@ -255,12 +284,15 @@ class GraphDraw {
   // quantize(dequantize(., p_out), p2) with p2 per-tensor or per-channel.
   int requantize(int y, const Shape& shape) {
     QuantSpec spec;
+    src_.label(ChoiceLabel::dtype_range);
     const bool u8 = src_.chance(40);
     spec.dtype = u8 ? DType::u8 : DType::i8;
     spec.quant_min = u8 ? 0 : -128;
     spec.quant_max = u8 ? 255 : 127;
+    src_.label(ChoiceLabel::contract);
     spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
     int q;
+    src_.label(ChoiceLabel::layout);
     if (src_.chance(20) && shape.rank() >= 1 && shape[shape.rank() - 1] > 1) {
       // per-channel output along the last dim (full rank)
       Shape ss = Shape::ones(shape.rank());
@@ -273,10 +305,12 @@ class GraphDraw {
       const int sc = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -6, -1)}));
       q = g_.quantize(y, sc, zero_point_constant(Shape{}, spec.quant_min, spec.quant_max), spec);
     }
+    src_.label(ChoiceLabel::node_count);
     if (!src_.chance(25)) return q;
     const int dq = dequantize_like(q);
     QuantSpec p2 = spec;
     p2.contract = Contract::torchao;
+    src_.label(ChoiceLabel::layout);
     if (src_.chance(35) && shape.rank() >= 1) {  // per-channel p2 (absorption must not fire)
       const int axis = int(src_.integer(0, shape.rank() - 1));
       Shape ss = Shape::ones(shape.rank());
@@ -292,22 +326,28 @@ class GraphDraw {
   // add/mul with a second quantized operand of a broadcast shape.
   int elementwise_block(int value, Shape& shape) {
     Shape other;
+    src_.label(ChoiceLabel::rank);
     for (int i = src_.chance(30) ? 1 : 0; i < shape.rank(); ++i) other.push_back(src_.chance(30) ? 1 : shape[i]);
     const int b = g_.constant(random_floats(other, 2.0f), "b");
     auto [bq, bspec, bs, bz] = quantize_activation(b, other);
     const int bdq = g_.dequantize(bq, bs, bz, bspec);
+    src_.label(ChoiceLabel::node_kind);
     const int y = src_.boolean() ? g_.add(value, bdq) : g_.mul(value, bdq);
+    src_.label(ChoiceLabel::node_count);
     return requantize(src_.chance(20) ? g_.relu(y) : y, shape);
   }
 
   // conv2d with per-tensor or per-output-channel weights.
   int conv_block(int value, Shape& shape) {
     const int64_t c = shape[1];
+    src_.label(ChoiceLabel::layout);
     const int64_t groups = (c % 2 == 0 && src_.chance(30)) ? 2 : 1;
+    src_.label(ChoiceLabel::dim_value);
     const int64_t o = groups * src_.integer(1, 3);
     const int64_t kh = src_.integer(1, 3), kw = src_.integer(1, 3);
     Conv2dAttrs at;
     at.groups = groups;
+    src_.label(ChoiceLabel::layout);
     at.stride = {src_.integer(1, 2), src_.integer(1, 2)};
     at.padding = {src_.integer(0, 1), src_.integer(0, 1), src_.integer(0, 1), src_.integer(0, 1)};
     if (shape[2] + at.padding[0] + at.padding[2] < kh) at.padding[2] = kh;
@@ -315,9 +355,10 @@ class GraphDraw {
     QuantSpec wspec;
     Tensor wq(DType::i8, Shape{o, c / groups, kh, kw});
     auto wd = wq.data<int8_t>();
-    fill_each(src_, wq.numel(), [&](Source& from, int64_t i) { wd[i] = int8_t(from.integer(-128, 127)); });
+    fill_each(src_, wq.numel(), [&](Source& from, int64_t i) { from.label(ChoiceLabel::qvalue); wd[i] = int8_t(from.integer(-128, 127)); });
     const int w = g_.constant(wq, "W");
     int ws;
+    src_.label(ChoiceLabel::layout);
     if (src_.chance(60)) {
       Tensor s(DType::f32, Shape{o, 1, 1, 1});
       for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -9, -5);
@@ -327,11 +368,13 @@ class GraphDraw {
     }
     const int wdq = g_.dequantize(w, ws, std::nullopt, wspec);
     std::optional<int> bias;
+    src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{o}, 1.0f), "bias");
     const int y = g_.conv2d(value, wdq, bias, at);
     const int64_t oh = (shape[2] + at.padding[0] + at.padding[2] - kh) / at.stride[0] + 1;
     const int64_t ow = (shape[3] + at.padding[1] + at.padding[3] - kw) / at.stride[1] + 1;
     shape = Shape{shape[0], o, oh, ow};
+    src_.label(ChoiceLabel::node_count);
     return requantize(src_.chance(30) ? g_.relu(y) : y, shape);
   }
 

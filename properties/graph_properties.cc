@@ -274,6 +274,8 @@ CheckResult compact_scales(const Case& any, const Backend& b) {
 
 }  // namespace
 
+Property lowered_fixed_point_property();  // properties/lowered_fixed_point_property.cc
+
 std::vector<Property> graph_properties() {
   return {
       {"FusionPreservesGraphOutputs", "graph",
@@ -295,6 +297,7 @@ std::vector<Property> graph_properties() {
        compact_scales},
       {"PassesAreIdempotent", "graph", "running a pass twice changes nothing the second time", draw_graph,
        passes_idempotent},
+      lowered_fixed_point_property(),
   };
 }
 

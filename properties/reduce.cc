@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/block_layout.h"
+#include "properties/reduce_graph.h"
 
 namespace qdiff::props {
 
@@ -365,6 +366,9 @@ Case reduce_case(Case c, const std::function<bool(const Case&)>& still_fails, Re
   ReduceStats local;
   ReduceStats& st = stats ? *stats : local;
   Reducer r(still_fails, st, max_attempts);
+  if (auto* g = std::get_if<GraphCase>(&c)) {
+    return reduce_graph_case(std::move(*g), [&](const GraphCase& x) { return still_fails(Case{x}); }, st, max_attempts);
+  }
   if (std::holds_alternative<QLinearCase>(c)) {
     reduce_qlinear(c, r);
     return c;

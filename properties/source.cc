@@ -5,6 +5,7 @@ namespace qdiff::props {
 size_t Source::weighted(std::initializer_list<int> weights) {
   int total = 0;
   for (int w : weights) total += w;
+  categories(std::span<const int>(weights.begin(), weights.size()));
   int64_t r = integer(0, total - 1);
   size_t i = 0;
   for (int w : weights) {

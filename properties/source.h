@@ -10,6 +10,12 @@
 // Convention that makes shrinking work: the lowest value of every draw is
 // the simplest choice (dim 1, per-tensor, torchao, valid input...). Both
 // RapidCheck and an exhausted FuzzedDataProvider fall back to `lo`.
+//
+// Hints for the structure-aware fuzz mutator (fuzz/custom_mutator.h): a
+// generator calls label() right before the draws of one meaning (a dim, a
+// scale, a value...), and weighted()/chance() announce their categories.
+// The fuzzer's recorder (fuzz/choice_codec.h) turns them into labeled
+// choices; every other engine ignores them, so they never change a draw.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +23,34 @@
 #include <span>
 
 namespace qdiff::props {
+
+// What the draws after a label() call mean, up to the next label() call (a
+// "span"). The mutator relies on the conventions written beside each label.
+enum class ChoiceLabel : uint8_t {
+  other,        // anything below does not cover
+  property,     // which of a fuzz target's properties runs
+  validity,     // valid or deliberately invalid, and the defect
+  rank,         // a rank or a count of dims (category or integer: +-1 adds or removes a dim)
+  dim,          // a dim size: first draw a category, lowest = size 1, highest =
+                // "any size", then (if any) the size itself as one integer draw
+  dim_value,    // dim sizes drawn directly, one integer each
+  layout,       // layout intent, dim modes, axes, scale/zero-point structure
+  block_size,   // a block size
+  dtype_range,  // a storage dtype and quant range
+  contract,     // a rounding contract (pick over kAllContracts)
+  scale,        // one scale: a category, highest = 1.m * 2^e from a bits32
+                // mantissa (low 23 bits) and an integer exponent e
+  zero_point,   // one zero-point value
+  value_f32,    // one f32 input value: a category, highest = the value's raw
+                // bits as one bits32 draw
+  value_any,    // one f32 input value without the raw-bits category
+  qvalue,       // one quantized (integer) value
+  seed,         // the seed of a PRNG that fills a large tensor
+  node_count,   // graph: the number of blocks, or whether an optional node exists
+  node_kind,    // graph: the kind of a block
+  mul_constant_shape,  // graph: the shape of a mul constant
+  kCount
+};
 
 class Source {
  public:
@@ -26,7 +60,16 @@ class Source {
   // 32 raw bits (any float pattern, NaNs included).
   virtual uint32_t bits32() = 0;
 
-  bool chance(int percent) { return integer(0, 99) < percent; }
+  // Mutator hints (see the header comment); no-ops unless recorded.
+  virtual void label(ChoiceLabel) {}
+  // The next integer(0, total - 1) draw picks a category with these weights.
+  virtual void categories(std::span<const int> /*weights*/) {}
+
+  bool chance(int percent) {
+    const int weights[2] = {percent, 100 - percent};
+    categories(weights);
+    return integer(0, 99) < percent;
+  }
   bool boolean() { return integer(0, 1) == 1; }
   size_t index(size_t n) { return size_t(integer(0, int64_t(n) - 1)); }
   template <typename T>

@@ -4,10 +4,13 @@
 // switched on, while the unfaulted implementation still equals reference/.
 #include <gtest/gtest.h>
 
+#include <cfloat>
 #include <optional>
 #include <vector>
 
 #include "impl/quantize/affine.h"
+#include "reference/choose_qparams.h"
+#include "reference/dequantize.h"
 #include "reference/quantize.h"
 #include "tests/impl_test_cases.h"
 
@@ -71,13 +74,39 @@ std::vector<Target> targets() {
   t.push_back({FaultPoint::wrong_block_stride, iota(Shape{3, 8}, 0.25f),
                with_scale(Tensor::of<float>(Shape{3, 2}, {0.5f, 0.25f, 1.0f, 2.0f, 4.0f, 0.125f})),
                Contract::torchao});
+  // [1, 4] with a [1, 2] scale (blocks of 2): element 1 reads scale[1] instead of scale[0].
+  t.push_back({FaultPoint::squeeze_unit_scale_dims, iota(Shape{1, 4}, 0.5f),
+               with_scale(Tensor::of<float>(Shape{1, 2}, {0.5f, 0.25f})), Contract::torchao});
+  // u8 z = 128 held as int8 is -128: x = 0 gives 128 vs clamp(-128) = 0.
+  t.push_back({FaultPoint::zero_point_stored_as_int8, Tensor::of<float>(Shape{2}, {0.0f, 1.0f}),
+               QuantParams::per_tensor(1.0f, 128, DType::u8, 0, 255), Contract::torchao});
   return t;
+}
+
+// Hand-worked results of the points appended in issue 5, clean and faulty.
+template <typename T>
+std::vector<int64_t> ints(const Tensor& t) {
+  std::vector<int64_t> v;
+  for (T x : t.data<T>()) v.push_back(int64_t(x));
+  return v;
+}
+std::vector<float> floats(const Tensor& t) {
+  const auto d = t.data<float>();
+  return {d.begin(), d.end()};
 }
 
 TEST(ImplFaultPoints, EachPointChangesATargetedResult) {
   const auto all = targets();
-  // The quantize core's points; the fused ones: tests/impl_fused_faults_test.cc.
-  ASSERT_EQ(all.size(), size_t(kFirstFusedFaultPoint));
+  // Every quantize-core point has a target here, but choose_qparams's (its
+  // own test below); the fused ones: tests/impl_fused_faults_test.cc.
+  std::vector<bool> covered(size_t(FaultPoint::kCount), false);
+  for (const Target& t : all) covered[size_t(t.fault)] = true;
+  for (int f = 0; f < int(FaultPoint::kCount); ++f) {
+    const FaultPoint point = FaultPoint(f);
+    if (fault_level(point) != FaultLevel::quant_core) continue;
+    if (point == FaultPoint::choose_qparams_without_eps) continue;
+    EXPECT_TRUE(covered[size_t(f)]) << fault_point_name(point) << " has no target";
+  }
   for (const Target& t : all) {
     const std::string what(fault_point_name(t.fault));
     for (Isa isa : supported_isas()) {
@@ -96,6 +125,109 @@ TEST(ImplFaultPoints, EachPointChangesATargetedResult) {
                            (clean && faulty && !same_tensor(*clean, *faulty));
       EXPECT_TRUE(changed) << what << " on " << isa_name(isa) << " changes nothing";
     }
+  }
+}
+
+// [1, 64] f32 ones, scale [1, 2] = {0.5, 0.25}: blocks of 32 along dim 1, K = 1.
+// Clean (SPEC section 4, torchao: q = round(x * f32(1 / s))):
+//   j < 32:  1 * f32(1 / 0.5)  = 2      j >= 32: 1 * f32(1 / 0.25) = 4
+// Faulty: [1, 2] squeezed to [2] reads as per-channel along dim 1, element
+// j uses scale min(j, 1): q = 2 at j = 0 only, 4 everywhere else.
+// Dequantize of the clean q (y = q * s, SPEC section 5) gives ones; the
+// faulty one reads 2 * 0.25 = 0.5 for j = 1..31. 64 elements reach the
+// vector loops of every ISA (and the clamp past the last "channel").
+TEST(ImplFaultPoints, SqueezeUnitScaleDimsReadsAGroupScaleAsPerChannel) {
+  const QuantParams p = with_scale(Tensor::of<float>(Shape{1, 2}, {0.5f, 0.25f}));
+  Tensor x(DType::f32, Shape{1, 64});
+  for (auto& v : x.data<float>()) v = 1.0f;
+  std::vector<int64_t> clean_q(64, 2), faulty_q(64, 4);
+  for (int j = 32; j < 64; ++j) clean_q[size_t(j)] = 4;
+  faulty_q[0] = 2;
+  const Tensor q = reference::quantize_affine(x, p, Contract::torchao);
+  ASSERT_EQ(ints<int8_t>(q), clean_q);
+  std::vector<float> faulty_y(64, 1.0f);
+  for (int j = 1; j < 32; ++j) faulty_y[size_t(j)] = 0.5f;
+  const FaultSet fault(FaultPoint::squeeze_unit_scale_dims);
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    EXPECT_EQ(ints<int8_t>(quantize_affine(x, p, Contract::torchao, single_thread(isa))), clean_q);
+    EXPECT_EQ(ints<int8_t>(quantize_affine(x, p, Contract::torchao, single_thread(isa, fault))),
+              faulty_q);
+    EXPECT_EQ(floats(dequantize_affine(q, p, Contract::torchao, single_thread(isa))),
+              std::vector<float>(64, 1.0f));
+    EXPECT_EQ(floats(dequantize_affine(q, p, Contract::torchao, single_thread(isa, fault))), faulty_y);
+    // True per-channel along the last dim ([1, 64] scale, block 1) is what
+    // the squeezed scale already means: unchanged.
+    QuantParams per_channel = with_scale(Tensor(DType::f32, Shape{1, 64}));
+    for (auto& s : per_channel.scale.data<float>()) s = 0.5f;
+    EXPECT_TRUE(same_tensor(quantize_affine(x, per_channel, Contract::torchao, single_thread(isa)),
+                            quantize_affine(x, per_channel, Contract::torchao,
+                                            single_thread(isa, fault))));
+  }
+}
+
+// u8 [0, 255], s = 1, z = 128 (the symmetric u8 zero point, SPEC section 6).
+// Clean quantize q = clamp(round(x) + 128): x = 0, 130, 200 -> 128, 255, 255.
+// Faulty z = int8_t(128) = -128: clamp(-128) = 0, 130 - 128 = 2, 72.
+// Dequantize (s = 0.5) y = (q - z) * s: q = 128, 130, 0 -> 0, 1, -64 clean;
+// faulty (q + 128) * 0.5 = 128, 129, 64. An i8 zero point (-5) is unchanged.
+TEST(ImplFaultPoints, ZeroPointStoredAsInt8WrapsAU8ZeroPoint) {
+  const Tensor x = Tensor::of<float>(Shape{3}, {0.0f, 130.0f, 200.0f});
+  const QuantParams p = QuantParams::per_tensor(1.0f, 128, DType::u8, 0, 255);
+  const Tensor q = Tensor::of<uint8_t>(Shape{3}, {128, 130, 0});
+  const QuantParams pd = QuantParams::per_tensor(0.5f, 128, DType::u8, 0, 255);
+  ASSERT_EQ(ints<uint8_t>(reference::quantize_affine(x, p, Contract::torchao)),
+            (std::vector<int64_t>{128, 255, 255}));
+  ASSERT_EQ(floats(reference::dequantize_affine(q, pd, Contract::torchao)),
+            (std::vector<float>{0.0f, 1.0f, -64.0f}));
+  const FaultSet fault(FaultPoint::zero_point_stored_as_int8);
+  const QuantParams i8 = QuantParams::per_tensor(0.5f, -5, DType::i8, -128, 127);
+  const Tensor xi = Tensor::of<float>(Shape{2}, {1.0f, -3.0f});
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    EXPECT_EQ(ints<uint8_t>(quantize_affine(x, p, Contract::torchao, single_thread(isa))),
+              (std::vector<int64_t>{128, 255, 255}));
+    EXPECT_EQ(ints<uint8_t>(quantize_affine(x, p, Contract::torchao, single_thread(isa, fault))),
+              (std::vector<int64_t>{0, 2, 72}));
+    EXPECT_EQ(floats(dequantize_affine(q, pd, Contract::torchao, single_thread(isa, fault))),
+              (std::vector<float>{128.0f, 129.0f, 64.0f}));
+    EXPECT_TRUE(same_tensor(quantize_affine(xi, i8, Contract::torchao, single_thread(isa)),
+                            quantize_affine(xi, i8, Contract::torchao, single_thread(isa, fault))));
+  }
+}
+
+// x [2, 2] = {0, 0, -127.5, 1}, blocks (1, 2), i8 [-128, 127], eps = FLT_MIN.
+// symmetric (SPEC section 6): row 0 amax = 0: scale = max(0 / 127.5, eps)
+// = FLT_MIN; row 1 amax = 127.5: scale = 127.5 / 127.5 = 1 (> eps).
+// zero point trunc((127 - 128 + 1) / 2) = 0 for both.
+// symmetric_no_clipping_err: row 0 max(0 / -128, 0 / 127) = 0 -> FLT_MIN;
+// row 1 max(-127.5 / -128, 1 / 127) = f32(0.99609375) exactly (127.5 / 128).
+// Faulty: row 0's scale is 0, the rest unchanged; asymmetric unaffected.
+TEST(ImplFaultPoints, ChooseQParamsWithoutEpsGivesAZeroScale) {
+  const Tensor x = Tensor::of<float>(Shape{2, 2}, {0.0f, 0.0f, -127.5f, 1.0f});
+  ChooseQParamsArgs a;
+  a.block_size = std::vector<int64_t>{1, 2};
+  const FaultSet fault(FaultPoint::choose_qparams_without_eps);
+  for (Mapping m : {Mapping::symmetric, Mapping::symmetric_no_clipping_err}) {
+    a.mapping = m;
+    const float row1 = m == Mapping::symmetric ? 1.0f : 0.99609375f;
+    const ChosenQParams want = reference::choose_qparams_affine(x, a);
+    ASSERT_EQ(floats(want.scale), (std::vector<float>{FLT_MIN, row1}));
+    for (Isa isa : supported_isas()) {
+      SCOPED_TRACE(fmt::format("{} {}", isa_name(isa), int(m)));
+      const ChosenQParams clean = choose_qparams_affine(x, a, single_thread(isa));
+      const ChosenQParams faulty = choose_qparams_affine(x, a, single_thread(isa, fault));
+      EXPECT_EQ(floats(clean.scale), (std::vector<float>{FLT_MIN, row1}));
+      EXPECT_EQ(floats(faulty.scale), (std::vector<float>{0.0f, row1}));  // -0.0 == 0.0
+      ASSERT_TRUE(faulty.zero_point.has_value());
+      EXPECT_EQ(ints<int32_t>(*faulty.zero_point), (std::vector<int64_t>{0, 0}));
+    }
+  }
+  a.mapping = Mapping::asymmetric;
+  for (Isa isa : supported_isas()) {
+    const ChosenQParams clean = choose_qparams_affine(x, a, single_thread(isa));
+    const ChosenQParams faulty = choose_qparams_affine(x, a, single_thread(isa, fault));
+    EXPECT_TRUE(same_tensor(clean.scale, faulty.scale));
   }
 }
 

@@ -106,7 +106,53 @@ std::vector<Target> targets() {
   }
   t.push_back({FaultPoint::requant_scale_outer_product, "per-channel w and out, K = 20",
                random_linear(7, 3, 20, 32, kU8, Shape{20, 1}, Zero::random, false, true)});
+  {
+    // per-row x params [3, 1] (distinct scales), K = 20: output (r, k) takes
+    // row min(k, 2)'s scale.
+    QLinearArgs a = random_linear(8, 3, 20, 32, kU8, Shape{20, 1}, Zero::random, false, false);
+    std::mt19937 rng(8);
+    a.x_params = make_params(kU8, Shape{3, 1}, 0.05f, Zero::random, rng);
+    a.x_params.scale = Tensor::of<float>(Shape{3, 1}, {0.05f, 0.025f, 0.1f});
+    fit_output_params(a, kI8, -1, rng);
+    t.push_back({FaultPoint::per_row_scale_indexed_by_column, "qlinear, per-row x [3, 1]", a});
+  }
   return t;
+}
+
+// x [2, 1] i8 = {4, 4}, per-row scale [2, 1] = {1, 0.5}, no zero point;
+// w [2, 1] i8 = {1, 2}, s = 1; out i8 s = 1, z = 0 (SPEC section 8):
+//   y[0, 0] = 4 * 1 * 1 = 4     y[0, 1] = 4 * 1 * 2 = 8
+//   y[1, 0] = 4 * 0.5 * 1 = 2   y[1, 1] = 4 * 0.5 * 2 = 4
+// Faulty: (r, k) takes row min(k, 1)'s scale:
+//   y[0, 1] = 4 * 0.5 * 2 = 4,  y[1, 0] = 4 * 1 * 1 = 4: all four are 4.
+TEST(ImplFusedFaultPoints, PerRowScaleIndexedByColumnByHand) {
+  QLinearArgs a;
+  a.x = Tensor::of<int8_t>(Shape{2, 1}, {4, 4});
+  a.x_params = QuantParams::per_tensor(1.0f, 0, DType::i8, -128, 127);
+  a.x_params.scale = Tensor::of<float>(Shape{2, 1}, {1.0f, 0.5f});
+  a.x_params.zero_point.reset();
+  a.w = Tensor::of<int8_t>(Shape{2, 1}, {1, 2});
+  a.w_params = QuantParams::per_tensor(1.0f, 0, DType::i8, -128, 127);
+  a.out_params = QuantParams::per_tensor(1.0f, 0, DType::i8, -128, 127);
+  const std::vector<int64_t> clean{4, 8, 2, 4}, faulty{4, 4, 4, 4};
+  auto values = [](const Tensor& t) {
+    std::vector<int64_t> v;
+    for (int64_t i = 0; i < t.numel(); ++i) v.push_back(t.int_at(i));
+    return v;
+  };
+  EXPECT_EQ(values(reference::qlinear(a).output), clean);
+  const FaultSet fault(FaultPoint::per_row_scale_indexed_by_column);
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    EXPECT_EQ(values(qlinear(a, options_for(isa))), clean);
+    EXPECT_EQ(values(qlinear(a, options_for(isa, 1, fault))), faulty);
+    EXPECT_EQ(values(qlinear(a, options_for(isa, 2, fault))), faulty);
+  }
+  // Per-tensor x params have no row to mix up: unchanged.
+  a.x_params.scale = Tensor::of<float>(Shape{}, {0.5f});
+  for (Isa isa : supported_isas()) {
+    EXPECT_EQ(values(qlinear(a, options_for(isa, 1, fault))), (std::vector<int64_t>{2, 4, 2, 4}));
+  }
 }
 
 Tensor run_any(const AnyArgs& a, const ImplOptions& o) {
@@ -135,7 +181,8 @@ TEST(ImplFusedFaultPoints, EachPointChangesATargetedResult) {
     }
   }
   // The fused points only; the graph points have their own test.
-  for (int f = int(kFirstFusedFaultPoint); f < int(kFirstGraphFaultPoint); ++f) {
+  for (int f = 0; f < int(FaultPoint::kCount); ++f) {
+    if (fault_level(FaultPoint(f)) != FaultLevel::fused) continue;
     EXPECT_TRUE(covered[size_t(f)]) << fault_point_name(FaultPoint(f)) << " has no target";
   }
 }

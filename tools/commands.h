@@ -4,6 +4,8 @@
 //   replay:  case files through the reference, every ISA and the oracle
 //   explain: a case file or fuzzer crash input as a readable summary plus
 //            a pasteable GoogleTest regression test
+//   faults:  measured detection power; its options and run_faults() are
+//            declared in tools/detection_power.h
 #pragma once
 
 #include <optional>

@@ -81,19 +81,21 @@ std::vector<ReplaySummary> replay_seed_corpora(const std::string& corpus_dir, co
     s.seconds = seconds_since(start);
     out.push_back(std::move(s));
   }
-  ReplaySummary s;
-  s.what = "seeds: case_file";
-  const auto start = std::chrono::steady_clock::now();
-  for (const auto& path : list_files(corpus_dir + "/case_file", false)) {
-    ++s.inputs;
-    const std::string bytes = read_file(path);
-    if (const auto finding = fuzz::check_case_file_bytes(
-            reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), backend)) {
-      s.failures.push_back({path, *finding});
+  for (const char* target : {"case_file", "graph_case_file"}) {
+    ReplaySummary s;
+    s.what = fmt::format("seeds: {}", target);
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& path : list_files(corpus_dir + "/" + target, false)) {
+      ++s.inputs;
+      const std::string bytes = read_file(path);
+      if (const auto finding = fuzz::check_case_file_bytes(
+              reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), backend)) {
+        s.failures.push_back({path, *finding});
+      }
     }
+    s.seconds = seconds_since(start);
+    out.push_back(std::move(s));
   }
-  s.seconds = seconds_since(start);
-  out.push_back(std::move(s));
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "properties/property.h"
 #include "tools/commands.h"
 #include "tools/corpus_replay.h"
+#include "tools/graph_listing.h"
 
 namespace qdiff::tools {
 namespace {
@@ -118,7 +119,9 @@ void print_case(const Case& c, const Backend& reference) {
                    print_params("out_params", a.out_params, output_shape_of(c, reference));
                    print_activation(a.activation);
                  },
-                 [&](const GraphCase&) { fmt::print("{:<12} {}\n", "graph", case_summary(c)); },
+                 [&](const GraphCase& g) {
+                   fmt::print("graph listing (values evaluated with the reference):\n{}", graph_listing(g));
+                 },
              },
              c);
 }

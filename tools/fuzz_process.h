@@ -1,22 +1,54 @@
-// Runs one libFuzzer binary for a fixed time as a child process and reads
-// back what it did: executions, exec/s, and any finding (the crash input
-// libFuzzer wrote and the qdiff case file the target saved).
+// Runs one libFuzzer binary as a child process and reads back what it did:
+// executions, exec/s, coverage (while it runs, for progress lines, and at
+// the end), and any finding (the crash input libFuzzer wrote and the qdiff
+// case file the target saved). Used by `qdiff check` (a few seconds per
+// target) and `qdiff fuzz` (long runs, fork mode, corpus merges).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qdiff::tools {
 
+// One libFuzzer status line, as libFuzzer prints it. Plain mode:
+//   #4096	pulse  cov: 1530 ft: 4471 corp: 112/9643b lim: 163 exec/s: 1365 rss: 71Mb
+// Fork mode (-fork=N), from the parent:
+//   #53217: cov: 1655 ft: 5302 corp: 229 exec/s 5321 oom/timeout/crash: 0/0/0 time: 11s job: 4 dft_time: 0
+// A field the line lacks stays -1.
+struct FuzzStatus {
+  int64_t executions = -1;
+  int64_t exec_per_second = -1;
+  int64_t coverage = -1;  // "cov": coverage counters (edges) reached
+  int64_t features = -1;  // "ft": libFuzzer's finer features
+  int64_t corpus_units = -1;
+};
+std::optional<FuzzStatus> parse_fuzz_status_line(std::string_view line);
+
+// The most telling line of a fuzzer log about why it stopped: the qdiff
+// finding line, else the sanitizer's SUMMARY, else libFuzzer's ERROR or
+// timeout ALARM; empty when the log shows none.
+std::string finding_reason(const std::vector<std::string>& log_lines);
+
 struct FuzzRunRequest {
   std::string binary;                // .../quantize_fuzz
   std::vector<std::string> corpus_dirs;  // first one receives new inputs
-  int seconds = 10;
+  int seconds = 10;                  // -max_total_time; 0: none (merges)
   int max_len = 8192;
+  int timeout_seconds = 20;          // -timeout (per input)
+  int rss_limit_mb = 4096;
   std::string findings_dir;          // artifact_prefix and QDIFF_FINDINGS_DIR
   std::vector<std::string> extra_args;
   std::vector<std::string> env;      // NAME=value added to the child's environment
+  std::string log_path;              // where the child's output goes; empty: a
+                                     // temporary file, removed unless a finding
+  // Called about every `status_interval` seconds while the fuzzer runs,
+  // with its latest status line.
+  std::function<void(const FuzzStatus&, double elapsed_seconds)> on_status;
+  double status_interval = 1.0;
 };
 
 struct FuzzRunResult {
@@ -24,10 +56,13 @@ struct FuzzRunResult {
   int exit_code = 0;
   int64_t executions = 0;
   int64_t exec_per_second = 0;
+  FuzzStatus last_status;    // the last status line (coverage, features, corpus)
   bool finding = false;
   std::string crash_input;   // libFuzzer's artifact
   std::string case_file;     // the qdiff case file the target saved
   std::string report;        // the finding's report lines (stderr tail)
+  std::string reason;        // finding_reason() of the log
+  std::string log_path;      // kept when given, or when there is a finding
   double seconds = 0;
 };
 

@@ -3,11 +3,17 @@
 //   qdiff eval     evaluate one case file
 //   qdiff replay   replay case files through every implementation
 //   qdiff explain  explain a case file or fuzzer input; print a regression test
+//   qdiff fuzz     run the libFuzzer targets at scale; record findings as case files
+//   qdiff coverage clang source-based coverage of impl/ and reference/
+//   qdiff faults   measured detection power of the fault catalogue
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "tools/check_command.h"
 #include "tools/commands.h"
+#include "tools/coverage_command.h"
+#include "tools/detection_power.h"
+#include "tools/fuzz_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"qdiff: differential verification and fuzzing of affine quantization"};
@@ -48,6 +54,25 @@ int main(int argc, char** argv) {
   x->add_option("file", explain_path, "case file or fuzzer crash input")->required();
   x->add_option("--target", explain_target, "fuzz target of a raw input");
 
+  qdiff::tools::FuzzOptions fuzz;
+  auto* f = app.add_subcommand("fuzz", "run libFuzzer targets; merge new coverage; record findings as case files");
+  qdiff::tools::add_fuzz_arguments(*f, fuzz);
+
+  qdiff::tools::CoverageOptions coverage;
+  auto* cov = app.add_subcommand("coverage", "clang source-based coverage of the property suite and corpus replay");
+  cov->add_option("--out", coverage.out_dir, "HTML report directory (default build/coverage/html)");
+  cov->add_option("--cases", coverage.cases, "QDIFF_CASES for the property suite")->check(CLI::PositiveNumber);
+  cov->add_option("--build-dir", coverage.build_dir, "clang coverage build tree (default build/coverage)");
+
+  qdiff::tools::FaultsOptions faults;
+  auto* fl = app.add_subcommand("faults", "measure detection power: each fault point vs the property suite and the fuzzers");
+  fl->add_option("--seeds", faults.seeds, "seeds 1..N per fault")->check(CLI::PositiveNumber);
+  fl->add_option("--cases", faults.cases, "RapidCheck cases per property")->check(CLI::PositiveNumber);
+  fl->add_option("--fuzz-seconds", faults.fuzz_seconds, "libFuzzer cap per run (0: no fuzzing)")->check(CLI::NonNegativeNumber);
+  fl->add_option("--fuzz-build", faults.fuzz_build_dir, "directory holding the *_fuzz binaries (or its build tree)");
+  fl->add_option("--only", faults.only, "only these fault points (repeatable)");
+  fl->add_option("--markdown", faults.markdown, "also write the report as Markdown");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*c) {
@@ -61,6 +86,9 @@ int main(int argc, char** argv) {
                                     eval_isa.empty() ? std::nullopt : std::optional(eval_isa));
     }
     if (*r) return qdiff::tools::run_replay(replay_paths);
+    if (*f) return qdiff::tools::run_fuzz(fuzz);
+    if (*cov) return qdiff::tools::run_coverage(coverage);
+    if (*fl) return qdiff::tools::run_faults(faults);
     if (*x) {
       return qdiff::tools::run_explain(
           explain_path, explain_target.empty() ? std::nullopt : std::optional(explain_target));

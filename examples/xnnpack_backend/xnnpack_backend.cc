@@ -13,9 +13,10 @@
 // skipped by qdiff. Invalid inputs are rejected the way SPEC section 10
 // orders them, because XNNPACK itself does not check NaN inputs or the
 // zero point's range; the wrapper's checks are this file's responsibility,
-// not XNNPACK's. The contract argument is ignored: XNNPACK has one
-// rounding behaviour, and docs/plugin-backends.md records which of qdiff's
-// contracts it matches.
+// not XNNPACK's. XNNPACK has one rounding behaviour: the wrapper claims
+// one contract (torchao unless QDIFF_XNNPACK_CONTRACT says otherwise) and
+// declines the others; docs/plugin-backends.md records what qdiff measured
+// (torchao on normal inputs; subnormal x and scales above 2^126 differ).
 #include <xnnpack.h>
 
 #include <cmath>
@@ -48,8 +49,14 @@ qdiff_status check_params(const qdiff_quant_params& p, float* scale, int32_t* ze
       p.scale.dtype != QDIFF_DTYPE_F32 || numel(p.scale) != 1) {
     return QDIFF_STATUS_UNSUPPORTED;
   }
-  if (p.zero_point && (numel(*p.zero_point) != 1 || p.zero_point->dtype != QDIFF_DTYPE_I32)) {
+  // A zero point must have exactly the scale's shape (SPEC section 4); one
+  // that does not is an invalid_shape whose place in the validation order
+  // the wrapper does not model, so it declines rather than guess.
+  if (p.zero_point && (p.zero_point->rank != p.scale.rank || p.zero_point->dtype != QDIFF_DTYPE_I32)) {
     return QDIFF_STATUS_UNSUPPORTED;
+  }
+  for (int32_t d = 0; p.zero_point && d < p.scale.rank; ++d) {
+    if (p.zero_point->shape[d] != p.scale.shape[d]) return QDIFF_STATUS_UNSUPPORTED;
   }
   if (p.quant_min < dtype_min(p.dtype) || p.quant_max > dtype_max(p.dtype) || p.quant_min > p.quant_max) {
     return QDIFF_STATUS_INVALID_RANGE;
@@ -85,6 +92,25 @@ bool claims(qdiff_contract c) {
   return claimed < 0 || claimed == int(c);
 }
 
+// QDIFF_XNNPACK_DECLINE_SUBNORMALS=1 declines the inputs on which XNNPACK
+// is known to differ (docs/plugin-backends.md): subnormal x, which its
+// kernels flush to zero, and scales whose f32 reciprocal is subnormal. With
+// them declined, qdiff measures whether everything else is bit-exact.
+bool decline_subnormals() {
+  static const bool on = [] {
+    const char* v = std::getenv("QDIFF_XNNPACK_DECLINE_SUBNORMALS");
+    return v && std::string(v) == "1";
+  }();
+  return on;
+}
+
+bool has_subnormal(const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (std::fpclassify(x[i]) == FP_SUBNORMAL) return true;
+  }
+  return false;
+}
+
 qdiff_status quantize(void*, const qdiff_tensor* x, const qdiff_quant_params* p, qdiff_contract contract,
                       qdiff_output* out) {
   if (!initialized() || !claims(contract)) return QDIFF_STATUS_UNSUPPORTED;
@@ -96,6 +122,9 @@ qdiff_status quantize(void*, const qdiff_tensor* x, const qdiff_quant_params* p,
   const float* in = static_cast<const float*>(x->data);
   for (int64_t i = 0; i < n; ++i) {
     if (std::isnan(in[i])) return QDIFF_STATUS_NAN_INPUT;  // XNNPACK would convert NaN silently
+  }
+  if (decline_subnormals() && (1.0f / s < std::numeric_limits<float>::min() || has_subnormal(in, n))) {
+    return QDIFF_STATUS_UNSUPPORTED;
   }
   if (n == 0) return QDIFF_STATUS_OK;
   xnn_operator_t op = nullptr;

@@ -83,6 +83,17 @@ ScaleChoice scale_choice(const GemmCall& call) {
   return c;
 }
 
+// FAULT POINT per_row_scale_indexed_by_column: a per-row x scale (qlinear's
+// [..., 1], i.e. one per row of the [M, K] output) kept as a [M] vector and
+// broadcast numpy-style against [M, K] lines up with the LAST dim: output
+// (r, k) takes row k's scale. Clamped to row min(k, M - 1) (numpy would
+// reject M != K; an unchecked kernel reads past the vector). The zero
+// point stays per row. Such calls take the wide path, which scales per
+// (row, channel); its results otherwise equal the packed path's.
+bool x_scale_by_column(const GemmCall& call) {
+  return call.faults.has(FaultPoint::per_row_scale_indexed_by_column) && !call.x_per_tensor;
+}
+
 // Per-row x params of rows [r0, r0 + n).
 void row_params(const GemmCall& call, int64_t r0, int64_t n, bool drop_zero_point, int32_t shift,
                 float* sx, int32_t* zx) {
@@ -350,9 +361,11 @@ void run_wide(const GemmCall& call, const ImplOptions& options) {
   const int64_t mc = std::min(rows, std::max<int64_t>(1, kXBlockBytes / (depth * 4)));
   const bool drop_zx = call.faults.has(FaultPoint::missing_zero_point_correction);
   const bool wrap16 = call.faults.has(FaultPoint::int16_accumulation_overflow);
+  const bool column_sx = x_scale_by_column(call);
   const ScaleChoice choice = scale_choice(call);
   const QuantParams& wp = *call.w.params;
   const auto w_scale = wp.scale.data<float>();
+  const auto x_scale = call.x_params->scale.data<float>();
   const int threads = fused_thread_count(options, double(rows) * double(N) * double(depth) / 64.0, N);
   std::vector<int32_t> xc(static_cast<size_t>(mc * depth));
   std::vector<float> sx(static_cast<size_t>(mc));
@@ -393,10 +406,14 @@ void run_wide(const GemmCall& call, const ImplOptions& options) {
           }
           const float s = w_scale[size_t(
               call.w.scale_index(choice.channel(global), choice.group(g, G), G))];
+          // FAULT POINT per_row_scale_indexed_by_column (see x_scale_by_column):
+          // replaces row i's s_x by that of row min(k, rows - 1).
+          const float sx_of_column =
+              column_sx ? x_scale[size_t(call.x->param_index(std::min(global, rows - 1)))] : 0.0f;
           for (int64_t i = 0; i < n; ++i) {
             int64_t a = acc[size_t(i)];
             if (wrap16) a = int16_t(uint16_t(uint64_t(a)));  // FAULT POINT, as in the packed path
-            const float t = float(a) * (sx[size_t(i)] * s);
+            const float t = float(a) * ((column_sx ? sx_of_column : sx[size_t(i)]) * s);
             y[size_t(i)] = g == 0 ? t : y[size_t(i)] + t;
           }
         }
@@ -538,7 +555,8 @@ void run_gemm(const GemmCall& call, const PackedWeights* packed, const GemmKerne
     run_float(call, options);
     return;
   }
-  if (!takes_packed_path(call.x_dtype, *call.x_params, *call.w.params, *call.groups)) {
+  if (!takes_packed_path(call.x_dtype, *call.x_params, *call.w.params, *call.groups) ||
+      x_scale_by_column(call)) {
     run_wide(call, options);
     return;
   }

@@ -121,6 +121,13 @@ ChosenQParams choose_qparams_affine(const Tensor& input, const ChooseQParamsArgs
   out.zero_point = Tensor(DType::i32, out_shape);
   auto zp = out.zero_point->data<int32_t>();
   const int32_t symmetric_zp = int32_t((qmax + qmin + 1) / 2);  // truncates toward 0
+  // FAULT POINT choose_qparams_without_eps: replaces the symmetric mappings'
+  // `scale = max(s, eps)` with `scale = s`, so an all-zero block (a pruned
+  // channel) gets scale 0 and tiny blocks a scale below eps. The zero point
+  // does not depend on the scale there, so nothing else changes.
+  const float symmetric_floor = options.faults.has(FaultPoint::choose_qparams_without_eps)
+                                    ? -std::numeric_limits<float>::infinity()
+                                    : a.eps;
   for (int64_t b = 0; b < blocks; ++b) {
     const float min_neg = mn[size_t(b)] < 0.0f ? mn[size_t(b)] : 0.0f;
     const float max_pos = mx[size_t(b)] > 0.0f ? mx[size_t(b)] : 0.0f;
@@ -128,7 +135,7 @@ ChosenQParams choose_qparams_affine(const Tensor& input, const ChooseQParamsArgs
       case Mapping::symmetric: {
         const float amax = std::max(-min_neg, max_pos);
         const float half_range = float(double(qmax - qmin) / 2.0);
-        scale[size_t(b)] = std::max(amax / half_range, a.eps);
+        scale[size_t(b)] = std::max(amax / half_range, symmetric_floor);
         zp[size_t(b)] = symmetric_zp;
         break;
       }
@@ -136,7 +143,7 @@ ChosenQParams choose_qparams_affine(const Tensor& input, const ChooseQParamsArgs
         float s = -std::numeric_limits<float>::infinity();
         if (qmin != 0) s = std::max(s, min_neg / float(qmin));
         if (qmax != 0) s = std::max(s, max_pos / float(qmax));
-        scale[size_t(b)] = std::max(s, a.eps);
+        scale[size_t(b)] = std::max(s, symmetric_floor);
         zp[size_t(b)] = symmetric_zp;
         break;
       }

@@ -37,6 +37,16 @@ bool is_per_channel_path(KernelPath p) {
          p == KernelPath::per_channel_middle;
 }
 
+// The scale varies along the last dim only, in blocks longer than 1
+// (what squeezing the size-1 scale dims turns into a 1-D per-channel scale).
+bool only_last_dim_blocked(const BlockGeometry& g) {
+  for (int d = 0; d + 1 < g.rank; ++d) {
+    if (g.count[d] != 1) return false;
+  }
+  const int last = g.rank - 1;
+  return g.count[last] > 1 && g.block[last] > 1;
+}
+
 }  // namespace
 
 LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults) {
@@ -64,6 +74,16 @@ LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults
     dims[axis].block = dims[axis].size;
     dims[scale_axis].count = channels;
     dims[scale_axis].block = 1;
+  }
+  if (faults.has(FaultPoint::squeeze_unit_scale_dims) && path == KernelPath::blockwise &&
+      rank >= 2 && only_last_dim_blocked(g)) {
+    // FAULT POINT squeeze_unit_scale_dims: replaces the last dim's
+    // `block = size / count` with 1. The planner squeezes the size-1 scale
+    // dims first ([1, G] -> [G]) and a 1-D scale reads as per-channel
+    // along the last dim: element j uses scale min(j, G - 1) instead of
+    // j / (In / G). Only the misleading layout changes (SPEC section 2:
+    // a [1, G] group scale of a K = 1 weight); true per-channel is intact.
+    dims[rank - 1].block = 1;
   }
   int64_t scale_numel = 1;
   for (int d = rank - 1; d >= 0; --d) {
@@ -198,7 +218,7 @@ KernelConsts plan_consts(const QuantParams& p, FaultSet faults) {
 }
 
 void build_scale_columns(const QuantParams& p, AffineCall call, const QuantizeConfig& config,
-                         ScaleColumnStorage& st) {
+                         FaultSet faults, ScaleColumnStorage& st) {
   const auto scale = p.scale.data<float>();
   const size_t n = scale.size();
   ScaleColumns& c = st.columns;
@@ -213,6 +233,15 @@ void build_scale_columns(const QuantParams& p, AffineCall call, const QuantizeCo
     case ZeroPointDomain::none: break;
     case ZeroPointDomain::int_domain:
       if (!p.zero_point) break;
+      if (faults.has(FaultPoint::zero_point_stored_as_int8)) {
+        // FAULT POINT zero_point_stored_as_int8: replaces `zero_i[i] = z[i]`
+        // with int8_t(z[i]) (wraps mod 256), as a backend whose params hold
+        // an int8 zero point does: the symmetric u8 zero point 128 becomes -128.
+        st.zero_i.resize(n);
+        for (size_t i = 0; i < n; ++i) st.zero_i[i] = int8_t(p.zero_point->int_at(int64_t(i)));
+        c.zero_i = st.zero_i.data();
+        break;
+      }
       if (p.zero_point->dtype() == DType::i32) {
         c.zero_i = p.zero_point->data<int32_t>().data();  // used in place
         break;

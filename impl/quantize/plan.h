@@ -71,6 +71,6 @@ QuantizeConfig plan_quantize_config(const QuantParams& p, Contract contract, Fau
 DequantMode plan_dequant_mode(const QuantParams& p);
 KernelConsts plan_consts(const QuantParams& p, FaultSet faults);
 void build_scale_columns(const QuantParams& p, AffineCall call, const QuantizeConfig& config,
-                         ScaleColumnStorage& storage);
+                         FaultSet faults, ScaleColumnStorage& storage);
 
 }  // namespace qdiff::impl

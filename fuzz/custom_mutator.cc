@@ -1,0 +1,200 @@
+#include "fuzz/custom_mutator.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "fuzz/case_json_mutator.h"
+#include "fuzz/choice_codec.h"
+#include "fuzz/choice_mutations.h"
+#include "fuzz/choice_replay.h"
+#include "fuzz/fuzz_driver.h"
+
+namespace qdiff::fuzz {
+
+MutatorMode mutator_mode_from_env() {
+  const char* v = std::getenv("QDIFF_MUTATOR");
+  return v && std::string_view(v) == "plain" ? MutatorMode::plain : MutatorMode::structured;
+}
+
+namespace {
+
+bool is_case_file_target(std::string_view target) {
+  return target == "case_file" || target == "graph_case_file";
+}
+
+std::vector<uint8_t> byte_mutation(std::span<const uint8_t> input, size_t max_size, const ByteMutator& byte_mutator) {
+  // The byte mutator may grow the input up to max_size in place.
+  std::vector<uint8_t> buf(input.begin(), input.end());
+  const size_t size = std::min(input.size(), max_size);
+  buf.resize(std::max(max_size, size));
+  const size_t n = byte_mutator ? byte_mutator(buf.data(), size, max_size) : size;
+  buf.resize(std::min(n, max_size));
+  return buf;
+}
+
+bool same(std::span<const uint8_t> a, const std::vector<uint8_t>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+// The FIRST draws sit at the END of the buffer: cutting the front keeps them.
+void fit(std::vector<uint8_t>& bytes, size_t max_size) {
+  if (bytes.size() > max_size) bytes.erase(bytes.begin(), bytes.begin() + std::ptrdiff_t(bytes.size() - max_size));
+}
+
+CaseFacts facts_of(const DrawnCase& d) { return d.c ? case_facts(*d.c) : CaseFacts{}; }
+
+// libFuzzer mutates its own output again (up to -mutate_depth times), and a
+// replay already holds what decoding our output would give (the codec is
+// exact: decode(encode(choices)) == choices), so the last output's choices
+// are kept to skip that decode. Only speed depends on it, not results.
+struct LastOutput {
+  std::string target;
+  std::vector<uint8_t> bytes;
+  ChoiceSequence choices;
+  CaseFacts facts;
+};
+thread_local std::optional<LastOutput> last_output;
+
+std::optional<std::vector<uint8_t>> mutate_choices(const FuzzTarget& target, std::span<const uint8_t> input,
+                                                   size_t max_size, props::PrngSource& rng) {
+  ChoiceSequence seq;
+  CaseFacts facts;
+  if (last_output && last_output->target == target.name && same(input, last_output->bytes)) {
+    seq = std::move(last_output->choices);
+    facts = std::move(last_output->facts);
+  } else {
+    DecodedInput in = decode_input(target, input);
+    seq = std::move(in.choices);
+    facts = facts_of(in.drawn);
+  }
+  last_output.reset();
+  // One mutation, sometimes two (libFuzzer stacks more by mutating again).
+  const int rounds = 1 + int(rng.chance(25));
+  bool mutated = false;
+  for (int r = 0; r < rounds; ++r) {
+    ChoiceSequence tmpl = seq;
+    const auto applied = apply_random_mutation(tmpl, facts, rng);
+    if (!applied) break;
+    Replayed next = replay(target, tmpl, applied->second.fill_seed);
+    seq = std::move(next.choices);
+    facts = facts_of(next.drawn);
+    mutated = true;
+  }
+  if (!mutated) return std::nullopt;
+  std::vector<uint8_t> bytes = encode(seq);
+  if (bytes.size() > max_size) {
+    fit(bytes, max_size);  // the cut input decodes differently: not cached
+  } else {
+    last_output = LastOutput{std::string(target.name), bytes, std::move(seq), std::move(facts)};
+  }
+  return bytes;
+}
+
+std::optional<std::vector<uint8_t>> splice_choices(const FuzzTarget& target, std::span<const uint8_t> a,
+                                                   std::span<const uint8_t> b, size_t max_size,
+                                                   props::PrngSource& rng) {
+  const ChoiceSequence sa = decode_input(target, a).choices;
+  const ChoiceSequence sb = decode_input(target, b).choices;
+  if (sa.spans.size() < 2 || sb.spans.size() < 2) return std::nullopt;
+  // A's spans before i, then B's from a span j with A[i]'s label (span 0
+  // and the property choice stay A's).
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const size_t i = 2 + rng.index(std::max<size_t>(sa.spans.size(), 3) - 2);
+    if (i >= sa.spans.size()) continue;
+    std::vector<size_t> js;
+    for (size_t j = 2; j < sb.spans.size(); ++j) {
+      if (sb.spans[j].label == sa.spans[i].label) js.push_back(j);
+    }
+    if (js.empty()) continue;
+    const size_t j = js[rng.index(js.size())];
+    ChoiceSequence tmpl;
+    tmpl.spans.assign(sa.spans.begin(), sa.spans.begin() + std::ptrdiff_t(i));
+    tmpl.spans.insert(tmpl.spans.end(), sb.spans.begin() + std::ptrdiff_t(j), sb.spans.end());
+    std::vector<uint8_t> bytes = encode(replay(target, tmpl).choices);
+    fit(bytes, max_size);
+    return bytes;
+  }
+  return std::nullopt;
+}
+
+std::string_view as_text(std::span<const uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::vector<uint8_t> as_bytes(const std::string& text) { return {text.begin(), text.end()}; }
+
+}  // namespace
+
+std::vector<uint8_t> mutate_input(std::string_view target, std::span<const uint8_t> input, size_t max_size,
+                                  uint32_t seed, const ByteMutator& byte_mutator, const MutatorOptions& options) {
+  props::PrngSource rng(seed);
+  if (options.mode == MutatorMode::plain || rng.chance(options.byte_fallback_percent)) {
+    return byte_mutation(input, max_size, byte_mutator);
+  }
+  std::optional<std::vector<uint8_t>> out;
+  if (const FuzzTarget* t = find_fuzz_target(target)) {
+    out = mutate_choices(*t, input, max_size, rng);
+  } else if (is_case_file_target(target)) {
+    if (auto text = mutate_case_json(as_text(input), rng); text && text->size() <= max_size) out = as_bytes(*text);
+  }
+  if (!out || same(input, *out)) return byte_mutation(input, max_size, byte_mutator);
+  return *out;
+}
+
+std::vector<uint8_t> cross_over_inputs(std::string_view target, std::span<const uint8_t> a,
+                                       std::span<const uint8_t> b, size_t max_size, uint32_t seed,
+                                       const ByteMutator& byte_mutator, const MutatorOptions& options) {
+  props::PrngSource rng(seed);
+  // Plain: libFuzzer's own mutators, whose CrossOver reads the corpus.
+  if (options.mode == MutatorMode::plain) return byte_mutation(a, max_size, byte_mutator);
+  std::optional<std::vector<uint8_t>> out;
+  if (const FuzzTarget* t = find_fuzz_target(target)) {
+    out = splice_choices(*t, a, b, max_size, rng);
+  } else if (is_case_file_target(target)) {
+    if (auto text = cross_over_case_json(as_text(a), as_text(b), rng); text && text->size() <= max_size) {
+      out = as_bytes(*text);
+    }
+  }
+  if (!out || out->empty() || same(a, *out)) return byte_mutation(a, max_size, byte_mutator);
+  return *out;
+}
+
+namespace {
+
+const MutatorOptions& env_options() {
+  static const MutatorOptions options = [] {
+    MutatorOptions o;
+    o.mode = mutator_mode_from_env();
+    std::fprintf(stderr, "INFO: qdiff custom mutator: %s (QDIFF_MUTATOR=plain: libFuzzer's byte mutation only)\n",
+                 o.mode == MutatorMode::plain ? "plain" : "structure-aware");
+    return o;
+  }();
+  return options;
+}
+
+}  // namespace
+
+size_t libfuzzer_custom_mutator(std::string_view target, uint8_t* data, size_t size, size_t max_size,
+                                unsigned int seed, const ByteMutator& byte_mutator) {
+  const MutatorOptions& options = env_options();
+  if (options.mode == MutatorMode::plain) return byte_mutator(data, size, max_size);
+  const std::vector<uint8_t> out =
+      mutate_input(target, std::span<const uint8_t>(data, size), max_size, seed, byte_mutator, options);
+  if (!out.empty()) std::memcpy(data, out.data(), out.size());
+  return out.size();
+}
+
+size_t libfuzzer_custom_cross_over(std::string_view target, const uint8_t* data1, size_t size1,
+                                   const uint8_t* data2, size_t size2, uint8_t* out, size_t max_out_size,
+                                   unsigned int seed, const ByteMutator& byte_mutator) {
+  const std::vector<uint8_t> child =
+      cross_over_inputs(target, std::span<const uint8_t>(data1, size1), std::span<const uint8_t>(data2, size2),
+                        max_out_size, seed, byte_mutator, env_options());
+  if (!child.empty()) std::memcpy(out, child.data(), child.size());
+  return child.size();
+}
+
+}  // namespace qdiff::fuzz

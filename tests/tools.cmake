@@ -1,0 +1,33 @@
+# The qdiff command's fuzzing tools: `qdiff fuzz` (against a fake libFuzzer),
+# artifact recording, libFuzzer log parsing, `qdiff coverage`'s command line.
+if(TARGET qdiff_fuzz_tools)
+  qdiff_add_test(NAME tools_fuzz_process_test SOURCES tools_fuzz_process_test.cc
+                 LIBS qdiff_fuzz_tools LABELS unit)
+  qdiff_add_test(NAME tools_fuzz_findings_test SOURCES tools_fuzz_findings_test.cc
+                 LIBS qdiff_fuzz_tools LABELS unit)
+  qdiff_add_test(NAME tools_fuzz_command_test SOURCES tools_fuzz_command_test.cc
+                 LIBS qdiff_fuzz_tools LABELS unit)
+  qdiff_add_test(NAME tools_coverage_command_test SOURCES tools_coverage_command_test.cc
+                 LIBS qdiff_fuzz_tools LABELS unit)
+endif()
+
+# The ClusterFuzzLite build proof (scripts/test-clusterfuzzlite): a clang
+# build through .clusterfuzzlite/build.sh with the OSS-Fuzz environment,
+# then 10 s of each target on its seed corpus and `qdiff fuzz` on the
+# result. Minutes long, so it belongs to the `clusterfuzzlite`
+# configuration only and plain `ctest` (scripts/test) never runs it:
+#   ctest -C clusterfuzzlite -L clusterfuzzlite --output-on-failure
+if(TARGET qdiff)
+  add_test(NAME clusterfuzzlite_build_and_run CONFIGURATIONS clusterfuzzlite
+           COMMAND ${PROJECT_SOURCE_DIR}/scripts/test-clusterfuzzlite
+                   --work ${CMAKE_BINARY_DIR}/clusterfuzzlite --qdiff $<TARGET_FILE:qdiff>)
+  set_tests_properties(clusterfuzzlite_build_and_run PROPERTIES LABELS clusterfuzzlite TIMEOUT 5400)
+endif()
+
+# `qdiff faults`' pure parts: the fault -> fuzz target table, the censored
+# median, the report table (tools/detection_power.h).
+qdiff_add_test(NAME tools_faults_test
+  SOURCES tools_faults_test.cc ${PROJECT_SOURCE_DIR}/tools/detection_power.cc
+          ${PROJECT_SOURCE_DIR}/tools/table.cc
+  LIBS qdiff_fuzz_driver
+  LABELS unit)

@@ -1,0 +1,191 @@
+#include "tools/detection_power.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "tools/table.h"
+
+namespace qdiff::tools {
+
+using impl::FaultPoint;
+
+// The switch has no default, so -Wswitch names a new fault point that
+// lacks an entry; tests/tools_faults_test.cc checks every entry is a real
+// target. One target per fault where one property family owns the code
+// (every run is a full fuzzing process, up to the cap when it misses).
+std::vector<std::string_view> fuzz_targets_for(FaultPoint fault) {
+  switch (fault) {
+    // quantize kernels and planner: the quantize target's differential property
+    case FaultPoint::divide_instead_of_reciprocal:
+    case FaultPoint::zero_point_before_rounding:
+    case FaultPoint::half_away_rounding:
+    case FaultPoint::clamp_before_zero_point:
+    case FaultPoint::simd_tail_dropped:
+    case FaultPoint::channel_axis_off_by_one:
+    case FaultPoint::floor_block_division:
+    case FaultPoint::wrong_block_stride:
+    case FaultPoint::squeeze_unit_scale_dims:
+    case FaultPoint::zero_point_stored_as_int8: return {"quantize"};
+    case FaultPoint::choose_qparams_without_eps: return {"choose_qparams"};
+    // the quantized GEMM under qlinear and qconv2d
+    case FaultPoint::missing_zero_point_correction:
+    case FaultPoint::bias_after_requantization:
+    case FaultPoint::per_group_scale_wrong_group:
+    case FaultPoint::int16_accumulation_overflow:
+    case FaultPoint::output_zero_point_before_rounding:
+    case FaultPoint::requant_scale_outer_product:
+    case FaultPoint::per_row_scale_indexed_by_column: return {"qlinear"};
+    case FaultPoint::broadcast_per_channel_wrong_axis: return {"elementwise"};
+    // passes, lowering and the integer executor
+    case FaultPoint::fold_without_reshape:
+    case FaultPoint::fold_non_foldable_mul:
+    case FaultPoint::squeeze_compaction:
+    case FaultPoint::negative_legacy_axis_wrong:
+    case FaultPoint::absorption_on_per_channel:
+    case FaultPoint::requant_shift_wrong_sign:
+    case FaultPoint::int4_nibbles_swapped:
+    case FaultPoint::fixed_point_round_half_up: return {"graph"};
+    case FaultPoint::kCount: break;
+  }
+  return {};
+}
+
+std::string_view fault_level_name(impl::FaultLevel level) {
+  switch (level) {
+    case impl::FaultLevel::quant_core: return "quant core";
+    case impl::FaultLevel::fused: return "fused";
+    case impl::FaultLevel::graph: return "graph";
+  }
+  return "?";
+}
+
+bool is_time(Measure m) { return m == Measure::seconds || m == Measure::own_seconds; }
+
+namespace {
+
+double value_of(const DetectionRun& r, Measure m) {
+  switch (m) {
+    case Measure::seconds: return r.seconds;
+    case Measure::effort: return double(r.effort);
+    case Measure::own_seconds: return r.own_seconds;
+    case Measure::own_effort: return double(r.own_effort);
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::optional<double> censored_median(const std::vector<DetectionRun>& runs, Measure measure) {
+  if (runs.empty()) return std::nullopt;
+  constexpr double kMiss = std::numeric_limits<double>::infinity();
+  std::vector<double> v;
+  for (const auto& r : runs) v.push_back(r.found ? value_of(r, measure) : kMiss);
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  const double m = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+  if (std::isinf(m)) return std::nullopt;
+  return m;
+}
+
+int found_count(const std::vector<DetectionRun>& runs) {
+  return int(std::count_if(runs.begin(), runs.end(), [](const DetectionRun& r) { return r.found; }));
+}
+
+std::string most_common_finder(const std::vector<DetectionRun>& runs) {
+  std::map<std::string, int> count;
+  std::string best;
+  int best_count = 0;
+  for (const auto& r : runs) {
+    if (!r.found) continue;
+    // first to reach the top count wins ties: seed order, deterministic
+    if (++count[r.by] > best_count) {
+      best_count = count[r.by];
+      best = r.by;
+    }
+  }
+  return best;
+}
+
+std::string seconds_cell(double seconds) {
+  if (seconds < 0.01) return fmt::format("{:.1f} ms", seconds * 1000.0);
+  if (seconds < 10.0) return fmt::format("{:.2f} s", seconds);
+  return fmt::format("{:.1f} s", seconds);
+}
+
+std::string median_cell(const std::vector<DetectionRun>& runs, Measure measure, int cap_seconds) {
+  if (runs.empty()) return "-";
+  const auto m = censored_median(runs, measure);
+  if (!m) return is_time(measure) && cap_seconds > 0 ? fmt::format("> {} s", cap_seconds) : "not found";
+  return is_time(measure) ? seconds_cell(*m) : fmt::format("{:.0f}", *m);
+}
+
+std::string pair_cell(const std::vector<DetectionRun>& runs, Measure effort, Measure time,
+                      int cap_seconds) {
+  if (runs.empty()) return "-";
+  const auto e = censored_median(runs, effort);
+  if (!e) return median_cell(runs, time, cap_seconds);
+  return fmt::format("{:.0f} / {}", *e, median_cell(runs, time, cap_seconds));
+}
+
+namespace {
+
+std::string found_cell(const std::vector<DetectionRun>& runs) {
+  if (runs.empty()) return "-";
+  return fmt::format("{}/{}", found_count(runs), runs.size());
+}
+
+std::string join(const std::vector<std::string_view>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + std::string(x);
+  return s;
+}
+
+}  // namespace
+
+std::string render_detection_table(const std::vector<FaultMeasurement>& rows,
+                                   const ReportSettings& st, bool markdown) {
+  std::vector<std::string> header = {"fault", "level", "suite found", "suite median cases / time",
+                                     "in finder: cases / time", "found by"};
+  if (st.fuzz_measured) {
+    header.insert(header.end(), {"fuzz target", "fuzz found (custom)", "fuzz median execs / time (custom)",
+                                 "fuzz found (plain)", "fuzz median execs / time (plain)"});
+  }
+  std::vector<std::vector<std::string>> body;
+  for (const auto& m : rows) {
+    std::vector<std::string> r = {std::string(impl::fault_point_name(m.fault)),
+                                  std::string(fault_level_name(impl::fault_level(m.fault))),
+                                  found_cell(m.suite),
+                                  pair_cell(m.suite, Measure::effort, Measure::seconds, 0),
+                                  pair_cell(m.suite, Measure::own_effort, Measure::own_seconds, 0),
+                                  most_common_finder(m.suite)};
+    if (st.fuzz_measured) {
+      const bool custom = st.custom_mutator && !m.fuzz_custom.empty();
+      r.insert(r.end(),
+               {join(m.targets), custom ? found_cell(m.fuzz_custom) : "n/a",
+                custom ? pair_cell(m.fuzz_custom, Measure::effort, Measure::seconds, st.fuzz_seconds) : "n/a",
+                found_cell(m.fuzz_plain),
+                pair_cell(m.fuzz_plain, Measure::effort, Measure::seconds, st.fuzz_seconds)});
+    }
+    body.push_back(std::move(r));
+  }
+  if (!markdown) {
+    Table t(header);
+    for (auto& r : body) t.add_row(std::move(r));
+    return t.render();
+  }
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string s = "|";
+    for (const auto& c : cells) s += " " + c + " |";
+    return s + "\n";
+  };
+  std::string out = line(header);
+  out += line(std::vector<std::string>(header.size(), "---"));
+  for (const auto& r : body) out += line(r);
+  return out;
+}
+
+}  // namespace qdiff::tools
