@@ -38,6 +38,7 @@ export CFLAGS CXXFLAGS
 build="$WORK/qdiff-build"
 generator="Unix Makefiles"
 command -v ninja >/dev/null && generator="Ninja"
+# shellcheck disable=SC2016  # CMAKE_BUILD_RPATH is a literal $ORIGIN/lib
 # CMAKE_BUILD_TYPE=None: the optimization and debug flags are the
 # environment's (OSS-Fuzz: -O1 -gline-tables-only), not CMake's. The flags
 # are passed explicitly: CMake reads $CFLAGS only when it creates the cache,

@@ -166,6 +166,35 @@ TEST(ImplFaultPoints, SqueezeUnitScaleDimsReadsAGroupScaleAsPerChannel) {
   }
 }
 
+// The squeezed read, on rows of every vector-edge length and partial
+// groups: [R, n] with a [1, G] scale (explicit groups of g) gives exactly
+// the reference's per-channel result with scale'[j] = scale[min(j, G - 1)]
+// (what "per-channel along the last dim" means once the G scales run out).
+TEST(ImplFaultPoints, SqueezeUnitScaleDimsEqualsPerChannelOfTheSqueezedScale) {
+  std::mt19937 rng(7);
+  for (int64_t rows : {1, 3}) {
+    for (int64_t n : {2, 7, 16, 17, 33, 64, 65}) {
+      for (int64_t g : {2, 5, 16}) {
+        const int64_t groups = testing::ceil_div(n, g);
+        if (groups < 2) continue;
+        QuantParams p = with_scale(Tensor(DType::f32, Shape{1, groups}), std::vector<int64_t>{rows, g});
+        for (auto& s : p.scale.data<float>()) s = testing::pick_scale(rng);
+        QuantParams squeezed = with_scale(Tensor(DType::f32, Shape{1, n}));
+        for (int64_t j = 0; j < n; ++j) {
+          squeezed.scale.data<float>()[size_t(j)] = p.scale.data<float>()[size_t(std::min(j, groups - 1))];
+        }
+        const Tensor x = testing::make_input(Shape{rows, n}, squeezed, rng);
+        const Tensor want = reference::quantize_affine(x, squeezed, Contract::torchao);
+        for (Isa isa : supported_isas()) {
+          const Tensor got = quantize_affine(x, p, Contract::torchao,
+                                             single_thread(isa, FaultSet(FaultPoint::squeeze_unit_scale_dims)));
+          EXPECT_TRUE(same_tensor(want, got)) << rows << " x " << n << ", g " << g << " on " << isa_name(isa);
+        }
+      }
+    }
+  }
+}
+
 // u8 [0, 255], s = 1, z = 128 (the symmetric u8 zero point, SPEC section 6).
 // Clean quantize q = clamp(round(x) + 128): x = 0, 130, 200 -> 128, 255, 255.
 // Faulty z = int8_t(128) = -128: clamp(-128) = 0, 130 - 128 = 2, 72.
