@@ -59,6 +59,13 @@ class Backend {
 std::unique_ptr<Backend> make_reference_backend();
 // qdiff's optimized implementation (impl/) with the given options; the
 // name says the ISA and any injected faults.
-std::unique_ptr<Backend> make_optimized_backend(const impl::ImplOptions& options = {});
+// How the harness drives impl/ beyond ImplOptions.
+struct OptimizedBackendConfig {
+  // qlinear through PackedLinearWeights::pack + the prepacked entry point
+  // (the way a serving runtime calls it), instead of packing per call.
+  bool prepack_qlinear_weights = false;
+};
+std::unique_ptr<Backend> make_optimized_backend(const impl::ImplOptions& options = {},
+                                                const OptimizedBackendConfig& config = {});
 
 }  // namespace qdiff

@@ -74,10 +74,13 @@ class ReferenceBackend final : public Backend {
 
 class OptimizedBackend final : public Backend {
  public:
-  explicit OptimizedBackend(const impl::ImplOptions& o) : options_(o) {}
+  OptimizedBackend(const impl::ImplOptions& o, const OptimizedBackendConfig& config)
+      : options_(o), config_(config) {}
   std::string name() const override {
     std::string n = fmt::format("optimized[{}]",
                                 impl::isa_name(options_.isa.value_or(impl::best_isa())));
+    if (options_.threads > 1) n += fmt::format("+threads:{}", options_.threads);
+    if (config_.prepack_qlinear_weights) n += "+prepacked";
     for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
       if (options_.faults.has(impl::FaultPoint(f))) {
         n += fmt::format("+fault:{}", impl::fault_point_name(impl::FaultPoint(f)));
@@ -98,7 +101,10 @@ class OptimizedBackend final : public Backend {
   Tensor fake_quantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
     return impl::fake_quantize_affine(x, p, c, options_);
   }
-  Tensor qlinear(const QLinearArgs& a) const override { return impl::qlinear(a, options_); }
+  Tensor qlinear(const QLinearArgs& a) const override {
+    if (config_.prepack_qlinear_weights) return impl::qlinear(a, impl::PackedLinearWeights::pack(a), options_);
+    return impl::qlinear(a, options_);
+  }
   Tensor qconv2d(const QConv2dArgs& a) const override { return impl::qconv2d(a, options_); }
   Tensor qelementwise(const QElementwiseArgs& a) const override {
     return impl::qelementwise(a, options_);
@@ -128,13 +134,14 @@ class OptimizedBackend final : public Backend {
 
  private:
   impl::ImplOptions options_;
+  OptimizedBackendConfig config_;
 };
 
 }  // namespace
 
 std::unique_ptr<Backend> make_reference_backend() { return std::make_unique<ReferenceBackend>(); }
-std::unique_ptr<Backend> make_optimized_backend(const impl::ImplOptions& o) {
-  return std::make_unique<OptimizedBackend>(o);
+std::unique_ptr<Backend> make_optimized_backend(const impl::ImplOptions& o, const OptimizedBackendConfig& config) {
+  return std::make_unique<OptimizedBackend>(o, config);
 }
 
 }  // namespace qdiff

@@ -48,6 +48,19 @@ double quantize_position(double t, double z, const QuantParams& p) {
   return std::clamp(q, double(p.quant_min), double(p.quant_max));
 }
 
+// The ends of an envelope interval [t - B, t + B]. An end that is NaN
+// comes from inf - inf (an infinite center with an infinite radius, e.g. a
+// value multiplied by an infinite constant whose sign the rounding slack
+// leaves open): it is unbounded, so the lower end admits quant_min and the
+// upper end quant_max. (quantize_position maps NaN to quant_min, which is
+// right for the lower end only.)
+double lower_position(double t, double z, const QuantParams& p) {
+  return std::isnan(t) ? double(p.quant_min) : quantize_position(t, z, p);
+}
+double upper_position(double t, double z, const QuantParams& p) {
+  return std::isnan(t) ? double(p.quant_max) : quantize_position(t, z, p);
+}
+
 ValueEnvelope exact(const Tensor& v) {
   ValueEnvelope e;
   e.center = v;
@@ -115,8 +128,8 @@ class Evaluator {
   // Allowed set [Q(p - B), Q(p + B)], always holding the reference's value.
   void set_range(ValueEnvelope& e, int64_t i, double p, double bound, double z, const QuantParams& p_out) {
     const int64_t c = e.center.int_at(i);
-    int64_t lo = int64_t(quantize_position(p - bound, z, p_out));
-    int64_t hi = int64_t(quantize_position(p + bound, z, p_out));
+    int64_t lo = int64_t(lower_position(p - bound, z, p_out));
+    int64_t hi = int64_t(upper_position(p + bound, z, p_out));
     lo = std::min(lo, c);
     hi = std::max(hi, c);
     if (lo != hi) ++widened_;
@@ -203,8 +216,8 @@ class Evaluator {
         slack += is_fused_kind(src.kind) ? fused_fixed_point_slack(src, y_shape, int64_t(i), s2)
                                          : chain_fixed_point_slack(src, y_shape, int64_t(i), s2);
       }
-      const int64_t lo = int64_t(quantize_position(v_lo / s2 + z2 - slack, z2, ep.params));
-      const int64_t hi = int64_t(quantize_position(v_hi / s2 + z2 + slack, z2, ep.params));
+      const int64_t lo = int64_t(lower_position(v_lo / s2 + z2 - slack, z2, ep.params));
+      const int64_t hi = int64_t(upper_position(v_hi / s2 + z2 + slack, z2, ep.params));
       if (lo < e.lo[i] || hi > e.hi[i]) ++widened_;
       e.lo[i] = std::min(e.lo[i], lo);
       e.hi[i] = std::max(e.hi[i], hi);

@@ -36,6 +36,15 @@ int64_t draw_small_dim(Source& src) {
   }
 }
 
+// Output channels of a qlinear: mostly small, sometimes one or two whole
+// 64-channel panels (+-1): the AVX-512 VNNI kernel fuses the epilogue
+// only for full 4-vector panels, so K >= 64 is a code path of its own.
+int64_t draw_output_channels(Source& src) {
+  src.label(ChoiceLabel::dim);
+  if (src.chance(8)) return src.pick<int64_t>({63, 64, 65, 127, 128, 129});
+  return draw_small_dim(src);
+}
+
 std::vector<int64_t> divisors(int64_t n) {
   std::vector<int64_t> d;
   for (int64_t i = 1; i <= n; ++i) {
@@ -236,7 +245,7 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   src.label(ChoiceLabel::rank);
   const int batch_rank = int(src.weighted({5, 40, 25, 15, 15}));
   int64_t in = draw_reduction_size(src);
-  int64_t k = draw_small_dim(src);
+  int64_t k = draw_output_channels(src);
   Shape x_shape;
   for (int i = 0; i < batch_rank; ++i) x_shape.push_back(draw_small_dim(src));
   auto rows = [&] {
@@ -293,15 +302,16 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   const BlockLayout xl = BlockLayout::derive(a.x.shape(), a.x_params.scale.shape(), a.x_params.block_size);
   const BlockLayout wl = BlockLayout::derive(a.w.shape(), a.w_params.scale.shape(), a.w_params.block_size);
   const int64_t m = in == 0 ? 0 : a.x.numel() / in;  // rows of x (x_shape now ends in In)
+  // Dequantize each operand once (not once per output: that made qlinear
+  // generation cost O(m·k·in) index decompositions per case).
+  std::vector<double> xd(size_t(a.x.numel())), wd_values(size_t(a.w.numel()));
+  for (int64_t i = 0; i < a.x.numel(); ++i) xd[size_t(i)] = dequantized(a.x, a.x_params, xl, i);
+  for (int64_t i = 0; i < a.w.numel(); ++i) wd_values[size_t(i)] = dequantized(a.w, a.w_params, wl, i);
   double ymax = 0;
-  std::vector<double> y(size_t(m * k), 0.0);
   for (int64_t r = 0; r < m; ++r) {
     for (int64_t o = 0; o < k; ++o) {
       double acc = 0;
-      for (int64_t j = 0; j < in; ++j) {
-        acc += dequantized(a.x, a.x_params, xl, r * in + j) * dequantized(a.w, a.w_params, wl, o * in + j);
-      }
-      y[size_t(r * k + o)] = acc;
+      for (int64_t j = 0; j < in; ++j) acc += xd[size_t(r * in + j)] * wd_values[size_t(o * in + j)];
       ymax = std::max(ymax, std::fabs(acc));
     }
   }

@@ -150,11 +150,24 @@ class GraphDraw {
     src_.label(ChoiceLabel::layout);
     if (rank >= 1 && src_.chance(15)) {
       spec.legacy_axis = src_.boolean() ? -1 : rank - 1;
-      const int64_t c = shape[rank - 1];
+      int64_t c = shape[rank - 1], zc = c;
+      // Rarely, a legacy node the spec rejects (error parity of the legacy
+      // validation: OptimizedGraphExecutionMatchesReference compares the
+      // error kinds; the other graph properties discard such graphs).
+      src_.label(ChoiceLabel::layout);
+      if (src_.chance(12)) {
+        switch (src_.integer(0, 4)) {
+          case 0: spec.legacy_axis = src_.boolean() ? rank : -rank - 1; break;  // axis out of range
+          case 1: c += 1; zc = c; break;                                        // scale not [C]
+          case 2: zc = c + 1; break;                                            // zero point not [C]
+          case 3: spec.block_size = std::vector<int64_t>(size_t(rank), 1); break;  // block_size with axis
+          default: spec.quant_min = spec.quant_min - 1; break;                  // range outside dtype
+        }
+      }
       Tensor s(DType::f32, Shape{c});
       for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -7, -3);
       const int sc = g_.constant(s, "scale");
-      const auto zp = zero_point_constant(Shape{c}, spec.quant_min, spec.quant_max);
+      const auto zp = zero_point_constant(Shape{zc}, spec.quant_min, spec.quant_max);
       return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
     }
     src_.label(ChoiceLabel::layout);

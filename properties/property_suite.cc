@@ -29,6 +29,7 @@ int env_int(const char* name, int fallback) {
 struct SuiteParam {
   std::string property;
   impl::Isa isa;
+  int threads = 1;
 };
 
 std::vector<SuiteParam> all_params() {
@@ -41,6 +42,17 @@ std::vector<SuiteParam> all_params() {
   return out;
 }
 
+// The production configuration: every property once more at the widest
+// ISA with 3 threads (an odd count, so row and panel splits are uneven), a
+// parallel threshold of 1 element so that even the generators' small cases
+// are split, and qlinear through prepacked weights. Bit-exactness against
+// the reference is the "results identical to single-threaded" check.
+std::vector<SuiteParam> threaded_params() {
+  std::vector<SuiteParam> out;
+  for (const auto& p : all_properties()) out.push_back({p.name, impl::best_isa(), 3});
+  return out;
+}
+
 class PropertySuite : public ::testing::TestWithParam<SuiteParam> {};
 
 TEST_P(PropertySuite, Holds) {
@@ -48,16 +60,19 @@ TEST_P(PropertySuite, Holds) {
   ASSERT_NE(p, nullptr);
   impl::ImplOptions options;
   options.isa = GetParam().isa;
-  options.threads = 1;
-  const auto backend = make_optimized_backend(options);
-  RcConfig config;
-  config.seed = uint64_t(env_int("QDIFF_SEED", 1));
-  config.cases = env_int("QDIFF_CASES", 200);
-  const RcReport r = run_rapidcheck(*p, *backend, config);
+  options.threads = GetParam().threads;
+  if (options.threads > 1) options.parallel_threshold = 1;
+  OptimizedBackendConfig config;
+  config.prepack_qlinear_weights = GetParam().threads > 1;
+  const auto backend = make_optimized_backend(options, config);
+  RcConfig rc;
+  rc.seed = uint64_t(env_int("QDIFF_SEED", 1));
+  rc.cases = env_int("QDIFF_CASES", 200);
+  const RcReport r = run_rapidcheck(*p, *backend, rc);
 
   fmt::print("{} against {}: seed {}, {} cases, {} discarded, {:.2f} s\n", p->name, backend->name(),
              r.seed, r.cases, r.discarded, r.seconds);
-  fmt::print("  replay: QDIFF_SEED={} QDIFF_CASES={} {} --gtest_filter='*{}*'\n", r.seed, config.cases,
+  fmt::print("  replay: QDIFF_SEED={} QDIFF_CASES={} {} --gtest_filter='*{}*'\n", r.seed, rc.cases,
              ::testing::internal::GetArgvs().front(), p->name);
   for (const char* dim : {"layout", "rank", "dtype", "contract", "domain", "mapping"}) {
     if (r.coverage.distinct(dim)) fmt::print("  {:<9} {}\n", dim, r.coverage.line(dim));
@@ -69,7 +84,9 @@ TEST_P(PropertySuite, Holds) {
       const char* dir = std::getenv("QDIFF_FINDINGS_DIR");
       const std::string findings = dir ? dir : "qdiff-findings";
       std::filesystem::create_directories(findings);
-      saved = fmt::format("{}/{}-{}-seed{}.json", findings, p->name, impl::isa_name(GetParam().isa), r.seed);
+      const std::string threads = GetParam().threads > 1 ? fmt::format("-threads{}", GetParam().threads) : "";
+      saved = fmt::format("{}/{}-{}{}-seed{}.json", findings, p->name, impl::isa_name(GetParam().isa), threads,
+                          r.seed);
       std::ofstream(saved) << write_case_file({*r.counterexample, p->name});
     }
     ADD_FAILURE() << (r.failure ? r.failure->describe() : r.rapidcheck_message)
@@ -81,6 +98,12 @@ TEST_P(PropertySuite, Holds) {
 INSTANTIATE_TEST_SUITE_P(Affine, PropertySuite, ::testing::ValuesIn(all_params()),
                          [](const ::testing::TestParamInfo<SuiteParam>& info) {
                            return info.param.property + "_" + std::string(impl::isa_name(info.param.isa));
+                         });
+
+INSTANTIATE_TEST_SUITE_P(Threaded, PropertySuite, ::testing::ValuesIn(threaded_params()),
+                         [](const ::testing::TestParamInfo<SuiteParam>& info) {
+                           return fmt::format("{}_{}_threads{}", info.param.property,
+                                              impl::isa_name(info.param.isa), info.param.threads);
                          });
 
 }  // namespace
