@@ -6,6 +6,10 @@
 //   baseline_read    a read-only pass over the op's input bytes (AVX-512 ORs;
 //                    plain and with software prefetch, the faster one counts)
 //   baseline_memcpy  memcpy of the op's input bytes
+//   baseline_traffic the op's input and output bytes (read the input, write
+//                    an output of the op's element size with a width
+//                    conversion only; plain and streaming stores, the
+//                    faster counts): the roofline of a write-bound op
 // and, at the cache size, the naive reference/ on the same inputs.
 // Every benchmark reports items_per_second = elements per second. At the
 // end a table prints each impl run in Gelem/s with its ratios to the
@@ -142,6 +146,54 @@ uint64_t read_all(const void* data, size_t bytes) {
   return r;
 }
 
+// The op's whole traffic with no arithmetic: read the input and write an
+// output of the op's element size, converting width only (i8 -> i32 for
+// dequantize's shape of traffic, i32 -> i8 truncation for quantize's), with
+// plain or non-temporal stores (the faster one counts, as the kernels pick
+// streaming stores for large outputs too). Dequantize writes 4 bytes per
+// byte it reads, so its read baseline is a bound it can never reach; this
+// one it can.
+template <bool kStream>
+__attribute__((target("avx512f,avx512bw"))) void widen_i8_to_32_avx512(const int8_t* in, int32_t* out, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i v = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
+    if (kStream && (reinterpret_cast<uintptr_t>(out + i) & 63) == 0) {
+      _mm512_stream_si512(reinterpret_cast<__m512i*>(out + i), v);
+    } else {
+      _mm512_storeu_si512(out + i, v);
+    }
+  }
+  for (; i < n; ++i) out[i] = in[i];
+  if (kStream) _mm_sfence();
+}
+
+template <bool kStream>
+__attribute__((target("avx512f,avx512bw"))) void narrow_32_to_i8_avx512(const int32_t* in, int8_t* out, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm512_cvtepi32_epi8(_mm512_loadu_si512(in + i));
+    if (kStream && (reinterpret_cast<uintptr_t>(out + i) & 15) == 0) {
+      _mm_stream_si128(reinterpret_cast<__m128i*>(out + i), v);
+    } else {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), v);
+    }
+  }
+  for (; i < n; ++i) out[i] = int8_t(in[i]);
+  if (kStream) _mm_sfence();
+}
+
+template <bool kStream>
+void widen(const int8_t* in, int32_t* out, size_t n) {
+  if (__builtin_cpu_supports("avx512bw")) return widen_i8_to_32_avx512<kStream>(in, out, n);
+  for (size_t i = 0; i < n; ++i) out[i] = in[i];
+}
+template <bool kStream>
+void narrow(const int32_t* in, int8_t* out, size_t n) {
+  if (__builtin_cpu_supports("avx512bw")) return narrow_32_to_i8_avx512<kStream>(in, out, n);
+  for (size_t i = 0; i < n; ++i) out[i] = int8_t(in[i]);
+}
+
 void set_items(benchmark::State& state, int64_t elements) {
   state.SetItemsProcessed(int64_t(state.iterations()) * elements);
 }
@@ -193,6 +245,33 @@ void register_all() {
                                    }
                                    set_items(st, n);
                                  });
+    // The ops' traffic: quantize reads f32 and writes i8 (into q_out),
+    // dequantize reads i8 and writes 4-byte elements (into y_out).
+    for (const bool stream : {false, true}) {
+      const char* kind = stream ? "traffic_stream" : "traffic";
+      benchmark::RegisterBenchmark(fmt::format("baseline_{}/f32/{}", kind, sz.name).c_str(),
+                                   [sz, n, stream](benchmark::State& st) {
+                                     Buffers& b = buffers(sz);
+                                     const auto* in = static_cast<const int32_t*>(b.x.raw());
+                                     auto* out = static_cast<int8_t*>(b.q_out.raw());
+                                     for (auto _ : st) {
+                                       stream ? narrow<true>(in, out, size_t(n)) : narrow<false>(in, out, size_t(n));
+                                       benchmark::ClobberMemory();
+                                     }
+                                     set_items(st, n);
+                                   });
+      benchmark::RegisterBenchmark(fmt::format("baseline_{}/i8/{}", kind, sz.name).c_str(),
+                                   [sz, n, stream](benchmark::State& st) {
+                                     Buffers& b = buffers(sz);
+                                     const auto* in = static_cast<const int8_t*>(b.q.raw());
+                                     auto* out = static_cast<int32_t*>(b.y_out.raw());
+                                     for (auto _ : st) {
+                                       stream ? widen<true>(in, out, size_t(n)) : widen<false>(in, out, size_t(n));
+                                       benchmark::ClobberMemory();
+                                     }
+                                     set_items(st, n);
+                                   });
+    }
     for (const Layout& l : kLayouts) {
       const QuantParams p = params_for(l, sz);
       benchmark::RegisterBenchmark(fmt::format("quantize/{}/{}", l.name, sz.name).c_str(),
@@ -259,8 +338,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::printf("\n%-36s %9s %9s %9s %10s\n", "impl run (1 thread)", "Gelem/s", "/read", "/memcpy",
-                "/reference");
+    std::printf("\n%-36s %9s %9s %9s %9s %10s\n", "impl run (1 thread)", "Gelem/s", "/read", "/memcpy",
+                "/traffic", "/reference");
     for (const auto& [name, rate] : rate_) {
       const bool quant = name.rfind("quantize/", 0) == 0;
       const bool dequant = name.rfind("dequantize/", 0) == 0;
@@ -280,8 +359,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
       };
       const double read = best({fmt::format("baseline_read/{}/{}", bytes, size),
                                 fmt::format("baseline_read_prefetch/{}/{}", bytes, size)});
-      std::printf("%-36s %9.2f %9s %9s %10s\n", name.c_str(), rate / 1e9, ratio(read).c_str(),
-                  ratio(best({fmt::format("baseline_memcpy/{}/{}", bytes, size)})).c_str(),
+      const double traffic = best({fmt::format("baseline_traffic/{}/{}", bytes, size),
+                                   fmt::format("baseline_traffic_stream/{}/{}", bytes, size)});
+      std::printf("%-36s %9.2f %9s %9s %9s %10s\n", name.c_str(), rate / 1e9, ratio(read).c_str(),
+                  ratio(best({fmt::format("baseline_memcpy/{}/{}", bytes, size)})).c_str(), ratio(traffic).c_str(),
                   ratio(best({fmt::format("reference_{}/{}/{}", quant ? "quantize" : "dequantize",
                                           layout, size)}))
                       .c_str());

@@ -64,6 +64,9 @@ struct OptimizedBackendConfig {
   // qlinear through PackedLinearWeights::pack + the prepacked entry point
   // (the way a serving runtime calls it), instead of packing per call.
   bool prepack_qlinear_weights = false;
+  // quantize / dequantize through the *_into entry points, writing into a
+  // caller-allocated output (how a runtime with a memory planner calls them).
+  bool preallocated_outputs = false;
 };
 std::unique_ptr<Backend> make_optimized_backend(const impl::ImplOptions& options = {},
                                                 const OptimizedBackendConfig& config = {});

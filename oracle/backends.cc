@@ -81,6 +81,7 @@ class OptimizedBackend final : public Backend {
                                 impl::isa_name(options_.isa.value_or(impl::best_isa())));
     if (options_.threads > 1) n += fmt::format("+threads:{}", options_.threads);
     if (config_.prepack_qlinear_weights) n += "+prepacked";
+    if (config_.preallocated_outputs) n += "+into";
     for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
       if (options_.faults.has(impl::FaultPoint(f))) {
         n += fmt::format("+fault:{}", impl::fault_point_name(impl::FaultPoint(f)));
@@ -89,9 +90,19 @@ class OptimizedBackend final : public Backend {
     return n;
   }
   Tensor quantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    if (config_.preallocated_outputs) {
+      Tensor out(p.dtype, x.shape());  // x exists, so its shape is allocatable
+      impl::quantize_affine_into(x, p, c, out, options_);
+      return out;
+    }
     return impl::quantize_affine(x, p, c, options_);
   }
   Tensor dequantize_affine(const Tensor& x, const QuantParams& p, Contract c) const override {
+    if (config_.preallocated_outputs) {
+      Tensor out(DType::f32, x.shape());
+      impl::dequantize_affine_into(x, p, c, out, options_);
+      return out;
+    }
     return impl::dequantize_affine(x, p, c, options_);
   }
   ChosenQParams choose_qparams_affine(const Tensor& x,

@@ -171,8 +171,12 @@ class GraphDraw {
       return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
     }
     src_.label(ChoiceLabel::layout);
-    const int sc = scale_constant(Tensor::of<float>(src_.boolean() ? Shape{} : Shape{1},
-                                                    {pow2_or_random_scale(src_, -7, -3)}));
+    // Two draws: sequenced here, since the order in which a call's
+    // arguments are evaluated is unspecified (gcc and clang differ, and a
+    // seed must draw the same case in every build).
+    const Shape scale_shape = src_.boolean() ? Shape{} : Shape{1};
+    const float scale_value = pow2_or_random_scale(src_, -7, -3);
+    const int sc = scale_constant(Tensor::of<float>(scale_shape, {scale_value}));
     const auto zp = zero_point_constant(values_shape_of(sc), spec.quant_min, spec.quant_max);
     return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
   }

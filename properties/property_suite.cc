@@ -45,7 +45,8 @@ std::vector<SuiteParam> all_params() {
 // The production configuration: every property once more at the widest
 // ISA with 3 threads (an odd count, so row and panel splits are uneven), a
 // parallel threshold of 1 element so that even the generators' small cases
-// are split, and qlinear through prepacked weights. Bit-exactness against
+// are split, qlinear through prepacked weights and quantize / dequantize
+// into preallocated outputs. Bit-exactness against
 // the reference is the "results identical to single-threaded" check.
 std::vector<SuiteParam> threaded_params() {
   std::vector<SuiteParam> out;
@@ -64,6 +65,7 @@ TEST_P(PropertySuite, Holds) {
   if (options.threads > 1) options.parallel_threshold = 1;
   OptimizedBackendConfig config;
   config.prepack_qlinear_weights = GetParam().threads > 1;
+  config.preallocated_outputs = GetParam().threads > 1;
   const auto backend = make_optimized_backend(options, config);
   RcConfig rc;
   rc.seed = uint64_t(env_int("QDIFF_SEED", 1));
