@@ -284,6 +284,7 @@ __attribute__((always_inline)) inline bool quantize_run(const float* x, O* out, 
                                         kc.stream_stores && aligned64(out + j));
       }
       for (; j + 2 * W <= n; j += 2 * W) {
+        V::prefetch(x + j, kPrefetchAhead);  // the whole run when groups are 2W long (g = 32)
         const auto x0 = V::load(x + j), x1 = V::load(x + j + W);
         nan = V::nan_update(nan, x0, x1);
         const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, p), bound));
@@ -679,8 +680,16 @@ __attribute__((always_inline)) inline void dequantize_run(const Q* q, float* y, 
       V::storef(y + j + 3 * W, M::apply(f3, s, z, mid));
     }
   }
+  // Single vectors: also where a whole group is shorter than the unrolled
+  // step (per-group g = 32 with 16 lanes), so these stream too; a group of
+  // 32 f32 is two whole cache lines when the row is aligned.
   for (; j + W <= n; j += W) {
-    V::storef(y + j, M::apply(V::to_float(V::template loadq<Q>(q + j)), s, z, mid));
+    const auto r = M::apply(V::to_float(V::template loadq<Q>(q + j)), s, z, mid);
+    if (kc.stream_stores && (reinterpret_cast<uintptr_t>(y + j) % (W * sizeof(float))) == 0) {  // whole-vector aligned
+      V::storef_stream(y + j, r);
+    } else {
+      V::storef(y + j, r);
+    }
   }
   if (j < n) {
     if constexpr (V::kMaskedTail) {
