@@ -16,6 +16,13 @@
 // scale, a value...), and weighted()/chance() announce their categories.
 // The fuzzer's recorder (fuzz/choice_codec.h) turns them into labeled
 // choices; every other engine ignores them, so they never change a draw.
+//
+// Draws must be sequenced: never two draws in the arguments of one call or
+// the operands of one operator (f(src.boolean(), g(src)) or
+// src.integer(..) * src.integer(..)). Their order is unspecified, gcc and
+// clang differ, and a seed would then draw different cases in the default
+// (gcc) and fuzz (clang) builds. Declarations and braced lists are fine:
+// both evaluate left to right.
 #pragma once
 
 #include <cstdint>
