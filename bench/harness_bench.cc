@@ -4,6 +4,7 @@
 // (no libFuzzer, no sanitizers: the ceiling a fuzzing run can approach).
 // Cases are the generators' defaults: at most 4,096 elements per tensor.
 //
+//   cmake --build build/default --target harness_bench
 //   build/default/bench/harness_bench --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
