@@ -284,7 +284,6 @@ __attribute__((always_inline)) inline bool quantize_run(const float* x, O* out, 
                                         kc.stream_stores && aligned64(out + j));
       }
       for (; j + 2 * W <= n; j += 2 * W) {
-        V::prefetch(x + j, kPrefetchAhead);  // the whole run when groups are 2W long (g = 32)
         const auto x0 = V::load(x + j), x1 = V::load(x + j + W);
         nan = V::nan_update(nan, x0, x1);
         const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, p), bound));
