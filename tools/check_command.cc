@@ -235,7 +235,8 @@ int run_check(const CheckOptions& o) {
     rows.push_back({});
     std::vector<std::string> targets;
     for (const auto& t : fuzz::property_fuzz_targets()) targets.emplace_back(t.name);
-    targets.emplace_back("case_file");
+    targets.emplace_back("case_file");  // the parsers: malformed input must be malformed_case
+    targets.emplace_back("graph_case_file");
     if (!fs::exists(fuzz_dir + "/" + targets.front() + "_fuzz")) {
       fmt::print("fuzz: no fuzz build at {} (cmake --preset fuzz && cmake --build --preset fuzz); "
                  "fuzzing skipped\n", fuzz_dir);
