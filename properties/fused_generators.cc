@@ -102,17 +102,6 @@ float draw_operand_scale(Source& src) {
   return std::ldexp(f32_from_bits(0x3f800000u | m), int(src.integer(-12, 2)));
 }
 
-template <typename F>
-void fill_each(Source& src, int64_t n, F&& f) {
-  if (n <= 16) {
-    for (int64_t i = 0; i < n; ++i) f(src, i);
-    return;
-  }
-  src.label(ChoiceLabel::seed);
-  PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
-  for (int64_t i = 0; i < n; ++i) f(prng, i);
-}
-
 Tensor integer_tensor(DType dtype, const Shape& shape, const std::vector<int64_t>& values) {
   Tensor t(dtype, shape);
   visit_integer_dtype(dtype, [&](auto tag) {

@@ -28,17 +28,6 @@ float pow2_or_random_scale(Source& src, int lo_exp, int hi_exp) {
   return std::ldexp(f32_from_bits(0x3f800000u | m), int(src.integer(lo_exp, hi_exp)));
 }
 
-template <typename F>
-void fill_each(Source& src, int64_t n, F&& f) {
-  if (n <= 16) {
-    for (int64_t i = 0; i < n; ++i) f(src, i);
-    return;
-  }
-  src.label(ChoiceLabel::seed);
-  PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
-  for (int64_t i = 0; i < n; ++i) f(prng, i);
-}
-
 class GraphDraw {
  public:
   GraphDraw(Source& src, const GraphLimits& limits) : src_(src), limits_(limits) {}

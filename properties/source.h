@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <span>
 
 namespace qdiff::props {
@@ -103,5 +104,19 @@ class PrngSource final : public Source {
  private:
   uint64_t state_;
 };
+
+// f(source, i) for i in [0, n): small tensors draw each element from src
+// (so each shrinks on its own); larger ones from a PrngSource seeded by one
+// drawn seed (one choice instead of thousands).
+template <typename F>
+void fill_each(Source& src, int64_t n, F&& f) {
+  if (n <= 16) {
+    for (int64_t i = 0; i < n; ++i) f(src, i);
+    return;
+  }
+  src.label(ChoiceLabel::seed);
+  PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
+  for (int64_t i = 0; i < n; ++i) f(prng, i);
+}
 
 }  // namespace qdiff::props

@@ -20,15 +20,9 @@ qdiff_add_test(NAME cases_fused_malformed_test SOURCES cases_fused_malformed_tes
                LIBS qdiff_cases nlohmann_json::nlohmann_json LABELS unit)
 qdiff_add_test(NAME cases_fused_summary_test SOURCES cases_fused_summary_test.cc
                LIBS qdiff_cases LABELS unit)
-# The documented fused results are compared with the reference once
-# qdiff_reference builds the fused ops; until then that test skips.
-get_target_property(_qdiff_reference_sources qdiff_reference SOURCES)
-list(FILTER _qdiff_reference_sources INCLUDE REGEX "fused_ops\\.cc$")
+# The documented fused results are compared with the reference.
 qdiff_add_test(NAME cases_fused_docs_test SOURCES cases_fused_docs_test.cc
                LIBS qdiff_cases qdiff_reference LABELS unit)
-if(_qdiff_reference_sources)
-  target_compile_definitions(cases_fused_docs_test PRIVATE QDIFF_HAVE_FUSED_REFERENCE=1)
-endif()
 # Graph case files (cases/graph_case.h): round trips of every node kind and
 # attribute, the canonical text, summaries, the malformed matrix (paths in
 # every message), and the graph examples of docs/case-file-format.md against

@@ -1,7 +1,6 @@
 // docs/case-file-format.md stays true for the fused ops: each fused example
-// parses, round-trips, is summarised, and (once the reference fused ops are
-// built, QDIFF_HAVE_FUSED_REFERENCE) gives the result documented right after
-// it, worked by hand in the doc. The affine examples: cases_docs_test.cc.
+// parses, round-trips, is summarised, and the reference gives the result
+// documented right after it, worked by hand in the doc. The affine examples: cases_docs_test.cc.
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -11,9 +10,7 @@
 
 #include "cases/case_file.h"
 #include "cases/fused_case.h"
-#if QDIFF_HAVE_FUSED_REFERENCE
 #include "reference/fused_ops.h"
-#endif
 
 namespace qdiff {
 namespace {
@@ -96,7 +93,6 @@ TEST(FusedCaseDocs, SummariesShowTheDocumentedLayouts) {
 }
 
 TEST(FusedCaseDocs, DocumentedResultsMatchTheReference) {
-#if QDIFF_HAVE_FUSED_REFERENCE
   for (const Example& e : fused_examples()) {
     SCOPED_TRACE(e.case_text);
     const Case c = parse_case(e.case_text);
@@ -115,10 +111,6 @@ TEST(FusedCaseDocs, DocumentedResultsMatchTheReference) {
     EXPECT_TRUE(actual.bitwise_equal(documented.outputs.at("output")))
         << "reference gives " << write_result(got);
   }
-#else
-  GTEST_SKIP() << "qdiff_reference has no fused ops yet (reference/fused_ops.cc): the "
-                  "documented fused results are checked once it is built";
-#endif
 }
 
 }  // namespace
