@@ -20,9 +20,7 @@
 // -max_total_time), hence run_with_cpu_cap here.
 // Prints one row per fault (tools/detection_power.h) and exits 1 when the
 // property suite missed a fault on any seed.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,8 +47,8 @@
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 #include "tools/detection_power.h"
+#include "tools/fuzz_process.h"
 
-extern char** environ;
 
 namespace qdiff::tools {
 namespace fs = std::filesystem;
@@ -205,26 +203,10 @@ struct ChildRun {
 ChildRun run_with_cpu_cap(const std::vector<std::string>& args, const std::vector<std::string>& env,
                           const std::string& log_path, double cpu_cap) {
   ChildRun r;
-  std::vector<char*> argv, envp;
-  std::vector<std::string> a = args, e;
-  for (char** x = environ; *x; ++x) e.emplace_back(*x);
-  e.insert(e.end(), env.begin(), env.end());
-  for (auto& x : a) argv.push_back(x.data());
-  argv.push_back(nullptr);
-  for (auto& x : e) envp.push_back(x.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   const double cpu0 = children_cpu_seconds();
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    r.error = fmt::format("cannot start {}: {}", args[0], std::strerror(rc));
-    return r;
-  }
+  const std::optional<pid_t> spawned = spawn_logged(args, env, log_path, r.error);
+  if (!spawned) return r;
+  const pid_t pid = *spawned;
   r.launched = true;
   int status = 0;
   bool terminated = false;

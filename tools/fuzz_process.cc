@@ -104,6 +104,31 @@ std::string finding_reason(const std::vector<std::string>& log_lines) {
   return {};
 }
 
+std::optional<pid_t> spawn_logged(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+                                  const std::string& log_path, std::string& error) {
+  std::vector<std::string> arg_strings = args, env_strings;
+  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> argv, envp;
+  for (auto& a : arg_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    error = fmt::format("cannot start {}: {}", args[0], std::strerror(rc));
+    return std::nullopt;
+  }
+  return pid;
+}
+
 FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
   FuzzRunResult r;
   const bool keep_log = !req.log_path.empty();
@@ -121,32 +146,13 @@ FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
                            fmt::format("-artifact_prefix={}/", req.findings_dir)});
   args.insert(args.end(), req.extra_args.begin(), req.extra_args.end());
   args.insert(args.end(), req.corpus_dirs.begin(), req.corpus_dirs.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back("QDIFF_FINDINGS_DIR=" + req.findings_dir);
-  env_strings.insert(env_strings.end(), req.env.begin(), req.env.end());
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<std::string> extra_env = {"QDIFF_FINDINGS_DIR=" + req.findings_dir};
+  extra_env.insert(extra_env.end(), req.env.begin(), req.env.end());
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, req.binary.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    r.report = fmt::format("cannot start {}: {}", req.binary, std::strerror(rc));
-    return r;
-  }
+  const std::optional<pid_t> spawned = spawn_logged(args, extra_env, log_path, r.report);
+  if (!spawned) return r;
+  const pid_t pid = *spawned;
   r.launched = true;
 
   // Follow the log while the child runs: status lines feed on_status.

@@ -5,6 +5,8 @@
 // target) and `qdiff fuzz` (long runs, fork mode, corpus merges).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -67,5 +69,12 @@ struct FuzzRunResult {
 };
 
 FuzzRunResult run_fuzzer(const FuzzRunRequest& request);
+
+// Starts args[0] with args and this process's environment plus extra_env
+// (NAME=value entries), its stdout and stderr going to log_path (created or
+// truncated). Returns the child's pid, or nullopt with `error` set. The
+// caller waits for it (run_fuzzer; `qdiff faults`' CPU-capped runner).
+std::optional<pid_t> spawn_logged(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+                                  const std::string& log_path, std::string& error);
 
 }  // namespace qdiff::tools
