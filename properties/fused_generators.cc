@@ -167,21 +167,37 @@ Tensor draw_operand_values(Source& src, const QuantParams& p, const Shape& shape
   return integer_tensor(p.dtype, shape, v);
 }
 
-// dq() of one element, as SPEC section 5 (used only to size output scales).
-double dequantized(const Tensor& q, const QuantParams& p, const BlockLayout& l, int64_t flat) {
-  std::vector<int64_t> index(size_t(q.shape().rank()));
-  int64_t rest = flat;
-  for (int d = q.shape().rank() - 1; d >= 0; --d) {
-    index[size_t(d)] = rest % q.shape()[d];
-    rest /= q.shape()[d];
+// dq() of every element, as SPEC section 5 (used only to size output
+// scales). The N-D index advances as an odometer: one decomposition per
+// tensor, not one allocation per element (which made the generator, not
+// the check, the cost of a qlinear case).
+std::vector<double> dequantized_values(const Tensor& q, const QuantParams& p, const BlockLayout& l) {
+  std::vector<double> out(size_t(q.numel()));
+  const Shape& shape = q.shape();
+  std::vector<int64_t> index(size_t(shape.rank()), 0);
+  const double float_mid = double(p.quant_max + p.quant_min + 1) / 2.0;
+  for (int64_t flat = 0; flat < q.numel(); ++flat) {
+    const int64_t si = l.scale_index(index);
+    const double s = p.scale.f32_at(si);
+    const double z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
+    const double v = q.value_at(flat);
+    if (p.zero_point_domain == ZeroPointDomain::float_domain) {
+      out[size_t(flat)] = (v - float_mid) * s + z;
+    } else {
+      out[size_t(flat)] = (v - (p.zero_point_domain == ZeroPointDomain::int_domain ? z : 0.0)) * s;
+    }
+    for (int d = shape.rank() - 1; d >= 0; --d) {  // next row-major index
+      if (++index[size_t(d)] < shape[d]) break;
+      index[size_t(d)] = 0;
+    }
   }
-  const int64_t si = l.scale_index(index);
-  const double s = p.scale.f32_at(si);
-  const double z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
-  if (p.zero_point_domain == ZeroPointDomain::float_domain) {
-    return (q.value_at(flat) - double(p.quant_max + p.quant_min + 1) / 2.0) * s + z;
-  }
-  return (q.value_at(flat) - (p.zero_point_domain == ZeroPointDomain::int_domain ? z : 0.0)) * s;
+  return out;
+}
+
+double max_magnitude(const std::vector<double>& values) {
+  double m = 0;
+  for (double v : values) m = std::max(m, std::fabs(v));
+  return m;
 }
 
 // Output params for `shape` whose scale spreads outputs of magnitude up to
@@ -293,9 +309,8 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   const int64_t m = in == 0 ? 0 : a.x.numel() / in;  // rows of x (x_shape now ends in In)
   // Dequantize each operand once (not once per output: that made qlinear
   // generation cost O(m·k·in) index decompositions per case).
-  std::vector<double> xd(size_t(a.x.numel())), wd_values(size_t(a.w.numel()));
-  for (int64_t i = 0; i < a.x.numel(); ++i) xd[size_t(i)] = dequantized(a.x, a.x_params, xl, i);
-  for (int64_t i = 0; i < a.w.numel(); ++i) wd_values[size_t(i)] = dequantized(a.w, a.w_params, wl, i);
+  const std::vector<double> xd = dequantized_values(a.x, a.x_params, xl);
+  const std::vector<double> wd_values = dequantized_values(a.w, a.w_params, wl);
   double ymax = 0;
   for (int64_t r = 0; r < m; ++r) {
     for (int64_t o = 0; o < k; ++o) {
@@ -373,9 +388,8 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
   // Output magnitude estimate: |x|max |w|max * reduction length.
   const BlockLayout xl = BlockLayout::derive(a.x.shape(), a.x_params.scale.shape(), std::nullopt);
   const BlockLayout wl = BlockLayout::derive(a.w.shape(), a.w_params.scale.shape(), a.w_params.block_size);
-  double xmax = 0, wmax = 0;
-  for (int64_t i = 0; i < a.x.numel(); ++i) xmax = std::max(xmax, std::fabs(dequantized(a.x, a.x_params, xl, i)));
-  for (int64_t i = 0; i < a.w.numel(); ++i) wmax = std::max(wmax, std::fabs(dequantized(a.w, a.w_params, wl, i)));
+  const double xmax = max_magnitude(dequantized_values(a.x, a.x_params, xl));
+  const double wmax = max_magnitude(dequantized_values(a.w, a.w_params, wl));
   const double ymax = xmax * wmax * double(cg * kh * kw) / 4.0;
   src.label(ChoiceLabel::other);
   if (src.chance(50)) {

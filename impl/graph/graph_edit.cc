@@ -51,7 +51,18 @@ int Rewriter::mapped(int old_id) const {
   return map_[size_t(old_id)];
 }
 
+void Rewriter::materialize_prefix() {
+  if (materialized_) return;
+  materialized_ = true;
+  out_.nodes.reserve(original_.nodes.size() + 8);  // a few replacement nodes, no regrowth
+  origin_.reserve(original_.nodes.size() + 8);
+  // Identity-mapped: the prefix's inputs are prefix ids, unchanged.
+  out_.nodes.assign(original_.nodes.begin(), original_.nodes.begin() + unchanged_prefix_);
+  for (int id = 0; id < unchanged_prefix_; ++id) origin_.push_back(id);
+}
+
 int Rewriter::emit(Node node) {
+  materialize_prefix();
   out_.nodes.push_back(std::move(node));
   origin_.push_back(-1);
   return int(out_.nodes.size()) - 1;
@@ -66,6 +77,12 @@ int Rewriter::emit_constant(Tensor value, std::string name) {
 }
 
 void Rewriter::copy(int old_id) {
+  if (!materialized_ && old_id == unchanged_prefix_) {
+    map_[size_t(old_id)] = old_id;
+    ++unchanged_prefix_;
+    return;
+  }
+  materialize_prefix();
   Node n = original_.node(old_id);
   for (int& in : n.inputs) in = mapped_input(in);
   const int id = emit(std::move(n));
@@ -75,8 +92,9 @@ void Rewriter::copy(int old_id) {
 
 void Rewriter::replace(int old_id, int new_id) { map_[size_t(old_id)] = new_id; }
 
-Graph Rewriter::finish() const {
-  Graph g = out_;
+Graph Rewriter::finish() && {
+  materialize_prefix();
+  Graph g = std::move(out_);
   g.outputs.clear();
   for (int out : original_.outputs) g.outputs.push_back(mapped(out));
   // Kept: live nodes, input nodes, nodes that were dead before the rewrite,
@@ -96,7 +114,7 @@ Graph Rewriter::finish() const {
   pruned.nodes.reserve(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (!keep[i]) continue;
-    Node n = g.nodes[i];
+    Node n = std::move(g.nodes[i]);  // each node is read once, here
     for (int& in : n.inputs) {
       if (in != kNoInput) in = new_id[size_t(in)];
     }
@@ -118,7 +136,7 @@ std::optional<Graph> sweep(const Graph& g, const Rule& rule) {
     rw.copy(id);
   }
   if (!fired) return std::nullopt;
-  return rw.finish();
+  return std::move(rw).finish();
 }
 
 Graph sweep_to_fixed_point(const Graph& g, const RuleFactory& make_rule) {

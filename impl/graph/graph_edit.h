@@ -46,16 +46,26 @@ class Rewriter {
   void copy(int old_id);
   // Records that original node `old_id` is now represented by new node `new_id`.
   void replace(int old_id, int new_id);
-  // The graph with outputs mapped, newly dead nodes pruned.
-  Graph finish() const;
+  // The graph with outputs mapped, newly dead nodes pruned. Consumes the
+  // rewriter: the emitted nodes are moved, not copied (each copy of a node
+  // allocates every tensor it holds, and sweeps dominate a graph's cost).
+  Graph finish() &&;
 
  private:
+  // Copies of the leading run of unchanged nodes are deferred: until a rule
+  // first emits, nodes [0, unchanged_prefix_) stand for themselves (new id
+  // == old id) and nothing is copied, so a sweep in which no rule fires
+  // copies no node at all.
+  void materialize_prefix();
+
   const Graph& original_;
   std::vector<bool> live_;
   std::vector<int> uses_;
   Graph out_;
   std::vector<int> map_;      // old id -> new id
   std::vector<int> origin_;   // new id -> old id it copies, or -1 (new node)
+  int unchanged_prefix_ = 0;
+  bool materialized_ = false;
 };
 
 // One sweep: rule(rewriter, id) is called for each LIVE node and returns
