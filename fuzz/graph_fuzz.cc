@@ -1,6 +1,6 @@
-// libFuzzer target "graph": random graphs through every pass, the optimized
-// executor, lowering and the integer executor (properties listed in
-// fuzz/fuzz_driver.cc).
+// libFuzzer target "graph": random graphs through every pass and the
+// optimized executor (properties listed in fuzz/fuzz_driver.cc; lowering has
+// its own target, fuzz/lowering_fuzz.cc).
 #include "fuzz/custom_mutator.h"
 #include "fuzz/fuzz_driver.h"
 

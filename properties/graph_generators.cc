@@ -188,9 +188,21 @@ class GraphDraw {
 
   // dequantize(W) -> linear -> [mul c] -> [relu] -> quantize [-> dq -> q].
   int linear_block(int value, Shape& shape) {
-    const int64_t in = shape[shape.rank() - 1];
+    const int rank = shape.rank();
+    const int64_t in = shape[rank - 1];
+    // K == In sometimes (square weights), and K == the batch dim N
+    // sometimes: a [K, 1] mul constant then broadcasts like a [N, 1] one,
+    // the shape that reads as per-channel but varies along the batch
+    // (SPEC section 2, "Shape alone can mislead"; fault point
+    // fold_non_foldable_mul).
+    const bool batch_is_usable = rank >= 2 && shape[rank - 2] >= 1;
     src_.label(ChoiceLabel::layout);
-    int64_t k = src_.chance(20) ? in : small_dim(src_);  // K == In sometimes
+    int64_t k;
+    switch (src_.weighted({20, batch_is_usable ? 15 : 0, 65})) {
+      case 0: k = in; break;
+      case 1: k = shape[rank - 2]; break;
+      default: k = small_dim(src_); break;
+    }
     while (k * in > limits_.max_elements && k > 1) k = (k + 1) / 2;
     // Weight values and layout.
     QuantSpec wspec;

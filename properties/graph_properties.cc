@@ -167,7 +167,9 @@ CheckResult passes_idempotent(const Case& any, const Backend& b) {
   for (const std::string& pass : b.graph_passes()) {
     const Graph once = b.run_graph_pass(pass, c.graph);
     const Graph twice = b.run_graph_pass(pass, once);
-    const std::string a = write_graph_case({once, c.inputs}), t = write_graph_case({twice, c.inputs});
+    // Compared as written case files: every field of every node, nothing
+    // to forget. The inputs are the same on both sides and not written.
+    const std::string a = write_graph_case({once, {}}), t = write_graph_case({twice, {}});
     if (a != t) {
       return fail_with(Verdict::fail(fmt::format("pass {} is not idempotent: a second run changes the graph "
                                                  "({} nodes -> {} nodes)", pass, once.nodes.size(), twice.nodes.size())));

@@ -45,4 +45,12 @@ struct RcReport {
 
 RcReport run_rapidcheck(const Property& property, const Backend& backend, const RcConfig& config);
 
+// The suite's two rounds (`qdiff check`, `qdiff faults`): a quick round of
+// this many cases per property, same seed, then the full budget. 0 when the
+// budget is that small already (one round). RapidCheck ramps the case size
+// over the budget, so the quick round reaches large cases too, 20 times
+// sooner. Running `--cases` equal to this reproduces the quick round.
+constexpr int kQuickRoundCases = 100;
+inline int quick_round_cases(int cases) { return cases > kQuickRoundCases ? kQuickRoundCases : 0; }
+
 }  // namespace qdiff::props

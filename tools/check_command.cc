@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -147,18 +148,92 @@ int run_check(const CheckOptions& o) {
   Progress progress;
   int job = 0;
   bool any_failure = false;
+  int quick_cases = 0;
+  double quick_seconds = 0;
+
+  // Runs property p against backend bi for `cases` cases; records its row
+  // (and prints its failure) unless it passed the quick round.
+  const auto run_one = [&](const props::Property* p, size_t bi, int cases, bool quick) {
+    const Backend& backend = *backends[bi];
+    const std::string name = p->name + (bi == 0 ? "" : fmt::format(" [{}]", impl::isa_name(isas[bi])));
+    const std::string label =
+        quick ? fmt::format("quick round: {}", p->name) : fmt::format("[{:>2}/{}] {}", job, jobs, name);
+    props::RcConfig config;
+    config.seed = o.seed;
+    config.cases = cases;
+    // A plug-in implements a subset (XNNPACK: per-tensor 8-bit, one
+    // contract): allow many declined draws per judged case.
+    if (!o.backend_library.empty()) config.max_discard_ratio = 200;
+    config.on_case = [&](int done) {
+      if (done % 16 == 0) progress.update(label, done, cases);
+    };
+    const props::RcReport r = props::run_rapidcheck(*p, backend, config);
+    if (quick && !r.failed) {
+      quick_cases += r.cases;
+      quick_seconds += r.seconds;
+      return false;
+    }
+    total_coverage.merge(r.coverage);
+    Row row{p->family, name, "rapidcheck", std::to_string(r.cases), r.failed ? "1" : "0",
+            r.coverage.layouts_cell(), r.coverage.ranks_cell(), seconds_cell(r.seconds)};
+    if (r.failed) {
+      any_failure = true;
+      row.failed = true;
+      std::string text = r.failure ? r.failure->describe() : r.rapidcheck_message;
+      std::string saved;
+      if (r.counterexample) {
+        saved = fmt::format("{}/{}-seed{}.json", findings, p->name, o.seed);
+        std::ofstream(saved) << write_case_file({*r.counterexample, p->name});
+        text += fmt::format("\n  shrunk case: {}\n  saved: {}\n  explain: qdiff explain {}",
+                            case_summary(*r.counterexample), saved, saved);
+      }
+      text += fmt::format("\n  found after {} cases{} ({} shrink + {} reduction steps); rerun: qdiff check "
+                          "--seed {} --cases {} --property {}",
+                          r.cases, quick ? " of the quick round" : "", r.shrinks, r.reductions, o.seed, cases,
+                          p->name);
+      row.failure_text = text;
+      progress.finish(fmt::format("{}  FAILED ({} cases, {})\n{}\n", label, r.cases,
+                                  seconds_cell(r.seconds), text));
+    } else if (r.gave_up) {
+      row.cases = fmt::format("{} (not applicable)", r.cases);
+      progress.finish(fmt::format("{}  not applicable to this backend ({} judged, {} declined)", label, r.cases,
+                                  r.discarded));
+    } else {
+      progress.finish(fmt::format("{}  ok ({} cases{}, {})", label, r.cases,
+                                  r.discarded ? fmt::format(", {} discarded", r.discarded) : "",
+                                  seconds_cell(r.seconds)));
+    }
+    junit.add(row.family, row.name + " [rapidcheck]", r.seconds, row.failed ? row.failure_text : "");
+    rows.push_back(std::move(row));
+    return r.failed;
+  };
+
+  // Quick round (properties/rc_runner.h): every property for a few
+  // cases at the best ISA first, so a broken implementation fails within
+  // seconds whichever family finds it, instead of after every earlier
+  // property's full budget. A property that fails here is not run again.
+  std::set<const props::Property*> failed_quick;
+  if (props::quick_round_cases(o.cases) > 0 && o.backend_library.empty()) {
+    const int quick = props::quick_round_cases(o.cases);
+    for (const auto* p : selected) {
+      if (run_one(p, 0, quick, true)) failed_quick.insert(p);
+    }
+    progress.finish(fmt::format("quick round: {} properties x {} cases, {} ({} cases, {})\n", selected.size(),
+                                quick, failed_quick.empty() ? "ok" : fmt::format("{} FAILED", failed_quick.size()),
+                                quick_cases, seconds_cell(quick_seconds)));
+  }
 
   for (const auto* p : selected) {
     const size_t n_backends = is_differential(*p) ? backends.size() : 1;
     for (size_t bi = 0; bi < n_backends; ++bi) {
       ++job;
+      if (failed_quick.count(p)) continue;
       const Backend& backend = *backends[bi];
       const int cases = bi == 0 ? o.cases : std::max(1, o.cases / 4);
-      const std::string label = fmt::format("[{:>2}/{}] {}{}", job, jobs, p->name,
-                                            bi == 0 ? "" : fmt::format(" [{}]", impl::isa_name(isas[bi])));
       if (!o.backend_library.empty() && applicable_cases(*p, backend, o.seed) == 0) {
         // A plug-in that declines every probe case would make RapidCheck
         // draw cases x max_discard_ratio times for nothing.
+        const std::string label = fmt::format("[{:>2}/{}] {}", job, jobs, p->name);
         Row row{p->family, p->name, "rapidcheck", "0 (not applicable)", "0", "", "", seconds_cell(0)};
         progress.finish(fmt::format("{}  not applicable to this backend (declined {} probe cases)", label,
                                     kApplicabilityProbe));
@@ -166,48 +241,7 @@ int run_check(const CheckOptions& o) {
         rows.push_back(std::move(row));
         continue;
       }
-      props::RcConfig config;
-      config.seed = o.seed;
-      config.cases = cases;
-      // A plug-in implements a subset (XNNPACK: per-tensor 8-bit, one
-      // contract): allow many declined draws per judged case.
-      if (!o.backend_library.empty()) config.max_discard_ratio = 200;
-      config.on_case = [&](int done) {
-        if (done % 16 == 0) progress.update(label, done, cases);
-      };
-      const props::RcReport r = props::run_rapidcheck(*p, backend, config);
-      total_coverage.merge(r.coverage);
-      Row row{p->family, p->name + (bi == 0 ? "" : fmt::format(" [{}]", impl::isa_name(isas[bi]))),
-              "rapidcheck", std::to_string(r.cases), r.failed ? "1" : "0",
-              r.coverage.layouts_cell(), r.coverage.ranks_cell(), seconds_cell(r.seconds)};
-      if (r.failed) {
-        any_failure = true;
-        row.failed = true;
-        std::string text = r.failure ? r.failure->describe() : r.rapidcheck_message;
-        std::string saved;
-        if (r.counterexample) {
-          saved = fmt::format("{}/{}-seed{}.json", findings, p->name, o.seed);
-          std::ofstream(saved) << write_case_file({*r.counterexample, p->name});
-          text += fmt::format("\n  shrunk case: {}\n  saved: {}\n  explain: qdiff explain {}",
-                              case_summary(*r.counterexample), saved, saved);
-        }
-        text += fmt::format("\n  found after {} cases ({} shrink + {} reduction steps); rerun: qdiff check "
-                            "--seed {} --cases {} --property {}",
-                            r.cases, r.shrinks, r.reductions, o.seed, cases, p->name);
-        row.failure_text = text;
-        progress.finish(fmt::format("{}  FAILED ({} cases, {})\n{}\n", label, r.cases,
-                                    seconds_cell(r.seconds), text));
-      } else if (r.gave_up) {
-        row.cases = fmt::format("{} (not applicable)", r.cases);
-        progress.finish(fmt::format("{}  not applicable to this backend ({} judged, {} declined)", label, r.cases,
-                                    r.discarded));
-      } else {
-        progress.finish(fmt::format("{}  ok ({} cases{}, {})", label, r.cases,
-                                    r.discarded ? fmt::format(", {} discarded", r.discarded) : "",
-                                    seconds_cell(r.seconds)));
-      }
-      junit.add(row.family, row.name + " [rapidcheck]", r.seconds, row.failed ? row.failure_text : "");
-      rows.push_back(std::move(row));
+      run_one(p, bi, cases, false);
     }
   }
 

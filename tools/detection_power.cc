@@ -40,15 +40,16 @@ std::vector<std::string_view> fuzz_targets_for(FaultPoint fault) {
     case FaultPoint::requant_scale_outer_product:
     case FaultPoint::per_row_scale_indexed_by_column: return {"qlinear"};
     case FaultPoint::broadcast_per_channel_wrong_axis: return {"elementwise"};
-    // passes, lowering and the integer executor
+    // the passes
     case FaultPoint::fold_without_reshape:
     case FaultPoint::fold_non_foldable_mul:
-    case FaultPoint::squeeze_compaction:
     case FaultPoint::negative_legacy_axis_wrong:
-    case FaultPoint::absorption_on_per_channel:
+    case FaultPoint::absorption_on_per_channel: return {"graph"};
+    // lowering and the integer executor
+    case FaultPoint::squeeze_compaction:
     case FaultPoint::requant_shift_wrong_sign:
     case FaultPoint::int4_nibbles_swapped:
-    case FaultPoint::fixed_point_round_half_up: return {"graph"};
+    case FaultPoint::fixed_point_round_half_up: return {"lowering"};
     case FaultPoint::kCount: break;
   }
   return {};

@@ -2,8 +2,9 @@
 // (impl/fault_points.h; issue 5, "Measured detection power").
 //
 // For each fault point, with seeds 1..N:
-//  (a) the property suite: every property in all_properties() order, under
-//      RapidCheck with that seed, shrinking and reduction off (they run
+//  (a) the property suite: every property in all_properties() order, in
+//      the suite's two rounds (quick, then full; properties/rc_runner.h),
+//      under RapidCheck with that seed, shrinking and reduction off (they run
 //      after the detection and would only add time), against the faulty
 //      optimized backend, until one fails; cases and CPU time to the
 //      first failing case, summed over the properties run before it, and
@@ -79,23 +80,30 @@ DetectionRun run_suite(FaultPoint fault, uint64_t seed, int cases) {
   options.faults = impl::FaultSet(fault);
   const auto backend = make_optimized_backend(options);
   DetectionRun run;
-  for (const props::Property& p : props::all_properties()) {
-    props::RcConfig config;
-    config.seed = seed;
-    config.cases = cases;
-    config.shrink = false;
-    config.reduce = false;
-    const double cpu0 = thread_cpu_seconds();
-    const props::RcReport r = props::run_rapidcheck(p, *backend, config);
-    const double cpu = thread_cpu_seconds() - cpu0;
-    run.effort += r.cases;
-    run.seconds += cpu;
-    if (r.failed) {
-      run.found = true;
-      run.by = p.name;
-      run.own_effort = r.cases;
-      run.own_seconds = cpu;
-      return run;
+  // The suite's schedule (properties/rc_runner.h): the quick round, then
+  // the full budget, every property in all_properties() order in each.
+  std::vector<int> rounds;
+  if (props::quick_round_cases(cases) > 0) rounds.push_back(props::quick_round_cases(cases));
+  rounds.push_back(cases);
+  for (const int round_cases : rounds) {
+    for (const props::Property& p : props::all_properties()) {
+      props::RcConfig config;
+      config.seed = seed;
+      config.cases = round_cases;
+      config.shrink = false;
+      config.reduce = false;
+      const double cpu0 = thread_cpu_seconds();
+      const props::RcReport r = props::run_rapidcheck(p, *backend, config);
+      const double cpu = thread_cpu_seconds() - cpu0;
+      run.effort += r.cases;
+      run.seconds += cpu;
+      if (r.failed) {
+        run.found = true;
+        run.by = p.name;
+        run.own_effort = r.cases;
+        run.own_seconds = cpu;
+        return run;
+      }
     }
   }
   return run;
