@@ -130,6 +130,32 @@ TEST(ToolsFaults, MarkdownTable) {
   EXPECT_NE(no_custom.find("| quantize | n/a | n/a | 1/3 | > 60 s |"), std::string::npos) << no_custom;
 }
 
+TEST(ToolsFaults, MutatorComparisonPoolsEveryRun) {
+  ReportSettings st;
+  st.seeds = 3;
+  st.fuzz_seconds = 60;
+  st.fuzz_measured = true;
+  st.custom_mutator = true;
+  // Fault a: custom 1, 2, 3 s (median 2) vs plain 10, 20, 30 (20): lower.
+  // Fault b: custom 5, 5, 5 vs plain 5.2, 5.2, 5.2: within 10 %: equal.
+  // Fault c: custom 8, 9, miss (9) vs plain 1, 1, 1 (1): higher.
+  FaultMeasurement a, b, c;
+  a.fuzz_custom = {hit(1, 100), hit(2, 200), hit(3, 300)};
+  a.fuzz_plain = {hit(10, 1000), hit(20, 2000), hit(30, 3000)};
+  b.fuzz_custom = {hit(5, 500), hit(5, 500), hit(5, 500)};
+  b.fuzz_plain = {hit(5.2, 520), hit(5.2, 520), hit(5.2, 520)};
+  c.fuzz_custom = {hit(8, 800), hit(9, 900), miss()};
+  c.fuzz_plain = {hit(1, 100), hit(1, 100), hit(1, 100)};
+  // Pooled custom times 1 2 3 5 5 5 8 9 miss: median 5 (execs 500);
+  // plain 1 1 1 5.2 5.2 5.2 10 20 30: median 5.2 (execs 520).
+  EXPECT_EQ(mutator_comparison({a, b, c}, st),
+            "Custom mutator vs plain, all 9 fuzz runs of each pooled: found 8 vs 9; median executions / time "
+            "500 / 5.00 s vs 520 / 5.20 s. Per fault, the custom median is lower on 1, within 10 % on 1, "
+            "higher on 1.");
+  st.custom_mutator = false;
+  EXPECT_EQ(mutator_comparison({a, b, c}, st), "");
+}
+
 TEST(ToolsFaults, PlainTableWithoutFuzzColumns) {
   ReportSettings st;
   st.seeds = 3;

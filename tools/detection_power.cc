@@ -189,4 +189,33 @@ std::string render_detection_table(const std::vector<FaultMeasurement>& rows,
   return out;
 }
 
+std::string mutator_comparison(const std::vector<FaultMeasurement>& rows, const ReportSettings& st) {
+  if (!st.fuzz_measured || !st.custom_mutator) return "";
+  std::vector<DetectionRun> custom, plain;
+  int lower = 0, equal = 0, higher = 0;
+  for (const auto& m : rows) {
+    if (m.fuzz_custom.empty() || m.fuzz_plain.empty()) continue;
+    custom.insert(custom.end(), m.fuzz_custom.begin(), m.fuzz_custom.end());
+    plain.insert(plain.end(), m.fuzz_plain.begin(), m.fuzz_plain.end());
+    // A median beyond the cap counts as infinite: two misses compare equal.
+    constexpr double kMiss = std::numeric_limits<double>::infinity();
+    const double c = censored_median(m.fuzz_custom, Measure::seconds).value_or(kMiss);
+    const double p = censored_median(m.fuzz_plain, Measure::seconds).value_or(kMiss);
+    if (c == p || (std::isfinite(p) && std::fabs(c - p) <= 0.1 * p)) {
+      ++equal;
+    } else if (c < p) {
+      ++lower;
+    } else {
+      ++higher;
+    }
+  }
+  if (custom.empty()) return "";
+  return fmt::format(
+      "Custom mutator vs plain, all {} fuzz runs of each pooled: found {} vs {}; median executions / time {} vs "
+      "{}. Per fault, the custom median is lower on {}, within 10 % on {}, higher on {}.",
+      custom.size(), found_count(custom), found_count(plain),
+      pair_cell(custom, Measure::effort, Measure::seconds, st.fuzz_seconds),
+      pair_cell(plain, Measure::effort, Measure::seconds, st.fuzz_seconds), lower, equal, higher);
+}
+
 }  // namespace qdiff::tools

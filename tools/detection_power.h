@@ -89,4 +89,10 @@ std::string pair_cell(const std::vector<DetectionRun>& runs, Measure effort, Mea
 std::string render_detection_table(const std::vector<FaultMeasurement>& rows,
                                    const ReportSettings& settings, bool markdown);
 
+// The custom mutator against plain mutation over the whole catalogue:
+// every fuzz run of every fault pooled (misses beyond the cap), its
+// censored median time and executions, and per fault whether the custom
+// median is lower, equal (within 10 %) or higher. "" when not measured.
+std::string mutator_comparison(const std::vector<FaultMeasurement>& rows, const ReportSettings& settings);
+
 }  // namespace qdiff::tools

@@ -445,6 +445,8 @@ int run_faults(const FaultsOptions& o) {
       "the table are CPU seconds; {:.0f} s (wall clock) in all.",
       rows.size(), o.seeds, o.cases, o.fuzz_seconds, total);
   fmt::print("\n{}\n", summary);
+  const std::string mutators = mutator_comparison(rows, settings);
+  if (!mutators.empty()) fmt::print("{}\n", mutators);
   for (const auto& n : notes) fmt::print("note: {}\n", n);
 
   if (!o.markdown.empty()) {
@@ -455,6 +457,7 @@ int run_faults(const FaultsOptions& o) {
        << (bin_dir ? bin_dir->string() : std::string("none")) << ".\n\n"
        << summary << "\n\n"
        << render_detection_table(rows, settings, true) << "\n";
+    if (!mutators.empty()) md << mutators << "\n\n";
     for (const auto& n : notes) md << "- " << n << "\n";
     fmt::print("wrote {}\n", o.markdown);
   }
