@@ -97,17 +97,19 @@ TEST(FuzzArguments, RejectsNonPositiveCounts) {
 TEST(TargetOptions, ReadsTheLibFuzzerSectionOnly) {
   const fs::path dir = fs::temp_directory_path() / ("qdiff-options-test-" + std::to_string(getpid()));
   fs::remove_all(dir);
-  spit(dir / "default.options", "[libfuzzer]\nmax_len = 100\ntimeout=7\n");
+  spit(dir / "default.options", "[libfuzzer]\nmax_len = 100\ntimeout=7\nlen_control = 0\n");
   spit(dir / "x.options",
        "# comment\n[afl]\nmax_len = 5\n[libfuzzer]\n  max_len = 4096  \nrss_limit_mb = -1\ntimeout = soon\n");
   const TargetFuzzOptions d = read_target_options(dir.string(), "y");  // no y.options: the default
   EXPECT_EQ(d.max_len, 100);
   EXPECT_EQ(d.timeout_seconds, 7);
   EXPECT_EQ(d.rss_limit_mb, 2560);
+  EXPECT_EQ(d.len_control, 0);  // 0 is a valid len_control, unlike the others
   const TargetFuzzOptions x = read_target_options(dir.string(), "x");
   EXPECT_EQ(x.max_len, 4096);         // the [afl] value is not libFuzzer's
   EXPECT_EQ(x.rss_limit_mb, 2560);    // invalid values keep the built-in default
   EXPECT_EQ(x.timeout_seconds, 20);
+  EXPECT_FALSE(x.len_control.has_value());  // libFuzzer's default
   fs::remove_all(dir);
 }
 

@@ -48,6 +48,7 @@
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 #include "tools/detection_power.h"
+#include "tools/fuzz_command.h"
 #include "tools/fuzz_process.h"
 
 
@@ -244,11 +245,17 @@ FuzzResult run_fuzz_once(const fs::path& binary, std::optional<FaultPoint> fault
                          Scratch& scratch) {
   const fs::path dir = scratch.fresh();
   const std::string log = (dir / "log.txt").string();
-  // Flags as tools/fuzz_process.cc passes them, but an empty corpus (the
-  // fuzzer alone, not the seeds) and no wall-clock cap (ours is CPU time).
-  std::vector<std::string> args = {binary.string(), fmt::format("-seed={}", seed), "-max_len=8192",
-                                   "-print_final_stats=1", "-timeout=20", "-rss_limit_mb=4096",
+  // Flags as `qdiff fuzz` passes them (the target's fuzz/options file), but
+  // an empty corpus (the fuzzer alone, not the seeds) and no wall-clock cap
+  // (ours is CPU time).
+  std::string target = binary.filename().string();
+  if (target.ends_with("_fuzz")) target.resize(target.size() - 5);
+  const TargetFuzzOptions topt = read_target_options(std::string(QDIFF_SOURCE_DIR) + "/fuzz/options", target);
+  std::vector<std::string> args = {binary.string(), fmt::format("-seed={}", seed),
+                                   fmt::format("-max_len={}", topt.max_len), "-print_final_stats=1",
+                                   fmt::format("-timeout={}", topt.timeout_seconds), "-rss_limit_mb=4096",
                                    fmt::format("-artifact_prefix={}/", (dir / "findings").string())};
+  if (topt.len_control) args.push_back(fmt::format("-len_control={}", *topt.len_control));
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back((dir / "corpus").string());
   std::vector<std::string> env = {fmt::format("QDIFF_FINDINGS_DIR={}", (dir / "findings").string())};

@@ -151,11 +151,12 @@ TargetFuzzOptions read_target_options(const std::string& options_dir, const std:
     if (!in_libfuzzer || eq == std::string::npos) continue;
     const std::string key = trim(line.substr(0, eq));
     const std::string value = trim(line.substr(eq + 1));
-    // Positive values that fit an int; anything else keeps the default.
+    // Positive values that fit an int (len_control: 0 too); anything else
+    // keeps the default.
     int v = 0;
     try {
       const long parsed = std::stol(value);
-      if (parsed <= 0 || parsed > 1 << 30) continue;
+      if (parsed < (key == "len_control" ? 0 : 1) || parsed > 1 << 30) continue;
       v = int(parsed);
     } catch (const std::exception&) {
       continue;
@@ -163,6 +164,7 @@ TargetFuzzOptions read_target_options(const std::string& options_dir, const std:
     if (key == "max_len") o.max_len = v;
     if (key == "timeout") o.timeout_seconds = v;
     if (key == "rss_limit_mb") o.rss_limit_mb = v;
+    if (key == "len_control") o.len_control = v;
   }
   return o;
 }
@@ -256,6 +258,7 @@ int run_fuzz(const FuzzOptions& o) {
     req.max_len = topt.max_len;
     req.timeout_seconds = topt.timeout_seconds;
     req.rss_limit_mb = topt.rss_limit_mb;
+    req.len_control = topt.len_control;
     req.findings_dir = findings;
     req.log_path = findings + "/fuzz.log";
     const std::string dict = kSource + "/fuzz/dictionaries/" + t + ".dict";

@@ -44,6 +44,9 @@ struct TargetFuzzOptions {
   int max_len = 8192;
   int timeout_seconds = 20;
   int rss_limit_mb = 2560;
+  // -len_control: 0 lets inputs reach max_len at once (see default.options);
+  // unset keeps libFuzzer's default (100).
+  std::optional<int> len_control;
 };
 TargetFuzzOptions read_target_options(const std::string& options_dir, const std::string& target);
 

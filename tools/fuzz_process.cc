@@ -144,6 +144,7 @@ FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
                            fmt::format("-timeout={}", req.timeout_seconds),
                            fmt::format("-rss_limit_mb={}", req.rss_limit_mb),
                            fmt::format("-artifact_prefix={}/", req.findings_dir)});
+  if (req.len_control) args.push_back(fmt::format("-len_control={}", *req.len_control));
   args.insert(args.end(), req.extra_args.begin(), req.extra_args.end());
   args.insert(args.end(), req.corpus_dirs.begin(), req.corpus_dirs.end());
   std::vector<std::string> extra_env = {"QDIFF_FINDINGS_DIR=" + req.findings_dir};

@@ -42,6 +42,7 @@ struct FuzzRunRequest {
   int max_len = 8192;
   int timeout_seconds = 20;          // -timeout (per input)
   int rss_limit_mb = 4096;
+  std::optional<int> len_control;    // -len_control when set
   std::string findings_dir;          // artifact_prefix and QDIFF_FINDINGS_DIR
   std::vector<std::string> extra_args;
   std::vector<std::string> env;      // NAME=value added to the child's environment

@@ -358,7 +358,38 @@ bool quantize_span_groups(const float* x, O* out, int64_t groups, int64_t g,
       constexpr int W = V::W;
       const auto bound = V::set1(1073741824.0f);  // 2^30
       auto acc = V::nan_init();
-      for (int64_t i = 0; i < groups; ++i, x += g, out += g, k += k_step) {
+      int64_t i = 0;
+      if (g == 2 * W) {
+        // Groups of 2W (g = 32): two groups per four vectors and one 64-byte
+        // store, streamed past the cache like the longer groups' stores.
+        for (; i + 1 < groups; i += 2, x += 2 * g, out += 2 * g, k += 2 * k_step) {
+          Params<V> pa, pb;
+          if constexpr (C.scaling == Scaling::reciprocal) {
+            pa.inv = V::set1(sc.inverse[k]);
+            pb.inv = V::set1(sc.inverse[k + k_step]);
+          }
+          if constexpr (C.scaling != Scaling::reciprocal) {
+            pa.s = V::set1(sc.scale[k]);
+            pb.s = V::set1(sc.scale[k + k_step]);
+          }
+          if constexpr (C.scaling == Scaling::float_domain) {
+            pa.mv = V::set1(sc.min_val[k]);
+            pb.mv = V::set1(sc.min_val[k + k_step]);
+          }
+          const bool zp = C.zero_point != ZeroPointMode::none;
+          const auto za = V::set1_i16(zp ? int16_t(sc.zero_i[k]) : int16_t(0));
+          const auto zb = V::set1_i16(zp ? int16_t(sc.zero_i[k + k_step]) : int16_t(0));
+          const auto x0 = V::load(x), x1 = V::load(x + W), x2 = V::load(x + 2 * W), x3 = V::load(x + 3 * W);
+          acc = V::nan_update(acc, x0, x1);
+          acc = V::nan_update(acc, x2, x3);
+          const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, pa), bound));
+          const auto r1 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x1, pa), bound));
+          const auto r2 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x2, pb), bound));
+          const auto r3 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x3, pb), bound));
+          V::template store4_saturated<O>(out, r0, r1, r2, r3, za, zb, kc.stream_stores && aligned64(out));
+        }
+      }
+      for (; i < groups; ++i, x += g, out += g, k += k_step) {
         Params<V> p;
         if constexpr (C.scaling == Scaling::reciprocal) p.inv = V::set1(sc.inverse[k]);
         if constexpr (C.scaling != Scaling::reciprocal) p.s = V::set1(sc.scale[k]);

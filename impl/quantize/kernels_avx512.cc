@@ -100,8 +100,15 @@ struct Avx512Ops {
   // lane (lane L holds dword L of each source); the permute undoes that.
   template <class Q>
   static void store4_saturated(Q* p, I a, I b, I c, I d, I z16, bool stream) {
-    const I ab = _mm512_adds_epi16(_mm512_packs_epi32(a, b), z16);
-    const I cd = _mm512_adds_epi16(_mm512_packs_epi32(c, d), z16);
+    store4_saturated<Q>(p, a, b, c, d, z16, z16, stream);
+  }
+  // packs_epi32(a, b) interleaves a and b within each 128-bit lane, so the
+  // i16 vector ab holds exactly the elements of a and b: a and b may take
+  // one zero point and c and d another (two groups of 2W elements).
+  template <class Q>
+  static void store4_saturated(Q* p, I a, I b, I c, I d, I z16_ab, I z16_cd, bool stream) {
+    const I ab = _mm512_adds_epi16(_mm512_packs_epi32(a, b), z16_ab);
+    const I cd = _mm512_adds_epi16(_mm512_packs_epi32(c, d), z16_cd);
     const I bytes = std::is_signed_v<Q> ? _mm512_packs_epi16(ab, cd) : _mm512_packus_epi16(ab, cd);
     const I order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const I out = _mm512_permutexvar_epi32(order, bytes);
