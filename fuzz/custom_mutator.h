@@ -43,6 +43,9 @@ struct MutatorOptions {
   MutatorMode mode = MutatorMode::structured;
   int byte_fallback_percent = 20;  // calls that go straight to the byte mutator
 };
+// The target's share of byte mutation (80 for lowering, else 20);
+// QDIFF_MUTATOR_BYTE_PERCENT overrides it in the fuzz binaries.
+int default_byte_percent(std::string_view target);
 
 // A mutated copy of `input` (at most max_size bytes) for the named target.
 std::vector<uint8_t> mutate_input(std::string_view target, std::span<const uint8_t> input, size_t max_size,

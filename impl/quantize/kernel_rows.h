@@ -572,17 +572,20 @@ bool quantize_rows_each(const float* x, O* out, int64_t n, int64_t rows, int64_t
   const ScaleColumns sc = sc_ref;
   const KernelConsts kc = kc_ref;
   const auto bound = V::set1(1073741824.0f);  // 2^30, see kByteFastPath
-  const auto none = V::set1_i16(0);
   auto acc = V::nan_init();
   int64_t j = 0;
   for (; j + 4 * W <= n; j += 4 * W) {
     Params<V> p[4];
-    typename V::I z[4];
-    for (int u = 0; u < 4; ++u) {
-      p[u] = each_params<V, C, O>(sc, base + j + u * W, W);
-      if constexpr (C.zero_point == ZeroPointMode::add_after) {
-        z[u] = V::loadi(sc.zero_i + base + j + u * W);
-      }
+    // The zero points packed to int16 once per column chunk, in the order
+    // the data packs (kernels_avx512.cc, pack_i16): the rows then add them
+    // after the first pack, as the per-tensor path adds its z16, instead of
+    // four int32 adds per row.
+    auto z16_ab = V::set1_i16(0), z16_cd = V::set1_i16(0);
+    for (int u = 0; u < 4; ++u) p[u] = each_params<V, C, O>(sc, base + j + u * W, W);
+    if constexpr (C.zero_point == ZeroPointMode::add_after) {
+      const int32_t* z = sc.zero_i + base + j;
+      z16_ab = V::pack_i16(V::loadi(z), V::loadi(z + W));
+      z16_cd = V::pack_i16(V::loadi(z + 2 * W), V::loadi(z + 3 * W));
     }
     for (int64_t r = 0; r < rows; ++r) {
       const float* xr = x + r * stride + j;
@@ -593,10 +596,9 @@ bool quantize_rows_each(const float* x, O* out, int64_t n, int64_t rows, int64_t
       typename V::I q[4];
       for (int u = 0; u < 4; ++u) {
         q[u] = V::round_to_int_even(V::clamp_abs(M::pre_rounding(xs[u], p[u]), bound));
-        if constexpr (C.zero_point == ZeroPointMode::add_after) q[u] = V::addi(q[u], z[u]);
       }
       O* o = out + r * stride + j;
-      V::template store4_saturated<O>(o, q[0], q[1], q[2], q[3], none,
+      V::template store4_saturated<O>(o, q[0], q[1], q[2], q[3], z16_ab, z16_cd,
                                       kc.stream_stores && aligned64(o));
     }
   }
