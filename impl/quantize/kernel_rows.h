@@ -748,6 +748,34 @@ bool dequantize_span_groups(const Q* q, float* y, int64_t groups, int64_t g,
                             const KernelConsts& kc_ref) {
   const ScaleColumns sc = sc_ref;
   const KernelConsts kc = kc_ref;
+  if constexpr (V::W > 1) {
+    if (g == 2 * V::W) {
+      // Groups of two vectors (g = 32 with 16 lanes): dequantize_run's
+      // loop structure and per-vector alignment tests cost as much as the
+      // arithmetic here. A group is 2W f32 = 64 or 128 bytes, so when the
+      // first is 64-byte aligned every group is: one streaming decision.
+      using M = DequantizeMath<V, D>;
+      constexpr int W = V::W;
+      const auto mid = V::set1(kc.mid);
+      const bool stream = kc.stream_stores && aligned64(y);
+      for (int64_t i = 0; i < groups; ++i, q += g, y += g, k += k_step) {
+        const auto s = V::set1(sc.scale[k]);
+        const auto z = V::set1(D == DequantMode::scaled     ? 0.0f
+                               : D == DequantMode::centered ? float(sc.zero_i[k])
+                                                            : sc.zero_f[k]);
+        const auto r0 = M::apply(V::to_float(V::template loadq<Q>(q)), s, z, mid);
+        const auto r1 = M::apply(V::to_float(V::template loadq<Q>(q + W)), s, z, mid);
+        if (stream) {
+          V::storef_stream(y, r0);
+          V::storef_stream(y + W, r1);
+        } else {
+          V::storef(y, r0);
+          V::storef(y + W, r1);
+        }
+      }
+      return false;
+    }
+  }
   for (int64_t i = 0; i < groups; ++i, q += g, y += g, k += k_step) {
     dequantize_run<V, D, Q>(q, y, g, sc, k, kc);
   }
