@@ -43,7 +43,7 @@ struct MutatorOptions {
   MutatorMode mode = MutatorMode::structured;
   int byte_fallback_percent = 20;  // calls that go straight to the byte mutator
 };
-// The target's share of byte mutation (80 for lowering, else 20);
+// The target's share of byte mutation (50 for lowering, else 20);
 // QDIFF_MUTATOR_BYTE_PERCENT overrides it in the fuzz binaries.
 int default_byte_percent(std::string_view target);
 
