@@ -20,9 +20,10 @@ int default_byte_percent(std::string_view target) {
   // squeeze_compaction, a shape fault the structured edits find sooner.
   // Measured 2026-11-27, 3 seeds each, median CPU seconds to detection
   // (fixed_point_round_half_up / requant_shift_wrong_sign /
-  // int4_nibbles_swapped / squeeze_compaction): 20 % bytes > 20 / 12.7 /
-  // 14.5 / 0.88; 80 % > 20 / 0.49 / 1.95 / 13.3; 50 % 9.18 / 0.08 / 2.69 /
-  // 4.33 (docs/fuzzing.md).
+  // int4_nibbles_swapped / squeeze_compaction): 20 % of the mutations and
+  // no cross-over by bytes > 20 / 12.7 / 14.5 / 0.88; 80 % of both
+  // > 20 / 0.76 / 2.69 / 13.3; 50 % of both 9.18 / 0.08 / 2.69 / 4.33
+  // (docs/fuzzing.md has the table).
   return target == "lowering" ? 50 : 20;
 }
 
@@ -92,10 +93,10 @@ std::optional<std::vector<uint8_t>> mutate_choices(const FuzzTarget& target, std
     if (!applied) break;
     // Draws the template lacks (a span a structural mutation added: a new
     // dim's values, a new node) come from the generator's own distribution,
-    // not lo: lo fills new tensors with quant_min and zero scales' simplest
-    // values, which hide value-level faults (measured on the lowering
-    // target: int4_nibbles_swapped and fixed_point_round_half_up were found
-    // later with the structured mutations than with plain bytes).
+    // not lo: lo makes every added value the simplest one (quant_min, the
+    // first category), and a tensor of equal values hides value-level
+    // faults (fold_non_foldable_mul, 3 seeds: median 1,817 executions with
+    // lo, 413 with the generator's draws).
     Replayed next = replay(target, tmpl, applied->second.fill_seed.value_or(rng.next()));
     seq = std::move(next.choices);
     facts = facts_of(next.drawn);
@@ -171,7 +172,8 @@ std::vector<uint8_t> cross_over_inputs(std::string_view target, std::span<const 
   // CustomCrossOver}: half of all mutations come here, so the byte share
   // applies here too (always splicing choices measured worse on the
   // lowering target: fixed_point_round_half_up found in 0 of 3 runs of
-  // 20 s, and in 79 and 268 executions with -cross_over=0).
+  // 20 s; with 80 % byte mutations and -cross_over=0, in 79 and 268
+  // executions).
   if (options.mode == MutatorMode::plain || rng.chance(options.byte_fallback_percent)) {
     return byte_mutation(a, max_size, byte_mutator);
   }
