@@ -358,27 +358,24 @@ bool quantize_span_groups(const float* x, O* out, int64_t groups, int64_t g,
       constexpr int W = V::W;
       const auto bound = V::set1(1073741824.0f);  // 2^30
       auto acc = V::nan_init();
+      // Only the parameters this path needs, broadcast (group kk).
+      const auto group_params = [&sc](int64_t kk) {
+        Params<V> p;
+        if constexpr (C.scaling == Scaling::reciprocal) p.inv = V::set1(sc.inverse[kk]);
+        if constexpr (C.scaling != Scaling::reciprocal) p.s = V::set1(sc.scale[kk]);
+        if constexpr (C.scaling == Scaling::float_domain) p.mv = V::set1(sc.min_val[kk]);
+        return p;
+      };
+      const auto group_z16 = [&sc](int64_t kk) {
+        return V::set1_i16(C.zero_point == ZeroPointMode::none ? int16_t(0) : int16_t(sc.zero_i[kk]));
+      };
       int64_t i = 0;
       if (g == 2 * W) {
         // Groups of 2W (g = 32): two groups per four vectors and one 64-byte
         // store, streamed past the cache like the longer groups' stores.
         for (; i + 1 < groups; i += 2, x += 2 * g, out += 2 * g, k += 2 * k_step) {
-          Params<V> pa, pb;
-          if constexpr (C.scaling == Scaling::reciprocal) {
-            pa.inv = V::set1(sc.inverse[k]);
-            pb.inv = V::set1(sc.inverse[k + k_step]);
-          }
-          if constexpr (C.scaling != Scaling::reciprocal) {
-            pa.s = V::set1(sc.scale[k]);
-            pb.s = V::set1(sc.scale[k + k_step]);
-          }
-          if constexpr (C.scaling == Scaling::float_domain) {
-            pa.mv = V::set1(sc.min_val[k]);
-            pb.mv = V::set1(sc.min_val[k + k_step]);
-          }
-          const bool zp = C.zero_point != ZeroPointMode::none;
-          const auto za = V::set1_i16(zp ? int16_t(sc.zero_i[k]) : int16_t(0));
-          const auto zb = V::set1_i16(zp ? int16_t(sc.zero_i[k + k_step]) : int16_t(0));
+          const Params<V> pa = group_params(k), pb = group_params(k + k_step);
+          const auto za = group_z16(k), zb = group_z16(k + k_step);
           const auto x0 = V::load(x), x1 = V::load(x + W), x2 = V::load(x + 2 * W), x3 = V::load(x + 3 * W);
           acc = V::nan_update(acc, x0, x1);
           acc = V::nan_update(acc, x2, x3);
@@ -390,12 +387,8 @@ bool quantize_span_groups(const float* x, O* out, int64_t groups, int64_t g,
         }
       }
       for (; i < groups; ++i, x += g, out += g, k += k_step) {
-        Params<V> p;
-        if constexpr (C.scaling == Scaling::reciprocal) p.inv = V::set1(sc.inverse[k]);
-        if constexpr (C.scaling != Scaling::reciprocal) p.s = V::set1(sc.scale[k]);
-        if constexpr (C.scaling == Scaling::float_domain) p.mv = V::set1(sc.min_val[k]);
-        const auto z16 =
-            V::set1_i16(C.zero_point == ZeroPointMode::none ? int16_t(0) : int16_t(sc.zero_i[k]));
+        const Params<V> p = group_params(k);
+        const auto z16 = group_z16(k);
         int64_t j = 0;
         for (; j + 4 * W <= g; j += 4 * W) {
           const auto x0 = V::load(x + j), x1 = V::load(x + j + W);
@@ -683,6 +676,18 @@ inline typename V::F dequant_zero(const ScaleColumns& sc, int64_t i, int m) {
   }
 }
 
+// The same term for the one flat scale element k.
+template <DequantMode D>
+inline float dequant_zero_at(const ScaleColumns& sc, int64_t k) {
+  if constexpr (D == DequantMode::scaled) {
+    return 0.0f;
+  } else if constexpr (D == DequantMode::centered) {
+    return float(sc.zero_i[k]);
+  } else {
+    return sc.zero_f[k];
+  }
+}
+
 template <class V, DequantMode D, class Q>
 __attribute__((always_inline)) inline void dequantize_run(const Q* q, float* y, int64_t n,
                                                           const ScaleColumns& sc, int64_t k,
@@ -690,9 +695,7 @@ __attribute__((always_inline)) inline void dequantize_run(const Q* q, float* y, 
   using M = DequantizeMath<V, D>;
   constexpr int W = V::W;
   const auto s = V::set1(sc.scale[k]);
-  const auto z = V::set1(D == DequantMode::scaled     ? 0.0f
-                         : D == DequantMode::centered ? float(sc.zero_i[k])
-                                                      : sc.zero_f[k]);
+  const auto z = V::set1(dequant_zero_at<D>(sc, k));
   const auto mid = V::set1(kc.mid);
   int64_t j = 0;
   for (; j + 4 * W <= n; j += 4 * W) {
@@ -760,9 +763,7 @@ bool dequantize_span_groups(const Q* q, float* y, int64_t groups, int64_t g,
       const bool stream = kc.stream_stores && aligned64(y);
       for (int64_t i = 0; i < groups; ++i, q += g, y += g, k += k_step) {
         const auto s = V::set1(sc.scale[k]);
-        const auto z = V::set1(D == DequantMode::scaled     ? 0.0f
-                               : D == DequantMode::centered ? float(sc.zero_i[k])
-                                                            : sc.zero_f[k]);
+        const auto z = V::set1(dequant_zero_at<D>(sc, k));
         const auto r0 = M::apply(V::to_float(V::template loadq<Q>(q)), s, z, mid);
         const auto r1 = M::apply(V::to_float(V::template loadq<Q>(q + W)), s, z, mid);
         if (stream) {
