@@ -285,10 +285,7 @@ int run_check(const CheckOptions& o) {
         req.binary = fuzz_dir + "/" + t + "_fuzz";
         req.corpus_dirs = {scratch, corpus + "/" + t};
         req.seconds = o.fuzz_seconds;
-        const TargetFuzzOptions topt = read_target_options(std::string(QDIFF_SOURCE_DIR) + "/fuzz/options", t);
-        req.max_len = topt.max_len;
-        req.timeout_seconds = topt.timeout_seconds;
-        req.len_control = topt.len_control;
+        apply_target_options(req, t);
         req.findings_dir = findings;
         if (o.fault) req.env.push_back("QDIFF_FAULT=" + *o.fault);
         if (!o.backend_library.empty()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o.backend_library).string());

@@ -250,12 +250,12 @@ FuzzResult run_fuzz_once(const fs::path& binary, std::optional<FaultPoint> fault
   // (ours is CPU time).
   std::string target = binary.filename().string();
   if (target.ends_with("_fuzz")) target.resize(target.size() - 5);
-  const TargetFuzzOptions topt = read_target_options(std::string(QDIFF_SOURCE_DIR) + "/fuzz/options", target);
-  std::vector<std::string> args = {binary.string(), fmt::format("-seed={}", seed),
-                                   fmt::format("-max_len={}", topt.max_len), "-print_final_stats=1",
-                                   fmt::format("-timeout={}", topt.timeout_seconds), "-rss_limit_mb=4096",
-                                   fmt::format("-artifact_prefix={}/", (dir / "findings").string())};
-  if (topt.len_control) args.push_back(fmt::format("-len_control={}", *topt.len_control));
+  FuzzRunRequest request;  // only its libFuzzer options: this runner caps CPU time itself
+  apply_target_options(request, target);
+  request.findings_dir = (dir / "findings").string();
+  std::vector<std::string> args = {binary.string(), fmt::format("-seed={}", seed)};
+  const std::vector<std::string> flags = engine_flags(request);
+  args.insert(args.end(), flags.begin(), flags.end());
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back((dir / "corpus").string());
   std::vector<std::string> env = {fmt::format("QDIFF_FINDINGS_DIR={}", (dir / "findings").string())};

@@ -169,6 +169,14 @@ TargetFuzzOptions read_target_options(const std::string& options_dir, const std:
   return o;
 }
 
+void apply_target_options(FuzzRunRequest& req, const std::string& target) {
+  const TargetFuzzOptions o = read_target_options(std::string(QDIFF_SOURCE_DIR) + "/fuzz/options", target);
+  req.max_len = o.max_len;
+  req.timeout_seconds = o.timeout_seconds;
+  req.rss_limit_mb = o.rss_limit_mb;
+  req.len_control = o.len_control;
+}
+
 std::optional<FuzzBuild> find_fuzz_build(const std::string& build_dir) {
   for (const fs::path& dir : {fs::path(build_dir) / "fuzz", fs::path(build_dir)}) {
     FuzzBuild b;
@@ -247,7 +255,6 @@ int run_fuzz(const FuzzOptions& o) {
     fs::remove_all(scratch);
     fs::create_directories(scratch);
 
-    const TargetFuzzOptions topt = read_target_options(kSource + "/fuzz/options", t);
     FuzzRunRequest req;
     req.binary = build->binary_dir + "/" + t + "_fuzz";
     req.corpus_dirs = {scratch, corpus_t};
@@ -255,10 +262,7 @@ int run_fuzz(const FuzzOptions& o) {
       req.corpus_dirs.push_back(corpus + "/regressions");  // every case file is a seed
     }
     req.seconds = o.seconds;
-    req.max_len = topt.max_len;
-    req.timeout_seconds = topt.timeout_seconds;
-    req.rss_limit_mb = topt.rss_limit_mb;
-    req.len_control = topt.len_control;
+    apply_target_options(req, t);
     req.findings_dir = findings;
     req.log_path = findings + "/fuzz.log";
     const std::string dict = kSource + "/fuzz/dictionaries/" + t + ".dict";

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/fuzz_process.h"
+
 namespace CLI {
 class App;
 }
@@ -49,6 +51,9 @@ struct TargetFuzzOptions {
   std::optional<int> len_control;
 };
 TargetFuzzOptions read_target_options(const std::string& options_dir, const std::string& target);
+// Sets the request's libFuzzer options from <source>/fuzz/options/<target>.options
+// (`qdiff fuzz`, `qdiff check` and `qdiff faults` run a target alike).
+void apply_target_options(FuzzRunRequest& req, const std::string& target);
 
 // The directory holding <t>_fuzz binaries under `build_dir` (a build tree's
 // fuzz/, or the directory itself, e.g. ClusterFuzzLite's $OUT), and the

@@ -129,6 +129,15 @@ std::optional<pid_t> spawn_logged(const std::vector<std::string>& args, const st
   return pid;
 }
 
+std::vector<std::string> engine_flags(const FuzzRunRequest& req) {
+  std::vector<std::string> flags = {fmt::format("-max_len={}", req.max_len), "-print_final_stats=1",
+                                    fmt::format("-timeout={}", req.timeout_seconds),
+                                    fmt::format("-rss_limit_mb={}", req.rss_limit_mb),
+                                    fmt::format("-artifact_prefix={}/", req.findings_dir)};
+  if (req.len_control) flags.push_back(fmt::format("-len_control={}", *req.len_control));
+  return flags;
+}
+
 FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
   FuzzRunResult r;
   const bool keep_log = !req.log_path.empty();
@@ -140,11 +149,8 @@ FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
                      .string();
   std::vector<std::string> args = {req.binary};
   if (req.seconds > 0) args.push_back(fmt::format("-max_total_time={}", req.seconds));
-  args.insert(args.end(), {fmt::format("-max_len={}", req.max_len), "-print_final_stats=1",
-                           fmt::format("-timeout={}", req.timeout_seconds),
-                           fmt::format("-rss_limit_mb={}", req.rss_limit_mb),
-                           fmt::format("-artifact_prefix={}/", req.findings_dir)});
-  if (req.len_control) args.push_back(fmt::format("-len_control={}", *req.len_control));
+  const std::vector<std::string> flags = engine_flags(req);
+  args.insert(args.end(), flags.begin(), flags.end());
   args.insert(args.end(), req.extra_args.begin(), req.extra_args.end());
   args.insert(args.end(), req.corpus_dirs.begin(), req.corpus_dirs.end());
   std::vector<std::string> extra_env = {"QDIFF_FINDINGS_DIR=" + req.findings_dir};

@@ -69,6 +69,11 @@ struct FuzzRunResult {
   double seconds = 0;
 };
 
+// libFuzzer's flags for req, without the time cap and the corpus:
+// -max_len, -print_final_stats, -timeout, -rss_limit_mb, -artifact_prefix
+// and -len_control when set (shared by run_fuzzer and `qdiff faults`).
+std::vector<std::string> engine_flags(const FuzzRunRequest& req);
+
 FuzzRunResult run_fuzzer(const FuzzRunRequest& request);
 
 // Starts args[0] with args and this process's environment plus extra_env
