@@ -35,7 +35,7 @@ class GraphDraw {
   GraphCase run() {
     // The input: [batch.., In], or NCHW for conv graphs.
     src_.label(ChoiceLabel::node_kind);
-    const bool conv = src_.chance(20);
+    const bool conv = src_.chance(limits_.conv_percent);
     Shape x_shape;
     if (conv) {
       src_.label(ChoiceLabel::dim_value);
@@ -59,7 +59,7 @@ class GraphDraw {
     int last_quantized = xq;
     for (int b = 0; b < blocks; ++b) {
       src_.label(ChoiceLabel::node_kind);
-      const int kind = conv ? 2 : int(src_.weighted({70, 30, 0}));
+      const int kind = conv ? 2 : int(src_.weighted({100 - limits_.elementwise_percent, limits_.elementwise_percent, 0}));
       if (kind == 0) {
         last_quantized = linear_block(value, shape);
       } else if (kind == 1) {
@@ -71,7 +71,7 @@ class GraphDraw {
     }
     // The output: the quantized tensor, or sometimes its dequantized value.
     src_.label(ChoiceLabel::node_count);
-    g_.output(src_.chance(80) ? last_quantized : dequantize_like(last_quantized));
+    g_.output(src_.chance(100 - limits_.output_dequantize_percent) ? last_quantized : dequantize_like(last_quantized));
     return GraphCase{g_.build(), inputs_};
   }
 
@@ -263,7 +263,7 @@ class GraphDraw {
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(40)) y = mul_constant(y, shape);
     src_.label(ChoiceLabel::node_count);
-    if (src_.chance(30)) y = g_.relu(y);
+    if (src_.chance(limits_.relu_percent)) y = g_.relu(y);
     return requantize(y, shape);
   }
 

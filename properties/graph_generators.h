@@ -26,6 +26,14 @@ namespace qdiff::props {
 struct GraphLimits {
   int max_blocks = 3;
   int64_t max_elements = 2048;   // per tensor
+  // How often each optional structure is drawn, in percent. A property
+  // whose domain is narrower than "any graph" lowers the ones it discards
+  // (LoweredFixedPointMatchesGemmlowpModel: linear blocks whose quantize is
+  // the graph output, without relu's clamp on the negative ties it needs).
+  int conv_percent = 20;                // an NCHW input and conv blocks
+  int elementwise_percent = 30;         // a non-conv block is add/mul, else linear
+  int relu_percent = 30;                // a linear block ends in relu
+  int output_dequantize_percent = 20;   // the output is dequantized
 };
 
 GraphCase draw_graph_case(Source& src, const GraphLimits& limits = {});

@@ -135,12 +135,21 @@ std::optional<std::vector<int64_t>> model_qlinear(const LoweredOp& op, const Ten
 
 CheckResult discard() { return CheckResult{{}, true}; }
 
-// Graphs of one block: the domain needs a graph output written by a qlinear
-// that reads a program input's quantize_input, which later blocks hide
-// (random graphs of up to 3 blocks are judged about 1 time in 10).
+// Graphs of one linear block whose quantize is the graph output: the
+// domain needs a graph output written by a qlinear that reads a program
+// input's quantize_input, which later blocks, conv and elementwise blocks
+// and an output dequantize hide. Relu is rarer than in other graphs: it
+// clamps the negative values whose ties tell the roundings apart.
+// Measured over 5,000 PRNG cases with fault point fixed_point_round_half_up
+// (2026-11-27): any one-block graph judged 30 % and found it in 3.1 %; this
+// shape judges 66 % and finds it in 8.4 % (relu 30 %: 6.7 %, 0 %: 9.2 %).
 Case draw_one_block_graph(Source& src) {
   GraphLimits limits;
   limits.max_blocks = 1;
+  limits.conv_percent = 0;
+  limits.elementwise_percent = 0;
+  limits.output_dequantize_percent = 0;
+  limits.relu_percent = 10;
   return draw_graph_case(src, limits);
 }
 
