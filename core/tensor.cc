@@ -42,29 +42,9 @@ Tensor& Tensor::operator=(const Tensor& other) {
   return *this;
 }
 
-void Tensor::check_type(DType requested) const {
-  if (requested != dtype_) {
-    fail(ErrorKind::unsupported, "tensor has dtype {}, accessed as {}",
-         dtype_name(dtype_), dtype_name(requested));
-  }
-}
-
-int64_t Tensor::int_at(int64_t i) const {
-  return visit_integer_dtype(dtype_, [&](auto t) -> int64_t {
-    using T = decltype(t);
-    check_type(DTypeOf<T>::value);
-    return reinterpret_cast<const T*>(storage_.get())[i];
-  });
-}
-
-float Tensor::f32_at(int64_t i) const {
-  check_type(DType::f32);
-  return reinterpret_cast<const float*>(storage_.get())[i];
-}
-
-double Tensor::value_at(int64_t i) const {
-  if (dtype_ == DType::f32) return f32_at(i);
-  return double(int_at(i));
+void Tensor::type_mismatch(DType requested) const {
+  fail(ErrorKind::unsupported, "tensor has dtype {}, accessed as {}", dtype_name(dtype_),
+       dtype_name(requested));
 }
 
 Tensor Tensor::reshaped(const Shape& shape) const {

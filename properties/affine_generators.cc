@@ -7,6 +7,7 @@
 
 #include "core/block_layout.h"
 #include "core/float_bits.h"
+#include "properties/scale_odometer.h"
 
 namespace qdiff::props {
 namespace {
@@ -168,7 +169,7 @@ Tensor draw_scale_tensor(Source& src, const Shape& shape) {
     std::fill(s.begin(), s.end(), draw_scale_value(src));
     return t;
   }
-  draw_elements(src, t.numel(), [&](Source& from, int64_t i) { s[i] = draw_scale_value(from); });
+  draw_elements(src, t.numel(), [&](auto& from, int64_t i) { s[i] = draw_scale_value(from); });
   return t;
 }
 
@@ -196,7 +197,7 @@ std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
     if (t.numel() > 1 && src.chance(20)) {
       std::fill(values.begin(), values.end(), draw_zero_point_value(src, qt));
     } else {
-      draw_elements(src, t.numel(), [&](Source& from, int64_t i) {
+      draw_elements(src, t.numel(), [&](auto& from, int64_t i) {
         values[size_t(i)] = draw_zero_point_value(from, qt);
       });
     }
@@ -211,7 +212,7 @@ std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
   if (src.chance(15)) return std::nullopt;
   Tensor t(DType::f32, shape);
   auto d = t.data<float>();
-  draw_elements(src, t.numel(), [&](Source& from, int64_t i) {
+  draw_elements(src, t.numel(), [&](auto& from, int64_t i) {
     from.label(ChoiceLabel::zero_point);
     switch (from.weighted({25, 50, 25})) {
       case 0: d[i] = 0.0f; break;
@@ -298,16 +299,13 @@ Tensor draw_quantize_input(Source& src, const Shape& shape,
   auto xs = x.data<float>();
   const auto scale = p.scale.data<float>();
   // Per element: the block's scale and zero point steer ties and windows.
-  std::vector<int64_t> index(size_t(shape.rank()), 0);
-  draw_elements(src, x.numel(), [&](Source& from, int64_t flat) {
-    int64_t rest = flat;
-    for (int d = shape.rank() - 1; d >= 0; --d) {
-      index[size_t(d)] = rest % shape[d];
-      rest /= shape[d];
-    }
-    const int64_t si = layout.scale_index(index);
+  // draw_elements visits the elements in order, as the odometer walks.
+  ScaleOdometer it(layout);
+  draw_elements(src, x.numel(), [&](auto& from, int64_t flat) {
+    const int64_t si = it.scale_index();
     const double z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
     xs[flat] = draw_input_value(from, scale[si], z, p);
+    it.next();
   });
   return x;
 }
@@ -315,7 +313,7 @@ Tensor draw_quantize_input(Source& src, const Shape& shape,
 Tensor draw_dequantize_input(Source& src, const Shape& shape, const QuantParams& p) {
   Tensor q(p.dtype, shape);
   std::vector<int64_t> values(size_t(q.numel()));
-  draw_elements(src, q.numel(), [&](Source& from, int64_t i) {
+  draw_elements(src, q.numel(), [&](auto& from, int64_t i) {
     from.label(ChoiceLabel::qvalue);
     switch (from.weighted({55, 25, 15, 5})) {
       case 0: values[size_t(i)] = from.integer(p.quant_min, p.quant_max); break;
@@ -340,7 +338,7 @@ Tensor draw_choose_input(Source& src, const Shape& shape) {
   src.label(ChoiceLabel::other);
   const int exponent = int(src.integer(-20, 20));
   const int sign_mode = int(src.weighted({50, 20, 20, 10}));  // mixed, >= 0, <= 0, zeros
-  draw_elements(src, x.numel(), [&](Source& from, int64_t i) {
+  draw_elements(src, x.numel(), [&](auto& from, int64_t i) {
     from.label(ChoiceLabel::value_any);
     if (sign_mode == 3 || from.chance(8)) {
       xs[i] = from.chance(30) ? -0.0f : 0.0f;

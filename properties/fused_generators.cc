@@ -7,6 +7,7 @@
 
 #include "core/block_layout.h"
 #include "core/float_bits.h"
+#include "properties/scale_odometer.h"
 
 namespace qdiff::props {
 namespace {
@@ -128,13 +129,13 @@ QuantParams draw_params(Source& src, const QuantType& qt, ZeroPointDomain domain
   if (src.chance(25)) {
     std::fill(s.begin(), s.end(), draw_operand_scale(src));
   } else {
-    fill_each(src, p.scale.numel(), [&](Source& from, int64_t i) { s[i] = draw_operand_scale(from); });
+    fill_each(src, p.scale.numel(), [&](auto& from, int64_t i) { s[i] = draw_operand_scale(from); });
   }
   src.label(ChoiceLabel::layout);
   if (domain == ZeroPointDomain::int_domain && src.chance(75)) {
     std::vector<int64_t> z(size_t(p.scale.numel()));
     const int mode = int(src.weighted({30, 50, 20}));
-    fill_each(src, p.scale.numel(), [&](Source& from, int64_t i) {
+    fill_each(src, p.scale.numel(), [&](auto& from, int64_t i) {
       from.label(ChoiceLabel::zero_point);
       z[size_t(i)] = mode == 0 ? std::clamp<int64_t>(0, qt.quant_min, qt.quant_max)
                      : mode == 1 ? from.integer(qt.quant_min, qt.quant_max)
@@ -145,7 +146,7 @@ QuantParams draw_params(Source& src, const QuantType& qt, ZeroPointDomain domain
   } else if (domain == ZeroPointDomain::float_domain) {
     Tensor z(DType::f32, scale_shape);
     auto zd = z.data<float>();
-    fill_each(src, z.numel(), [&](Source& from, int64_t i) {
+    fill_each(src, z.numel(), [&](auto& from, int64_t i) {
       from.label(ChoiceLabel::zero_point);
       zd[i] = float(from.integer(-64, 64)) * 0.125f * s[size_t(i)];
     });
@@ -156,7 +157,7 @@ QuantParams draw_params(Source& src, const QuantType& qt, ZeroPointDomain domain
 
 Tensor draw_operand_values(Source& src, const QuantParams& p, const Shape& shape) {
   std::vector<int64_t> v(size_t(shape.numel()));
-  fill_each(src, shape.numel(), [&](Source& from, int64_t i) {
+  fill_each(src, shape.numel(), [&](auto& from, int64_t i) {
     from.label(ChoiceLabel::qvalue);
     switch (from.weighted({75, 20, 5})) {
       case 0: v[size_t(i)] = from.integer(p.quant_min, p.quant_max); break;
@@ -168,16 +169,14 @@ Tensor draw_operand_values(Source& src, const QuantParams& p, const Shape& shape
 }
 
 // dq() of every element, as SPEC section 5 (used only to size output
-// scales). The N-D index advances as an odometer: one decomposition per
-// tensor, not one allocation per element (which made the generator, not
-// the check, the cost of a qlinear case).
+// scales), walking the elements in order (ScaleOdometer: no index
+// decomposition per element).
 std::vector<double> dequantized_values(const Tensor& q, const QuantParams& p, const BlockLayout& l) {
   std::vector<double> out(size_t(q.numel()));
-  const Shape& shape = q.shape();
-  std::vector<int64_t> index(size_t(shape.rank()), 0);
   const double float_mid = double(p.quant_max + p.quant_min + 1) / 2.0;
-  for (int64_t flat = 0; flat < q.numel(); ++flat) {
-    const int64_t si = l.scale_index(index);
+  ScaleOdometer it(l);
+  for (int64_t flat = 0; flat < q.numel(); ++flat, it.next()) {
+    const int64_t si = it.scale_index();
     const double s = p.scale.f32_at(si);
     const double z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
     const double v = q.value_at(flat);
@@ -185,10 +184,6 @@ std::vector<double> dequantized_values(const Tensor& q, const QuantParams& p, co
       out[size_t(flat)] = (v - float_mid) * s + z;
     } else {
       out[size_t(flat)] = (v - (p.zero_point_domain == ZeroPointDomain::int_domain ? z : 0.0)) * s;
-    }
-    for (int d = shape.rank() - 1; d >= 0; --d) {  // next row-major index
-      if (++index[size_t(d)] < shape[d]) break;
-      index[size_t(d)] = 0;
     }
   }
   return out;
@@ -324,7 +319,7 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
     Tensor b(DType::f32, Shape{k});
     auto bd = b.data<float>();
     const double unit = a.x_params.scale.f32_at(0) * a.w_params.scale.f32_at(0);
-    fill_each(src, k, [&](Source& from, int64_t i) {
+    fill_each(src, k, [&](auto& from, int64_t i) {
       bd[i] = from.chance(50) ? float(double(from.integer(-64, 64)) * unit / 2)  // ties with pow2 scales
                               : float(ymax * double(from.integer(-100, 100)) / 100.0);
     });
@@ -395,7 +390,7 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
   if (src.chance(50)) {
     Tensor b(DType::f32, Shape{o});
     auto bd = b.data<float>();
-    fill_each(src, o, [&](Source& from, int64_t i) { bd[i] = float(ymax * double(from.integer(-100, 100)) / 200.0); });
+    fill_each(src, o, [&](auto& from, int64_t i) { bd[i] = float(ymax * double(from.integer(-100, 100)) / 200.0); });
     a.bias = b;
   }
   a.activation = draw_activation(src, ymax);

@@ -92,7 +92,7 @@ class GraphDraw {
   Tensor random_floats(const Shape& shape, float range) {
     Tensor t(DType::f32, shape);
     auto d = t.data<float>();
-    fill_each(src_, t.numel(), [&](Source& from, int64_t i) {
+    fill_each(src_, t.numel(), [&](auto& from, int64_t i) {
       from.label(ChoiceLabel::value_any);
       d[i] = from.chance(10) ? float(from.integer(-8, 8)) * 0.25f
                              : range * (float(from.integer(-1 << 20, 1 << 20)) / float(1 << 20));
@@ -117,7 +117,7 @@ class GraphDraw {
     if (src_.chance(30)) return std::nullopt;
     Tensor z(DType::i32, shape);
     auto d = z.data<int32_t>();
-    fill_each(src_, z.numel(), [&](Source& from, int64_t i) {
+    fill_each(src_, z.numel(), [&](auto& from, int64_t i) {
       from.label(ChoiceLabel::zero_point);
       d[i] = int32_t(from.chance(40) ? std::clamp<int64_t>(0, qmin, qmax) : from.integer(qmin, qmax));
     });
@@ -213,7 +213,7 @@ class GraphDraw {
     wspec.quant_max = int4 ? 7 : 127;
     Tensor wq(DType::i8, Shape{k, in});
     auto wd = wq.data<int8_t>();
-    fill_each(src_, wq.numel(), [&](Source& from, int64_t i) {
+    fill_each(src_, wq.numel(), [&](auto& from, int64_t i) {
       from.label(ChoiceLabel::qvalue);
       wd[i] = int8_t(from.integer(wspec.quant_min, wspec.quant_max));
     });
@@ -373,7 +373,7 @@ class GraphDraw {
     QuantSpec wspec;
     Tensor wq(DType::i8, Shape{o, c / groups, kh, kw});
     auto wd = wq.data<int8_t>();
-    fill_each(src_, wq.numel(), [&](Source& from, int64_t i) { from.label(ChoiceLabel::qvalue); wd[i] = int8_t(from.integer(-128, 127)); });
+    fill_each(src_, wq.numel(), [&](auto& from, int64_t i) { from.label(ChoiceLabel::qvalue); wd[i] = int8_t(from.integer(-128, 127)); });
     const int w = g_.constant(wq, "W");
     int ws;
     src_.label(ChoiceLabel::layout);

@@ -5,6 +5,7 @@
 // when asked to be, and case files of generated cases round-trip.
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include "properties/affine_generators.h"
 #include "properties/coverage.h"
 #include "properties/rc_source.h"
+#include "properties/scale_odometer.h"
 
 namespace qdiff::props {
 namespace {
@@ -216,6 +218,50 @@ TEST(FusedGenerators, ValidDrawsAreAcceptedAndDefaultDrawsIncludeErrors) {
     rejected_by_default += evaluate_case(Case{draw_qlinear_case(src, FusedLimits{})}, *reference).error_kind.has_value();
   }
   EXPECT_GT(rejected_by_default, 15);
+}
+
+}  // namespace
+}  // namespace qdiff::props
+
+namespace qdiff::props {
+namespace {
+
+// ScaleOdometer against BlockLayout::scale_index at every element of every
+// layout class, explicit partial blocks and rank 0 included, over two
+// passes (the walk wraps back to element 0).
+TEST(ScaleOdometer, AgreesWithScaleIndexAtEveryElement) {
+  struct Layout {
+    Shape input, scale;
+    std::optional<std::vector<int64_t>> blocks;
+  };
+  const std::vector<Layout> layouts = {
+      {Shape{}, Shape{}, std::nullopt},                        // rank 0
+      {Shape{3, 4}, Shape{}, std::nullopt},                    // per-tensor
+      {Shape{3, 4}, Shape{3, 1}, std::nullopt},                // per-channel axis 0
+      {Shape{3, 4}, Shape{1, 4}, std::nullopt},                // per-channel last
+      {Shape{2, 3, 5}, Shape{1, 3, 1}, std::nullopt},          // per-channel middle
+      {Shape{2, 6}, Shape{2, 3}, std::nullopt},                // per-group g = 2
+      {Shape{4, 6, 2}, Shape{2, 3, 1}, std::nullopt},          // blockwise
+      {Shape{5, 7}, Shape{3, 3}, std::vector<int64_t>{2, 3}},  // explicit, partial last blocks
+      {Shape{1, 7}, Shape{1, 1}, std::vector<int64_t>{1, 7}},  // one scale, explicit blocks
+      {Shape{2, 0, 3}, Shape{2, 1, 1}, std::nullopt},          // zero-size dim: no elements
+  };
+  for (const Layout& c : layouts) {
+    const BlockLayout l = BlockLayout::derive(c.input, c.scale, c.blocks);
+    ScaleOdometer it(l);
+    const int64_t n = c.input.numel();
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int64_t flat = 0; flat < n; ++flat, it.next()) {
+        std::vector<int64_t> index(size_t(c.input.rank()));
+        int64_t rest = flat;
+        for (int d = c.input.rank() - 1; d >= 0; --d) {
+          index[size_t(d)] = rest % c.input[d];
+          rest /= c.input[d];
+        }
+        ASSERT_EQ(it.scale_index(), l.scale_index(index)) << l.describe() << ", element " << flat;
+      }
+    }
+  }
 }
 
 }  // namespace
