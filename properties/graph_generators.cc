@@ -260,8 +260,12 @@ class GraphDraw {
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
     int y = g_.linear(value, wdq, bias);
     shape[shape.rank() - 1] = k;
+    // When K equals the batch dim, a [K, 1] mul constant reads as
+    // per-channel but varies along the batch: the reason K == N is drawn
+    // at all, so such blocks get a mul, and that shape, more often.
+    const bool k_is_batch = rank >= 2 && k > 1 && shape[rank - 2] == k;
     src_.label(ChoiceLabel::node_count);
-    if (src_.chance(40)) y = mul_constant(y, shape);
+    if (src_.chance(k_is_batch ? 70 : 40)) y = mul_constant(y, shape, k_is_batch);
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(limits_.relu_percent)) y = g_.relu(y);
     return requantize(y, shape);
@@ -270,12 +274,12 @@ class GraphDraw {
   // mul(y, c): foldable shapes ([K], [1, K], [1]) and non-foldable ones
   // ([K, 1] when the batch equals K, the full [N, K]); values sometimes zero,
   // negative or non-finite.
-  int mul_constant(int y, Shape& shape) {
+  int mul_constant(int y, Shape& shape, bool k_is_batch) {
     const int r = shape.rank();
     const int64_t k = shape[r - 1];
     Shape cs;
     src_.label(ChoiceLabel::mul_constant_shape);
-    switch (src_.weighted({35, 15, 15, 20, 15})) {
+    switch (k_is_batch ? src_.weighted({20, 10, 10, 45, 15}) : src_.weighted({35, 15, 15, 20, 15})) {
       case 0: cs = Shape{k}; break;
       case 1: cs = Shape{1, k}; break;
       case 2: cs = Shape{1}; break;
