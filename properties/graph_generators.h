@@ -7,7 +7,8 @@
 //   per-group [K, G] (G = 1 included), or LEGACY per-channel (1-D scale,
 //   axis 0 or -2) weights; optional bias; an optional mul by a constant c
 //   whose shape is foldable ([K], [1, K], [1]) or not ([K, 1] when the
-//   batch equals K, [N, K]) and whose values are sometimes zero, negative
+//   batch equals K, [N, K]; the mul and the [K, 1] shape are likelier
+//   when K equals the batch) and whose values are sometimes zero, negative
 //   or non-finite; optional relu; sometimes the quant-absorption pattern
 //   quantize(dequantize(y, p1), p2) with p2 per-tensor or per-channel;
 // - elementwise blocks: add or mul with a second quantized operand of a
