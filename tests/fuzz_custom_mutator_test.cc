@@ -8,8 +8,8 @@
 // mutator as documented.
 #include <gtest/gtest.h>
 
-#include <cfloat>
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <map>
 #include <random>

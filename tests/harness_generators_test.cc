@@ -220,12 +220,6 @@ TEST(FusedGenerators, ValidDrawsAreAcceptedAndDefaultDrawsIncludeErrors) {
   EXPECT_GT(rejected_by_default, 15);
 }
 
-}  // namespace
-}  // namespace qdiff::props
-
-namespace qdiff::props {
-namespace {
-
 // ScaleOdometer against BlockLayout::scale_index at every element of every
 // layout class, explicit partial blocks and rank 0 included, over two
 // passes (the walk wraps back to element 0).
