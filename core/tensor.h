@@ -63,6 +63,8 @@ class Tensor {
   // Element i (flat, row-major) of an integer tensor, widened. (Inline:
   // the reference and the generators read tensors element by element, and
   // the out-of-line accessors were a sixth of a qlinear fuzz execution.)
+  // The switch repeats visit_integer_dtype (core/dtype.h) on purpose: gcc
+  // 12 keeps that visitor out of line here (one call per element again).
   int64_t int_at(int64_t i) const {
     const std::byte* p = storage_.get();
     switch (dtype_) {
