@@ -374,8 +374,9 @@ TEST(ImplQuantize, TwoThreadsGiveTheSameBitsAsOne) {
 }
 
 // Rows with one per-element scale row go to the kernels in batches that
-// share the parameter loads (loop_nest.h: 4 rows of 4096+ elements, up to
-// 64 short rows); odd row counts, a column tail, thread splits inside a
+// share the parameter loads (loop_nest.h: at least 8 rows, up to 64 short
+// rows, exactly 8 for dequantize rows a multiple of 1024 long); odd row
+// counts, a partial last batch, a column tail, thread splits inside a
 // batch, a NaN in a later row of a batch.
 TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
   std::mt19937 rng(21);
@@ -383,7 +384,10 @@ TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
       {"wide_inner", {6, 4096 + 37}, {1, 4096 + 37}, std::nullopt, KernelPath::per_channel_inner},
       {"wide_inner_rank3", {3, 2, 4160}, {1, 1, 4160}, std::nullopt, KernelPath::per_channel_inner},
       {"wide_outer_rows", {2, 5, 4096}, {2, 1, 4096}, std::nullopt, KernelPath::blockwise},
-      // short rows: batches of up to 64 rows (4096 / 67 = 61)
+      // rows 4 and 8 KiB apart (f32): batches of 8, the last one partial
+      {"rows_of_1024", {11, 1024}, {1, 1024}, std::nullopt, KernelPath::per_channel_inner},
+      {"rows_of_2048", {10, 2048}, {1, 2048}, std::nullopt, KernelPath::per_channel_inner},
+      // short rows: batches of up to 64 rows (dequantize: 4096 / 67 = 61)
       {"many_short_rows", {100, 67}, {1, 67}, std::nullopt, KernelPath::per_channel_inner}};
   for (const Layout& l : wide) {
     EXPECT_EQ(kernel_path_name(plan_kernel_path(l.input, testing::make_params(l, testing::all_ranges()[0],

@@ -53,12 +53,15 @@ void run(AffineCall call, const Tensor& input, const QuantParams& p, Contract co
          Tensor& output) {
   if (g.numel == 0) return;
   const KernelPath path = kernel_path_of(g);
-  const LoopNest nest = plan_loop_nest(g, path, options.faults);
+  LoopNest nest = plan_loop_nest(g, path, options.faults);
   const QuantizeConfig config = plan_quantize_config(p, contract, options.faults);
   KernelConsts consts = plan_consts(p, options.faults);
   // An output much larger than the caches is written with non-temporal
   // stores: no read-for-ownership of lines that are overwritten whole.
   consts.stream_stores = g.numel * int64_t(dtype_size(output.dtype())) >= kStreamingBytes;
+  nest.batch_rows = call == AffineCall::dequantize
+                        ? row_batch_dequantize(nest.row.size)
+                        : row_batch_quantize(nest.row.size, consts.stream_stores);
   // The columns of a call are rebuilt every call; their buffers are kept
   // per thread (up to a bound), so a repeated call does not page-fault
   // fresh multi-megabyte allocations in.

@@ -70,7 +70,8 @@ ChosenQParams choose_qparams_affine(const Tensor& input, const ChooseQParamsArgs
   constexpr float kInf = std::numeric_limits<float>::infinity();
   std::vector<float> mn(size_t(blocks), kInf), mx(size_t(blocks), -kInf);
   if (g.numel > 0) {
-    const LoopNest nest = plan_loop_nest(g, KernelPath::blockwise, FaultSet{});
+    LoopNest nest = plan_loop_nest(g, KernelPath::blockwise, FaultSet{});
+    nest.batch_rows = kRowBatchMinMax;
     int threads = thread_count(options, g.numel);
     if (blocks > kMaxBlocksPerThreadCopy) threads = 1;
     std::vector<std::vector<float>> part_mn(static_cast<size_t>(threads));

@@ -3,7 +3,7 @@
 // that tracks each dim's block index incrementally (no per-element or
 // per-row index division), so the row kernels see only runs. Whole rows
 // along an outer dim with a constant scale share one scale offset and go
-// to the kernel in batches (row_batch()).
+// to the kernel in batches of up to nest.batch_rows rows.
 #pragma once
 
 #include <cstddef>
@@ -15,19 +15,39 @@
 
 namespace qdiff::impl {
 
-// Rows per batch: 4 for long rows (4 concurrent input streams), more for
-// short rows so that a batch covers at least 4096 elements.
-inline int64_t row_batch(int64_t row_length) {
+// Rows per batch of whole rows sharing one per-element parameter row
+// (LoopNest::batch_rows; 1 = no batching). A batch lets the kernel load
+// each parameter vector once for all its rows, walking the batch column
+// slice by column slice; the cost is that the rows are read as several
+// interleaved streams. The best count depends on the op, the row length
+// and whether the call streams from DRAM; the rules below come from a
+// sweep of row lengths on the benchmark machine (docs/impl-quantize.md,
+// "Row batches").
+
+// quantize family: at least 8 rows, 16K elements a batch for short rows,
+// at most 64; except at the DRAM size (`dram`: the output is streamed)
+// for rows of at most 1024 elements, whose parameter row (8 bytes an
+// element) stays in L1 next to one sequential input stream: those go row
+// by row, with the kernels' software prefetch.
+inline int64_t row_batch_quantize(int64_t row_length, bool dram) {
+  if (dram && row_length <= 1024) return 1;
+  const int64_t rows = 16384 / row_length;
+  return rows < 8 ? 8 : rows > 64 ? 64 : rows;
+}
+
+// dequantize: at least 8 rows, 4K elements a batch for short rows, at
+// most 64; exactly 8 when the f32 output rows are a multiple of 4 KiB
+// apart (row length a multiple of 1024): more such rows map to the same
+// L1 sets than the cache has ways, which measured 40 % slower at 16 rows.
+inline int64_t row_batch_dequantize(int64_t row_length) {
+  if (row_length % 1024 == 0) return 8;
   const int64_t rows = 4096 / row_length;
-  return rows < 4 ? 4 : rows > 64 ? 64 : rows;
+  return rows < 8 ? 8 : rows > 64 ? 64 : rows;
 }
-// Batching saves parameter loads (8 bytes an element); but rows of 1024 or
-// 2048 f32 are 4 or 8 KiB apart, so a batch's rows fall in the same L1
-// sets, which measured slower than no batching at the DRAM size. Those
-// lengths are batched only when the parameters outgrow L1 anyway.
-inline bool row_batching_pays(int64_t row_length) {
-  return row_length >= 4096 || (row_length * 4) % 4096 != 0;
-}
+
+// choose_qparams' min/max kernel walks a batch row by row, so its batch
+// only saves per-task overhead.
+inline constexpr int64_t kRowBatchMinMax = 64;
 
 // Calls row(task) for each row piece of [first, last); ORs the results.
 // in / out are the tensors' data, with elements of in_bytes / out_bytes.
@@ -78,18 +98,18 @@ bool for_each_row(const LoopNest& nest, int64_t first, int64_t last, const void*
   task.group_stride = r.scale_stride;
   task.row_stride = r.size;
   const int inner = nest.outer_rank - 1;
-  const bool batchable =
-      inner >= 0 && nest.outer[inner].count == 1 && row_batching_pays(r.size);
-  const int64_t batch = row_batch(r.size);
+  const int64_t batch = nest.batch_rows;
+  const bool batchable = inner >= 0 && nest.outer[inner].count == 1 && batch > 1;
   bool flagged = false;
   for (int64_t pos = first; pos < last;) {
     const int64_t len = r.size - j < last - pos ? r.size - j : last - pos;
     int64_t rows = 1;
     if (batchable && len == r.size) {
-      while (rows < batch && index[inner] + rows < nest.outer[inner].size &&
-             pos + (rows + 1) * r.size <= last) {
-        ++rows;
-      }
+      // whole rows left: in the batch, in the inner outer dim, in [pos, last)
+      const int64_t in_dim = nest.outer[inner].size - index[inner];
+      const int64_t in_range = (last - pos) / r.size;
+      rows = batch < in_dim ? batch : in_dim;
+      if (in_range < rows) rows = in_range;
     }
     const int64_t row_start = row_index * r.size;
     task.in = static_cast<const char*>(in) + size_t(row_start) * in_bytes;
@@ -103,7 +123,10 @@ bool for_each_row(const LoopNest& nest, int64_t first, int64_t last, const void*
     j = 0;
     row_index += rows;
     if (pos >= last) break;
-    for (int64_t step = 0; step < rows; ++step) advance();
+    // The batch's rows stay inside the inner outer dim, whose one scale
+    // block never changes: only the last step can carry into outer dims.
+    if (rows > 1) index[inner] += rows - 1;
+    advance();
   }
   return flagged;
 }

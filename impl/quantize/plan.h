@@ -53,6 +53,9 @@ struct LoopNest {
   // Largest scale offset of a row start that keeps every group of the row
   // inside the scale (a guard that only the stride fault point can hit).
   int64_t max_row_offset = 0;
+  // Whole rows handed to the kernel at once when the innermost outer dim
+  // has a constant scale (loop_nest.h: row_batch_*); 1 = row by row.
+  int64_t batch_rows = 1;
 };
 
 // Builds the loop nest of a validated geometry; path and faults select the
