@@ -375,9 +375,11 @@ TEST(ImplQuantize, TwoThreadsGiveTheSameBitsAsOne) {
 
 // Rows with one per-element scale row go to the kernels in batches that
 // share the parameter loads (loop_nest.h: at least 8 rows, up to 64 short
-// rows, exactly 8 for dequantize rows a multiple of 1024 long); odd row
-// counts, a partial last batch, a column tail, thread splits inside a
-// batch, a NaN in a later row of a batch.
+// rows, exactly 8 for dequantize rows a multiple of 1024 long), and rows
+// of one scale block of a blockwise layout go to the kernel as one batch;
+// odd row counts, a partial last batch, batches cut at block boundaries, a
+// column tail, thread splits inside a batch, a NaN in a later row of a
+// batch.
 TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
   std::mt19937 rng(21);
   const std::vector<Layout> wide = {
@@ -388,7 +390,11 @@ TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
       {"rows_of_1024", {11, 1024}, {1, 1024}, std::nullopt, KernelPath::per_channel_inner},
       {"rows_of_2048", {10, 2048}, {1, 2048}, std::nullopt, KernelPath::per_channel_inner},
       // short rows: batches of up to 64 rows (dequantize: 4096 / 67 = 61)
-      {"many_short_rows", {100, 67}, {1, 67}, std::nullopt, KernelPath::per_channel_inner}};
+      {"many_short_rows", {100, 67}, {1, 67}, std::nullopt, KernelPath::per_channel_inner},
+      // blockwise: a batch ends at each block of 14 rows, and at the
+      // partial last block (32, 32, 6 rows) of an explicit block size
+      {"row_blocks", {70, 40}, {5, 8}, std::nullopt, KernelPath::blockwise},
+      {"row_blocks_partial", {70, 40}, {3, 4}, std::vector<int64_t>{32, 10}, KernelPath::blockwise}};
   for (const Layout& l : wide) {
     EXPECT_EQ(kernel_path_name(plan_kernel_path(l.input, testing::make_params(l, testing::all_ranges()[0],
                                                                                ZeroPointDomain::none, rng))),

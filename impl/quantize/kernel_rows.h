@@ -608,27 +608,11 @@ static inline bool batch_is_per_element(const RowTask& t, bool drop_tail) {
   return t.rows > 1 && !drop_tail && t.group == 1 && t.group_stride == 1 && t.end <= t.groups;
 }
 
+// One row of a task (t.rows is ignored): x, out are the row's element 0.
 template <class V, QuantizeConfig C, class O>
-bool quantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts& kc) {
-  const float* x = static_cast<const float*>(t.in);
-  O* out = static_cast<O*>(t.out);
-  if (t.rows > 1) {
-    if constexpr (kByteFastPath<V, C, O>) {
-      if (kc.full_byte_range && batch_is_per_element(t, kc.drop_tail)) {
-        return quantize_rows_each<V, C, O>(x + t.begin, out + t.begin, t.end - t.begin, t.rows,
-                                           t.row_stride, sc, t.scale_offset + t.begin, kc);
-      }
-    }
-    bool nan = false;
-    for (int64_t r = 0; r < t.rows; ++r) {
-      RowTask one = t;
-      one.rows = 1;
-      one.in = x + r * t.row_stride;
-      one.out = out + r * t.row_stride;
-      nan |= quantize_row<V, C, O>(one, sc, kc);
-    }
-    return nan;
-  }
+__attribute__((always_inline)) inline bool quantize_one_row(const float* x, O* out, const RowTask& t,
+                                                            const ScaleColumns& sc,
+                                                            const KernelConsts& kc) {
   return drive_row(
       t, V::kTailDropWidth, kc.drop_tail,
       [&](int64_t b, int64_t e, int64_t k) {
@@ -641,6 +625,24 @@ bool quantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts& 
       [&](int64_t b, int64_t e, int64_t base) {
         return quantize_span_each<V, C, O>(x + b, out + b, e - b, sc, base + b, kc);
       });
+}
+
+// A task's rows loop inside the kernel: one call per batch, not per row.
+template <class V, QuantizeConfig C, class O>
+bool quantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts& kc) {
+  const float* x = static_cast<const float*>(t.in);
+  O* out = static_cast<O*>(t.out);
+  if constexpr (kByteFastPath<V, C, O>) {
+    if (kc.full_byte_range && batch_is_per_element(t, kc.drop_tail)) {
+      return quantize_rows_each<V, C, O>(x + t.begin, out + t.begin, t.end - t.begin, t.rows,
+                                         t.row_stride, sc, t.scale_offset + t.begin, kc);
+    }
+  }
+  bool nan = false;
+  for (int64_t r = 0; r < t.rows; ++r) {
+    nan |= quantize_one_row<V, C, O>(x + r * t.row_stride, out + r * t.row_stride, t, sc, kc);
+  }
+  return nan;
 }
 
 // ---------------------------------------------------------------- dequantize
@@ -842,26 +844,12 @@ void dequantize_rows_each(const Q* q, float* y, int64_t n, int64_t rows, int64_t
   }
 }
 
+// One row of a task (t.rows is ignored).
 template <class V, DequantMode D, class Q>
-bool dequantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts& kc) {
-  const Q* q = static_cast<const Q*>(t.in);
-  float* y = static_cast<float*>(t.out);
-  if (t.rows > 1) {
-    if (batch_is_per_element(t, kc.drop_tail)) {
-      dequantize_rows_each<V, D, Q>(q + t.begin, y + t.begin, t.end - t.begin, t.rows,
-                                    t.row_stride, sc, t.scale_offset + t.begin, kc);
-      return false;
-    }
-    for (int64_t r = 0; r < t.rows; ++r) {
-      RowTask one = t;
-      one.rows = 1;
-      one.in = q + r * t.row_stride;
-      one.out = y + r * t.row_stride;
-      dequantize_row<V, D, Q>(one, sc, kc);
-    }
-    return false;
-  }
-  return drive_row(
+__attribute__((always_inline)) inline void dequantize_one_row(const Q* q, float* y, const RowTask& t,
+                                                              const ScaleColumns& sc,
+                                                              const KernelConsts& kc) {
+  drive_row(
       t, V::kTailDropWidth, kc.drop_tail,
       [&](int64_t b, int64_t e, int64_t k) {
         return dequantize_span_const<V, D, Q>(q + b, y + b, e - b, sc, k, kc);
@@ -873,6 +861,21 @@ bool dequantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts
       [&](int64_t b, int64_t e, int64_t base) {
         return dequantize_span_each<V, D, Q>(q + b, y + b, e - b, sc, base + b, kc);
       });
+}
+
+template <class V, DequantMode D, class Q>
+bool dequantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts& kc) {
+  const Q* q = static_cast<const Q*>(t.in);
+  float* y = static_cast<float*>(t.out);
+  if (batch_is_per_element(t, kc.drop_tail)) {
+    dequantize_rows_each<V, D, Q>(q + t.begin, y + t.begin, t.end - t.begin, t.rows,
+                                  t.row_stride, sc, t.scale_offset + t.begin, kc);
+    return false;
+  }
+  for (int64_t r = 0; r < t.rows; ++r) {
+    dequantize_one_row<V, D, Q>(q + r * t.row_stride, y + r * t.row_stride, t, sc, kc);
+  }
+  return false;
 }
 
 // ---------------------------------------------------------- choose_qparams
@@ -932,19 +935,10 @@ bool min_max_each(const float* x, int64_t n, float* mn, float* mx) {
   return bad;
 }
 
+// One row of a task (t.rows is ignored).
 template <class V>
-bool min_max_row(const RowTask& t, float* mn, float* mx) {
-  const float* x = static_cast<const float*>(t.in);
-  if (t.rows > 1) {
-    bool bad = false;
-    for (int64_t r = 0; r < t.rows; ++r) {
-      RowTask one = t;
-      one.rows = 1;
-      one.in = x + r * t.row_stride;
-      bad |= min_max_row<V>(one, mn, mx);
-    }
-    return bad;
-  }
+__attribute__((always_inline)) inline bool min_max_one_row(const float* x, const RowTask& t,
+                                                           float* mn, float* mx) {
   return drive_row(
       t, V::kTailDropWidth, false,
       [&](int64_t b, int64_t e, int64_t k) { return min_max_span<V>(x + b, e - b, mn[k], mx[k]); },
@@ -958,6 +952,14 @@ bool min_max_row(const RowTask& t, float* mn, float* mx) {
       [&](int64_t b, int64_t e, int64_t base) {
         return min_max_each<V>(x + b, e - b, mn + base + b, mx + base + b);
       });
+}
+
+template <class V>
+bool min_max_row(const RowTask& t, float* mn, float* mx) {
+  const float* x = static_cast<const float*>(t.in);
+  bool bad = false;
+  for (int64_t r = 0; r < t.rows; ++r) bad |= min_max_one_row<V>(x + r * t.row_stride, t, mn, mx);
+  return bad;
 }
 
 // ------------------------------------------------------------------ table

@@ -78,8 +78,9 @@ struct RowTask {
   int64_t group_stride = 1;   // flat scale index step between groups
   int64_t scale_offset = 0;
   // rows > 1: that many whole rows, row_stride elements apart, all with
-  // this scale offset (the loop nest batches rows whose outer dim has a
-  // constant scale, so per-element scale rows are loaded once per batch).
+  // this scale offset (the loop nest batches the rows of one scale block
+  // of their outer dim: a per-element scale row is then loaded once per
+  // batch, and the kernel is called once per batch rather than per row).
   int64_t rows = 1;
   int64_t row_stride = 0;
 };

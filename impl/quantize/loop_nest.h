@@ -2,8 +2,8 @@
 // tensor, as a sequence of RowTasks. The outer dims advance as an odometer
 // that tracks each dim's block index incrementally (no per-element or
 // per-row index division), so the row kernels see only runs. Whole rows
-// along an outer dim with a constant scale share one scale offset and go
-// to the kernel in batches of up to nest.batch_rows rows.
+// in one scale block of the innermost outer dim share one scale offset and
+// go to the kernel in batches of up to nest.batch_rows rows.
 #pragma once
 
 #include <cstddef>
@@ -99,16 +99,19 @@ bool for_each_row(const LoopNest& nest, int64_t first, int64_t last, const void*
   task.row_stride = r.size;
   const int inner = nest.outer_rank - 1;
   const int64_t batch = nest.batch_rows;
-  const bool batchable = inner >= 0 && nest.outer[inner].count == 1 && batch > 1;
+  const bool batchable = inner >= 0 && batch > 1;
   bool flagged = false;
   for (int64_t pos = first; pos < last;) {
     const int64_t len = r.size - j < last - pos ? r.size - j : last - pos;
     int64_t rows = 1;
     if (batchable && len == r.size) {
-      // whole rows left: in the batch, in the inner outer dim, in [pos, last)
+      // whole rows left: in the batch, in the inner outer dim's current
+      // scale block (next[] is kNever in the last block), in [pos, last)
       const int64_t in_dim = nest.outer[inner].size - index[inner];
+      const int64_t in_block = next[inner] - index[inner];
       const int64_t in_range = (last - pos) / r.size;
       rows = batch < in_dim ? batch : in_dim;
+      if (in_block < rows) rows = in_block;
       if (in_range < rows) rows = in_range;
     }
     const int64_t row_start = row_index * r.size;
@@ -123,8 +126,8 @@ bool for_each_row(const LoopNest& nest, int64_t first, int64_t last, const void*
     j = 0;
     row_index += rows;
     if (pos >= last) break;
-    // The batch's rows stay inside the inner outer dim, whose one scale
-    // block never changes: only the last step can carry into outer dims.
+    // The batch's rows stay inside one scale block of the inner outer dim:
+    // only the last step can cross a block or carry into outer dims.
     if (rows > 1) index[inner] += rows - 1;
     advance();
   }
