@@ -53,8 +53,9 @@ struct LoopNest {
   // Largest scale offset of a row start that keeps every group of the row
   // inside the scale (a guard that only the stride fault point can hit).
   int64_t max_row_offset = 0;
-  // Whole rows handed to the kernel at once when the innermost outer dim
-  // has a constant scale (loop_nest.h: row_batch_*); 1 = row by row.
+  // At most this many whole rows of one scale block of the innermost outer
+  // dim go to the kernel as one task (loop_nest.h: row_batch_*; set by the
+  // caller per op); 1 = row by row.
   int64_t batch_rows = 1;
 };
 
