@@ -431,15 +431,19 @@ TEST(ImplQuantize, StreamingStoresOfLargeOutputsMatchTheReference) {
   const std::vector<Layout> large = {
       {"per_tensor", {rows, cols}, {}, std::nullopt, KernelPath::per_tensor},
       {"per_channel_inner", {rows, cols}, {1, cols}, std::nullopt, KernelPath::per_channel_inner},
-      {"per_group_32", {rows, cols}, {rows, cols / 32}, std::nullopt, KernelPath::per_group_last}};
+      {"per_group_32", {rows, cols}, {rows, cols / 32}, std::nullopt, KernelPath::per_group_last},
+      // short per-element rows: batched, but walked row by row at this size
+      // (kRowMajorAtDramMax)
+      {"per_channel_inner_short_rows", {rows * 32, cols / 32}, {1, cols / 32}, std::nullopt,
+       KernelPath::per_channel_inner}};
   const Isa isa = best_isa();
-  Tensor x(DType::f32, Shape{rows, cols});
-  auto data = x.data<float>();
-  for (size_t i = 0; i < data.size(); ++i) {
-    // a cheap deterministic spread over [-20, 20] in steps of 0.01 (ties included)
-    data[i] = float(int64_t((i * 2654435761u) % 4001) - 2000) * 0.01f;
-  }
   for (const Layout& l : large) {
+    Tensor x(DType::f32, l.input);
+    auto data = x.data<float>();
+    for (size_t i = 0; i < data.size(); ++i) {
+      // a cheap deterministic spread over [-20, 20] in steps of 0.01 (ties included)
+      data[i] = float(int64_t((i * 2654435761u) % 4001) - 2000) * 0.01f;
+    }
     const QuantParams p = testing::make_params(l, testing::all_ranges()[0],
                                                ZeroPointDomain::int_domain, rng);
     ImplOptions two = single_thread(isa);

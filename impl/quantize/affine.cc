@@ -61,7 +61,7 @@ void run(AffineCall call, const Tensor& input, const QuantParams& p, Contract co
   consts.stream_stores = g.numel * int64_t(dtype_size(output.dtype())) >= kStreamingBytes;
   nest.batch_rows = call == AffineCall::dequantize
                         ? row_batch_dequantize(nest.row.size)
-                        : row_batch_quantize(nest.row.size, consts.stream_stores);
+                        : row_batch_quantize(nest.row.size);
   // The columns of a call are rebuilt every call; their buffers are kept
   // per thread (up to a bound), so a repeated call does not page-fault
   // fresh multi-megabyte allocations in.

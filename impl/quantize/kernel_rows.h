@@ -633,7 +633,8 @@ bool quantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts& 
   const float* x = static_cast<const float*>(t.in);
   O* out = static_cast<O*>(t.out);
   if constexpr (kByteFastPath<V, C, O>) {
-    if (kc.full_byte_range && batch_is_per_element(t, kc.drop_tail)) {
+    if (kc.full_byte_range && batch_is_per_element(t, kc.drop_tail) &&
+        !(kc.stream_stores && t.end - t.begin <= kRowMajorAtDramMax)) {
       return quantize_rows_each<V, C, O>(x + t.begin, out + t.begin, t.end - t.begin, t.rows,
                                          t.row_stride, sc, t.scale_offset + t.begin, kc);
     }

@@ -66,6 +66,14 @@ struct KernelConsts {
   bool stream_stores = false;      // output far larger than the caches: non-temporal stores
 };
 
+// Quantize rows with a per-element scale of at most this many elements,
+// in a call whose output is streamed (DRAM size), are walked row by row
+// even inside a batch: their parameter row stays in L1 next to one
+// sequential input stream with the software prefetch, which measured
+// faster than the batch's column walk (docs/impl-quantize.md, "Row
+// batches").
+inline constexpr int64_t kRowMajorAtDramMax = 1024;
+
 // One innermost run of the loop nest: elements [begin, end) of a row whose
 // element j uses scale group min(j / group, groups - 1), i.e. flat scale
 // index scale_offset + that * group_stride.

@@ -25,12 +25,9 @@ namespace qdiff::impl {
 // "Row batches").
 
 // quantize family: at least 8 rows, 16K elements a batch for short rows,
-// at most 64; except at the DRAM size (`dram`: the output is streamed)
-// for rows of at most 1024 elements, whose parameter row (8 bytes an
-// element) stays in L1 next to one sequential input stream: those go row
-// by row, with the kernels' software prefetch.
-inline int64_t row_batch_quantize(int64_t row_length, bool dram) {
-  if (dram && row_length <= 1024) return 1;
+// at most 64. (At the DRAM size, rows of at most kRowMajorAtDramMax
+// elements are batched too, but the kernel walks them row by row.)
+inline int64_t row_batch_quantize(int64_t row_length) {
   const int64_t rows = 16384 / row_length;
   return rows < 8 ? 8 : rows > 64 ? 64 : rows;
 }
