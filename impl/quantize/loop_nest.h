@@ -15,14 +15,14 @@
 
 namespace qdiff::impl {
 
-// Rows per batch of whole rows sharing one per-element parameter row
-// (LoopNest::batch_rows; 1 = no batching). A batch lets the kernel load
-// each parameter vector once for all its rows, walking the batch column
-// slice by column slice; the cost is that the rows are read as several
-// interleaved streams. The best count depends on the op, the row length
-// and whether the call streams from DRAM; the rules below come from a
-// sweep of row lengths on the benchmark machine (docs/impl-quantize.md,
-// "Row batches").
+// Rows per batch of whole rows sharing one scale offset
+// (LoopNest::batch_rows; 1 = no batching). A batch is one kernel call.
+// With a per-element parameter row, the kernel loads each parameter
+// vector once for all the batch's rows, walking the batch column slice by
+// column slice; the cost is that the rows are read as several interleaved
+// streams. The best count depends on the op and the row length; the rules
+// below come from a sweep of row lengths on the benchmark machine
+// (docs/impl-quantize.md, "Row batches").
 
 // quantize family: at least 8 rows, 16K elements a batch for short rows,
 // at most 64. (At the DRAM size, rows of at most kRowMajorAtDramMax
