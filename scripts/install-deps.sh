@@ -1,14 +1,37 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages qdiff needs, only those missing.
 # Runs apt-get as root (or through sudo when not root).
+#
+#   scripts/install-deps.sh             required + optional packages
+#   scripts/install-deps.sh --required  only what the main job and the tests need
+#
+# Required packages build the qdiff command, the libraries and every test.
+# Optional packages each enable one peer, and configure skips a peer whose
+# packages are missing (the summary line at the end of configure says which):
+#   oneDNN     libdnnl-dev + ocl-icd-opencl-dev (its CMake config requires the
+#              OpenCL headers, which libdnnl-dev only Recommends)
+#   XNNPACK    libxnnpack-dev + libpthreadpool-dev (examples/xnnpack_backend)
+#   benchmark  libbenchmark-dev (bench/)
+#   Python     python3 (process backends in examples/, from Debian's own
+#              interpreter)
+#   ccache     not a peer: makes CI's second configuration (no peers) cheap
 set -euo pipefail
 
-packages=(
+required=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14
-  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
-  libfmt-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
-  libdnnl-dev libxnnpack-dev libpthreadpool-dev zip
+  libgtest-dev libgmock-dev librapidcheck-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libeigen3-dev zip
 )
+optional=(
+  libdnnl-dev ocl-icd-opencl-dev
+  libxnnpack-dev libpthreadpool-dev
+  libbenchmark-dev
+  python3
+  ccache
+)
+
+packages=("${required[@]}")
+[ "${1:-}" = "--required" ] || packages+=("${optional[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
