@@ -31,3 +31,12 @@ qdiff_add_test(NAME tools_faults_test
           ${PROJECT_SOURCE_DIR}/tools/table.cc
   LIBS qdiff_fuzz_driver
   LABELS unit)
+
+# `qdiff check` run as a command (tests/qdiff_command.h): rows, header and
+# exit codes as users see them.
+if(TARGET qdiff)
+  qdiff_add_test(NAME tools_check_command_test SOURCES tools_check_command_test.cc
+                 LIBS qdiff_properties LABELS unit)
+  target_compile_definitions(tools_check_command_test PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>")
+  add_dependencies(tools_check_command_test qdiff)
+endif()
