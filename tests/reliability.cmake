@@ -1,0 +1,12 @@
+# The reliability suite (docs/reliability.md): a finding is never lost, a
+# typo never passes. Label `reliability`, part of plain `ctest` (CI).
+#   reliability_files_test: the durable writer, the input reader and strict
+#                           parsing, called directly
+# All use tests/qdiff_command.h, hence QDIFF_BINARY.
+if(TARGET qdiff)
+  foreach(t reliability_files_test)
+    qdiff_add_test(NAME ${t} SOURCES ${t}.cc LIBS qdiff_cases LABELS reliability)
+    target_compile_definitions(${t} PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>")
+    add_dependencies(${t} qdiff)
+  endforeach()
+endif()
