@@ -2,9 +2,12 @@
 # typo never passes. Label `reliability`, part of plain `ctest` (CI).
 #   reliability_files_test: the durable writer, the input reader and strict
 #                           parsing, called directly
-# All use tests/qdiff_command.h, hence QDIFF_BINARY.
+#   reliability_check_test: `qdiff check` against failing filesystems,
+#                           concurrent runs, kill -9 and signals
+#   reliability_cli_test:   every typo is a usage error
+# All three use tests/qdiff_command.h, hence QDIFF_BINARY.
 if(TARGET qdiff)
-  foreach(t reliability_files_test)
+  foreach(t reliability_files_test reliability_check_test)
     qdiff_add_test(NAME ${t} SOURCES ${t}.cc LIBS qdiff_cases LABELS reliability)
     target_compile_definitions(${t} PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>")
     add_dependencies(${t} qdiff)

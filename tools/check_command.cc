@@ -4,13 +4,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "cases/durable_file.h"
+#include "cases/finding_file.h"
 #include "cases/fused_case.h"
 #include "fuzz/fuzz_driver.h"
 #include "impl/options.h"
@@ -20,9 +22,12 @@
 #include "properties/rc_runner.h"
 #include "properties/source.h"
 #include "tools/corpus_replay.h"
+#include "tools/exit_codes.h"
+#include "tools/flag_names.h"
 #include "tools/fuzz_command.h"
 #include "tools/fuzz_process.h"
 #include "tools/junit.h"
+#include "tools/stop_signal.h"
 #include "tools/table.h"
 
 namespace qdiff::tools {
@@ -72,13 +77,6 @@ struct Row {
   std::string failure_text = {};
 };
 
-std::optional<impl::FaultPoint> parse_fault(const std::string& name) {
-  for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-    if (impl::fault_point_name(impl::FaultPoint(f)) == name) return impl::FaultPoint(f);
-  }
-  return std::nullopt;
-}
-
 // One `qdiff check` run, as named steps: choose the backends, a quick
 // round, the full property budget, corpus replay, fuzzing, the report.
 class CheckRun {
@@ -90,30 +88,52 @@ class CheckRun {
                                            : o.fuzz_build_dir) {}
 
   int run() {
+    if (!usable_corpus() || !property_filters_match(o_.only)) return kExitUsage;
     if (const int usage = choose_backends(); usage != 0) return usage;
+    if (!start_junit()) return kExitOutputNotWritten;
     select_properties();
-    fs::create_directories(o_.findings_dir);
+    // Not created here: the durable writer creates it when a finding is saved.
     findings_ = fs::absolute(o_.findings_dir).string();
+    const StopSignals stop_signals;
     print_header();
     run_quick_round();
     run_full_budget();
-    if (!o_.skip_corpus) replay_corpus();
-    if (o_.fuzz_seconds > 0) fuzz_targets();
+    if (!o_.skip_corpus && !stop_signal()) replay_corpus();
+    if (o_.fuzz_seconds > 0 && !stop_signal()) fuzz_targets();
     return print_report();
   }
 
  private:
   bool plugin() const { return !o_.backend_library.empty(); }
 
+  // A --corpus that names no directory would replay nothing and pass.
+  bool usable_corpus() const {
+    std::error_code ec;
+    if (o_.corpus_dir.empty() || fs::is_directory(o_.corpus_dir, ec)) return true;
+    fmt::print(stderr, "--corpus {}: {}\n", o_.corpus_dir,
+               fs::exists(o_.corpus_dir, ec) ? "not a directory" : "no such directory");
+    return false;
+  }
+
+  // Replaces any earlier report with an "incomplete" one before any work,
+  // so a killed run never leaves a stale green report behind.
+  bool start_junit() const {
+    if (o_.junit.empty()) return true;
+    try {
+      JUnitReport::write_incomplete(o_.junit);
+      return true;
+    } catch (const WriteError& e) {
+      fmt::print(stderr, "--junit: {}\n", e.what());
+      return false;
+    }
+  }
+
   // The ISAs to check: one when --isa names it, else every supported one,
   // best first. Non-differential properties run at the first only.
   std::optional<std::vector<impl::Isa>> choose_isas() const {
     if (o_.isa) {
-      const auto isa = impl::parse_isa(*o_.isa);
-      if (!isa || !impl::isa_supported(*isa)) {
-        fmt::print(stderr, "ISA '{}' is not supported on this machine\n", *o_.isa);
-        return std::nullopt;
-      }
+      const auto isa = isa_from_flag(*o_.isa);
+      if (!isa) return std::nullopt;
       return std::vector{*isa};
     }
     std::vector<impl::Isa> isas{impl::best_isa()};
@@ -131,14 +151,11 @@ class CheckRun {
       return 0;
     }
     const auto isas = choose_isas();
-    if (!isas) return 2;
+    if (!isas) return kExitUsage;
     impl::FaultSet faults;
     if (o_.fault) {
-      const auto f = parse_fault(*o_.fault);
-      if (!f) {
-        fmt::print(stderr, "unknown fault point '{}'\n", *o_.fault);
-        return 2;
-      }
+      const auto f = fault_from_flag(*o_.fault);
+      if (!f) return kExitUsage;
       faults = faults.with(*f);
     }
     for (impl::Isa isa : *isas) {
@@ -184,6 +201,7 @@ class CheckRun {
     const int quick = props::quick_round_cases(o_.cases);
     if (quick == 0 || plugin()) return;
     for (const auto* p : selected_) {
+      if (stop_signal()) return;
       if (run_property(*p, 0, quick, true)) failed_quick_.insert(p);
     }
     progress_.finish(fmt::format("quick round: {} properties x {} cases, {} ({} cases, {})\n", selected_.size(),
@@ -196,6 +214,7 @@ class CheckRun {
     for (const auto* p : selected_) {
       for (size_t bi = 0; bi < backends_for(*p); ++bi) {
         job_ = ++job;
+        if (stop_signal()) return;
         if (failed_quick_.count(p)) continue;
         if (plugin() && applicable_cases(*p, *backends_[bi], o_.seed) == 0) {
           skip_not_applicable(*p);
@@ -258,19 +277,28 @@ class CheckRun {
   }
 
   // The failure's verdict, its saved case file and how to rerun it.
-  std::string describe_failure(const props::Property& p, const props::RcReport& r, int cases, bool quick) const {
+  std::string describe_failure(const props::Property& p, const props::RcReport& r, int cases, bool quick) {
     std::string text = r.failure ? r.failure->describe() : r.rapidcheck_message;
-    if (r.counterexample) {
-      const std::string saved = fmt::format("{}/{}-seed{}.json", findings_, p.name, o_.seed);
-      std::ofstream(saved) << write_case_file({*r.counterexample, p.name});
-      text += fmt::format("\n  shrunk case: {}\n  saved: {}\n  explain: qdiff explain {}",
-                          case_summary(*r.counterexample), saved, saved);
-    }
+    if (r.counterexample) text += save_counterexample({*r.counterexample, p.name});
     text += fmt::format("\n  found after {} cases{} ({} shrink + {} reduction steps); rerun: qdiff check "
                         "--seed {} --cases {} --property {}",
                         r.cases, quick ? " of the quick round" : "", r.shrinks, r.reductions, o_.seed, cases,
                         p.name);
     return text;
+  }
+
+  // "saved: PATH" only once the file is complete at PATH; a finding that
+  // cannot be saved is printed in full instead, and fails the run.
+  std::string save_counterexample(const CaseFile& finding) {
+    const std::string shrunk = fmt::format("\n  shrunk case: {}", case_summary(finding.c));
+    try {
+      const std::string saved = save_finding(findings_, finding);
+      return fmt::format("{}\n  saved: {}\n  explain: qdiff explain {}", shrunk, saved, saved);
+    } catch (const WriteError& e) {
+      unsaved_.push_back(e.what());
+      return fmt::format("{}\n  NOT SAVED: {}\n  the case file in full:\n{}", shrunk, e.what(),
+                         write_case_file(finding));
+    }
   }
 
   void add_row(Row row, double seconds) {
@@ -307,7 +335,15 @@ class CheckRun {
       rows_.push_back({"fuzz", "(no fuzz build: skipped)", "libFuzzer", "-", "-", "", "", ""});
       return;
     }
-    for (const auto& t : targets) fuzz_one(t);
+    // libFuzzer writes its artifacts into the findings directory: it must
+    // exist while the fuzzers run, and is removed again if nothing came.
+    std::error_code ec;
+    const bool created = fs::create_directories(findings_, ec);
+    for (const auto& t : targets) {
+      if (stop_signal()) break;
+      fuzz_one(t);
+    }
+    if (created && fs::is_empty(findings_, ec)) fs::remove(findings_, ec);
   }
 
   void fuzz_one(const std::string& t) {
@@ -341,7 +377,33 @@ class CheckRun {
     rows_.push_back(std::move(row));
   }
 
-  int print_report() const {
+  // The table of rows run so far, the coverage, the JUnit report, and the
+  // verdict as the exit code (tools/exit_codes.h).
+  int print_report() {
+    print_table();
+    if (const int sig = stop_signal()) {
+      fmt::print("\ninterrupted by {} after {} row(s): the table shows the rows run so far\n", strsignal(sig),
+                 rows_.size());
+      junit_.add_error("qdiff check", "run", fmt::format("interrupted by {}", strsignal(sig)));
+    }
+    write_junit();
+    int failures = 0;
+    for (const auto& r : rows_) failures += r.failed;
+    if (!unsaved_.empty()) {
+      fmt::print(stderr, "\n{} output(s) NOT SAVED (findings are printed in full above):\n  {}\n",
+                 unsaved_.size(), fmt::join(unsaved_, "\n  "));
+    }
+    if (const int sig = stop_signal()) return 128 + sig;
+    if (!unsaved_.empty()) return kExitOutputNotWritten;
+    if (failures > 0) {
+      fmt::print("\n{} FAILED row(s); findings saved in {}\n", failures, findings_);
+      return kExitFindings;
+    }
+    fmt::print("\nall checks passed\n");
+    return kExitOk;
+  }
+
+  void print_table() const {
     Table table({"family", "property / input", "engine", "cases", "fail", "layouts", "ranks", "time"});
     for (const auto& r : rows_) {
       if (r.family.empty()) {
@@ -356,15 +418,15 @@ class CheckRun {
          {"layout", "rank", "elements", "dtype", "contract", "domain", "block_mode", "mapping", "op"}) {
       fmt::print("  {:<10} {}\n", dim, coverage_.line(dim));
     }
-    if (!o_.junit.empty()) junit_.write(o_.junit);
-    int failures = 0;
-    for (const auto& r : rows_) failures += r.failed;
-    if (failures > 0) {
-      fmt::print("\n{} FAILED row(s); findings saved in {}\n", failures, findings_);
-      return 1;
+  }
+
+  void write_junit() {
+    if (o_.junit.empty()) return;
+    try {
+      junit_.write(o_.junit);
+    } catch (const WriteError& e) {
+      unsaved_.push_back(e.what());
     }
-    fmt::print("\nall checks passed\n");
-    return 0;
   }
 
   const CheckOptions& o_;
@@ -380,6 +442,7 @@ class CheckRun {
   Progress progress_;
   int quick_cases_ = 0;
   double quick_seconds_ = 0;
+  std::vector<std::string> unsaved_;  // outputs that could not be written: why
 };
 
 }  // namespace
