@@ -7,7 +7,7 @@
 #   reliability_cli_test:   every typo is a usage error
 # All three use tests/qdiff_command.h, hence QDIFF_BINARY.
 if(TARGET qdiff)
-  foreach(t reliability_files_test reliability_check_test)
+  foreach(t reliability_files_test reliability_check_test reliability_cli_test)
     qdiff_add_test(NAME ${t} SOURCES ${t}.cc LIBS qdiff_cases LABELS reliability)
     target_compile_definitions(${t} PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>")
     add_dependencies(${t} qdiff)

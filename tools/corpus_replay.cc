@@ -3,23 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "cases/fused_case.h"
+#include "cases/input_file.h"
 #include "fuzz/case_file_target.h"
 #include "fuzz/fuzz_driver.h"
 #include "properties/property.h"
 
 namespace qdiff::tools {
 namespace fs = std::filesystem;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 std::vector<std::string> list_files(const std::string& path, bool json_only) {
   std::vector<std::string> files;
@@ -41,6 +36,16 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+// A seed's bytes; an unreadable seed (too large, vanished) is a failure.
+std::optional<std::string> read_seed(const std::string& path, ReplaySummary& s) {
+  try {
+    return read_input_file(path);
+  } catch (const ReadError& e) {
+    s.failures.push_back({path, e.what()});
+    return std::nullopt;
+  }
+}
 }  // namespace
 
 ReplaySummary replay_case_files(const std::vector<std::string>& paths, const Backend& backend) {
@@ -51,10 +56,12 @@ ReplaySummary replay_case_files(const std::vector<std::string>& paths, const Bac
     for (const auto& path : list_files(root, /*json_only=*/fs::is_directory(root))) {
       ++s.inputs;
       try {
-        const props::CheckResult r = props::check_case_file(parse_case_file(read_file(path)), backend);
+        const props::CheckResult r = props::check_case_file(parse_case_file(read_input_file(path)), backend);
         if (r.failed()) s.failures.push_back({path, r.verdict.describe()});
       } catch (const Error& e) {
         s.failures.push_back({path, fmt::format("{}: {}", error_kind_name(e.kind()), e.what())});
+      } catch (const ReadError& e) {
+        s.failures.push_back({path, e.what()});
       }
     }
   }
@@ -70,9 +77,10 @@ std::vector<ReplaySummary> replay_seed_corpora(const std::string& corpus_dir, co
     const auto start = std::chrono::steady_clock::now();
     for (const auto& path : list_files(corpus_dir + "/" + std::string(target.name), false)) {
       ++s.inputs;
-      const std::string bytes = read_file(path);
-      const auto r = fuzz::decode_and_run(target, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                          bytes.size(), backend);
+      const auto bytes = read_seed(path, s);
+      if (!bytes) continue;
+      const auto r = fuzz::decode_and_run(target, reinterpret_cast<const uint8_t*>(bytes->data()),
+                                          bytes->size(), backend);
       if (r.finding()) {
         s.failures.push_back({path, fmt::format("{}: {}", r.property ? r.property->name : "?",
                                                 r.run.result.verdict.describe())});
@@ -87,9 +95,10 @@ std::vector<ReplaySummary> replay_seed_corpora(const std::string& corpus_dir, co
     const auto start = std::chrono::steady_clock::now();
     for (const auto& path : list_files(corpus_dir + "/" + target, false)) {
       ++s.inputs;
-      const std::string bytes = read_file(path);
+      const auto bytes = read_seed(path, s);
+      if (!bytes) continue;
       if (const auto finding = fuzz::check_case_file_bytes(
-              reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), backend)) {
+              reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), backend)) {
         s.failures.push_back({path, *finding});
       }
     }

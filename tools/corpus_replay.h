@@ -30,6 +30,5 @@ std::vector<ReplaySummary> replay_seed_corpora(const std::string& corpus_dir, co
 
 // Files under a path (recursively), sorted; `json_only` keeps *.json.
 std::vector<std::string> list_files(const std::string& path, bool json_only);
-std::string read_file(const std::string& path);
 
 }  // namespace qdiff::tools
