@@ -51,7 +51,7 @@ bool property_filters_match(const std::vector<std::string>& filters) {
   for (const auto& f : filters) {
     bool matched = false;
     for (const auto& p : props::all_properties()) matched |= p.name.find(f) != std::string::npos;
-    if (!matched) unmatched.push_back("'" + escape_control_chars(f) + "'");
+    if (!matched) unmatched.push_back(fmt::format("'{}'", escape_control_chars(f)));
   }
   if (unmatched.empty()) return true;
   std::vector<std::string_view> names;
