@@ -179,6 +179,15 @@ TEST(DurableCheck, KilledRunLeavesAnIncompleteReportNotTheStaleGreenOne) {
   EXPECT_EQ(xml.find("tests=\"40\""), std::string::npos) << xml;
 }
 
+TEST(DurableCheck, MistypedRunAlsoReplacesTheStaleGreenReport) {
+  ScratchDir d("junit-typo");
+  const std::string report = d.str() + "/report.xml";
+  std::ofstream(report) << "<testsuite name=\"qdiff check\" tests=\"40\" failures=\"0\"/>\n";
+  const auto r = run_qdiff("check --property NoSuch --junit " + report + " --findings " + d.str() + "/findings");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(read_text(report).find("did not finish"), std::string::npos) << read_text(report);
+}
+
 void expect_stops_cleanly(int sig, int exit_code, const std::string& name) {
   ScratchDir d("signal");
   const std::string report = d.str() + "/report.xml", out = d.str() + "/run.out";

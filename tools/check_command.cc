@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -88,9 +89,9 @@ class CheckRun {
                                            : o.fuzz_build_dir) {}
 
   int run() {
+    if (!start_junit()) return kExitOutputNotWritten;
     if (!usable_corpus() || !property_filters_match(o_.only)) return kExitUsage;
     if (const int usage = choose_backends(); usage != 0) return usage;
-    if (!start_junit()) return kExitOutputNotWritten;
     select_properties();
     // Not created here: the durable writer creates it when a finding is saved.
     findings_ = fs::absolute(o_.findings_dir).string();
@@ -115,8 +116,8 @@ class CheckRun {
     return false;
   }
 
-  // Replaces any earlier report with an "incomplete" one before any work,
-  // so a killed run never leaves a stale green report behind.
+  // Replaces any earlier report with an "incomplete" one before anything
+  // else, so a killed (or mistyped) run never leaves a stale green report.
   bool start_junit() const {
     if (o_.junit.empty()) return true;
     try {
@@ -382,8 +383,8 @@ class CheckRun {
   int print_report() {
     print_table();
     if (const int sig = stop_signal()) {
-      fmt::print("\ninterrupted by {} after {} row(s): the table shows the rows run so far\n", strsignal(sig),
-                 rows_.size());
+      const auto ran = std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return !r.family.empty(); });
+      fmt::print("\ninterrupted by {} after {} row(s): the table shows the rows run so far\n", strsignal(sig), ran);
       junit_.add_error("qdiff check", "run", fmt::format("interrupted by {}", strsignal(sig)));
     }
     write_junit();
