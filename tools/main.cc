@@ -7,6 +7,7 @@
 //   qdiff coverage clang source-based coverage of impl/ and reference/
 //   qdiff faults   measured detection power of the fault catalogue
 #include <climits>
+#include <optional>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
@@ -48,6 +49,18 @@ bool known_subcommand(const CLI::App& app, int argc, char** argv) {
   return false;
 }
 
+// The exit code when the command line does not run a subcommand.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  if (!known_subcommand(app, argc, argv)) return qdiff::tools::kExitUsage;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help prints and exits 0; every other parse error is a usage error.
+    return app.exit(error) == 0 ? 0 : qdiff::tools::kExitUsage;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,8 +68,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   qdiff::tools::CheckOptions check;
-  std::vector<std::string> only;
-  std::string isa, fault;
   auto* c = app.add_subcommand("check", "run every property, replay corpus/, fuzz each target");
   c->add_option("--cases", check.cases, "cases per property (RapidCheck)")->check(kPositiveInt);
   c->add_option("--seed", check.seed, "RapidCheck seed (printed; reruns are identical)")->check(kUnsignedInt);
@@ -66,19 +77,23 @@ int main(int argc, char** argv) {
   c->add_option("--findings", check.findings_dir, "directory for case files of findings");
   c->add_option("--corpus", check.corpus_dir, "corpus directory (default: the source tree's)");
   c->add_option("--fuzz-build", check.fuzz_build_dir, "directory holding the *_fuzz binaries");
-  c->add_option("--property", only, "only properties whose name contains this (repeatable)");
-  c->add_option("--isa", isa, "only this ISA: scalar, avx2, avx512");
-  c->add_option("--fault", fault, "inject an impl/ fault point (to see a failure report)");
+  c->add_option("--property", check.only, "only properties whose name contains this (repeatable)");
+  // Given means checked, even when empty: `--isa ""` is a typo, not "every ISA".
+  c->add_option_function<std::string>("--isa", [&](const std::string& v) { check.isa = v; },
+                                      "only this ISA: scalar, avx2, avx512");
+  c->add_option_function<std::string>("--fault", [&](const std::string& v) { check.fault = v; },
+                                      "inject an impl/ fault point (to see a failure report)");
   c->add_flag("--no-corpus", check.skip_corpus, "skip corpus replay");
   c->add_option("--backend", check.backend_library,
                 "check a plug-in backend (shared library implementing include/qdiff/backend.h)")
       ->check(CLI::ExistingFile);
 
-  std::string eval_path, eval_impl = "optimized", eval_isa;
+  std::string eval_path, eval_impl = "optimized";
+  std::optional<std::string> eval_isa;
   auto* e = app.add_subcommand("eval", "evaluate one case file; print the result JSON");
   e->add_option("case", eval_path, "case file")->required();
   e->add_option("--impl", eval_impl, "reference or optimized");
-  e->add_option("--isa", eval_isa, "optimized ISA");
+  e->add_option_function<std::string>("--isa", [&](const std::string& v) { eval_isa = v; }, "optimized ISA");
 
   std::vector<std::string> replay_paths;
   auto* r = app.add_subcommand("replay", "run case files through every implementation and the oracle");
@@ -108,25 +123,10 @@ int main(int argc, char** argv) {
   fl->add_option("--only", faults.only, "only these fault points (repeatable)");
   fl->add_option("--markdown", faults.markdown, "also write the report as Markdown");
 
-  if (!known_subcommand(app, argc, argv)) return qdiff::tools::kExitUsage;
+  if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    // --help prints and exits 0; every other parse error is a usage error.
-    return app.exit(error) == 0 ? 0 : qdiff::tools::kExitUsage;
-  }
-  try {
-    if (*c) {
-      check.only = only;
-      // Given means checked, even when empty: `--isa ""` is a typo, not "every ISA".
-      if (c->count("--isa")) check.isa = isa;
-      if (c->count("--fault")) check.fault = fault;
-      return qdiff::tools::run_check(check);
-    }
-    if (*e) {
-      return qdiff::tools::run_eval(eval_path, eval_impl,
-                                    e->count("--isa") ? std::optional(eval_isa) : std::nullopt);
-    }
+    if (*c) return qdiff::tools::run_check(check);
+    if (*e) return qdiff::tools::run_eval(eval_path, eval_impl, eval_isa);
     if (*r) return qdiff::tools::run_replay(replay_paths);
     if (*f) return qdiff::tools::run_fuzz(fuzz);
     if (*cov) return qdiff::tools::run_coverage(coverage);
