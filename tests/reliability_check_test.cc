@@ -117,6 +117,17 @@ TEST(DurableCheck, JUnitReportThatCannotBeWrittenFailsAPassingRun) {
   EXPECT_NE(r.out.find("--junit: cannot write " + d.str() + "/plain/report.xml"), std::string::npos) << r.out;
 }
 
+TEST(DurableCheck, FaultsMarkdownThatCannotBeWrittenFailsTheRun) {
+  ScratchDir d("markdown-unwritable");
+  std::ofstream(d.path() / "plain") << "a regular file";
+  const std::string md = d.str() + "/plain/report.md";
+  const auto r = run_qdiff("faults --only channel_axis_off_by_one --seeds 1 --cases 20 --fuzz-seconds 0 --markdown " + md);
+  EXPECT_EQ(r.exit_code, 4) << r.out;
+  EXPECT_NE(r.out.find("the Markdown report was NOT written: cannot write " + md), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("channel_axis_off_by_one  quant core"), std::string::npos) << "no table\n" << r.out;
+  EXPECT_EQ(r.out.find("wrote "), std::string::npos) << r.out;
+}
+
 TEST(DurableCheck, NoFindingsDirectoryUnlessSomethingIsSaved) {
   ScratchDir d("lazy");
   const auto r = run_qdiff("check --cases 5 --fuzz-seconds 0 --no-corpus --property QuantizeOptimized --findings " +
