@@ -54,11 +54,21 @@ inline pid_t start_qdiff(const std::string& args, const std::string& out_path) {
   return pid;
 }
 
-// Waits for a start_qdiff() process: its exit code, 128 + N if killed by N.
-inline int wait_qdiff(pid_t pid) {
+// Waits for a start_qdiff() process: its exit code, 128 + N if killed by
+// N; -1 if it is still running after `timeout_seconds` (it is then killed,
+// so a test of a stop that never comes fails instead of hanging).
+inline int wait_qdiff(pid_t pid, int timeout_seconds = 600) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
+  for (int waited_ms = 0;; waited_ms += 20) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return -1;
+    if (waited_ms >= timeout_seconds * 1000) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    usleep(20 * 1000);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

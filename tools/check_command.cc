@@ -250,6 +250,7 @@ class CheckRun {
     config.on_case = [&](int done) {
       if (done % 16 == 0) progress_.update(label, done, cases);
     };
+    config.stop = [] { return stop_signal() != 0; };
     const props::RcReport r = props::run_rapidcheck(p, *backends_[bi], config);
     if (quick && !r.failed) {
       quick_cases_ += r.cases;
@@ -264,6 +265,9 @@ class CheckRun {
       row.failure_text = describe_failure(p, r, cases, quick);
       progress_.finish(fmt::format("{}  FAILED ({} cases, {})\n{}\n", label, r.cases, seconds_cell(r.seconds),
                                    row.failure_text));
+    } else if (r.stopped) {
+      row.cases = fmt::format("{} (interrupted)", r.cases);
+      progress_.finish(fmt::format("{}  interrupted ({} cases, {})", label, r.cases, seconds_cell(r.seconds)));
     } else if (r.gave_up) {
       row.cases = fmt::format("{} (not applicable)", r.cases);
       progress_.finish(fmt::format("{}  not applicable to this backend ({} judged, {} declined)", label, r.cases,
