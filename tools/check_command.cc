@@ -398,12 +398,12 @@ class CheckRun {
       fmt::print(stderr, "\n{} output(s) NOT SAVED (findings are printed in full above):\n  {}\n",
                  unsaved_.size(), fmt::join(unsaved_, "\n  "));
     }
+    if (failures > 0) {
+      fmt::print("\n{} FAILED row(s){}\n", failures, unsaved_.empty() ? "; findings saved in " + findings_ : "");
+    }
     if (const int sig = stop_signal()) return 128 + sig;
     if (!unsaved_.empty()) return kExitOutputNotWritten;
-    if (failures > 0) {
-      fmt::print("\n{} FAILED row(s); findings saved in {}\n", failures, findings_);
-      return kExitFindings;
-    }
+    if (failures > 0) return kExitFindings;
     fmt::print("\nall checks passed\n");
     return kExitOk;
   }
