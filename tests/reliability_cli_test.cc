@@ -95,6 +95,15 @@ TEST(StrictCli, NulAndControlCharactersInACaseFile) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\\x1b]0;pwned\\x07"), std::string::npos) << r.out;
+  // A valid case whose graph names a node with an escape sequence.
+  std::string named = testing::read_text(kGoodCase);
+  named.replace(named.find("\"name\": \"scale\""), 15, "\"name\": \"\\u001b[2Jscale\"");
+  const std::string listed = d.str() + "/named.json";
+  std::ofstream(listed, std::ios::binary) << named;
+  const auto x = run_qdiff("explain " + listed);
+  EXPECT_EQ(x.exit_code, 0) << x.out;
+  EXPECT_EQ(x.out.find('\x1b'), std::string::npos) << x.out;
+  EXPECT_NE(x.out.find("\"\\x1b[2Jscale\""), std::string::npos) << x.out;
 }
 
 }  // namespace
