@@ -136,6 +136,38 @@ TEST(DurableCheck, NoFindingsDirectoryUnlessSomethingIsSaved) {
   EXPECT_FALSE(fs::exists(d.path() / "findings"));
 }
 
+// A fuzz build of fakes: each target "runs" 100 executions and finds nothing.
+std::string fake_fuzz_build(const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const auto& e : fs::directory_iterator(std::string(QDIFF_SOURCE_DIR) + "/fuzz")) {
+    const std::string name = e.path().filename().string();
+    if (!name.ends_with("_fuzz.cc")) continue;
+    const fs::path bin = dir / name.substr(0, name.size() - 3);
+    std::ofstream(bin) << "#!/bin/sh\nprintf '#100\\tDONE   cov: 1 ft: 1 corp: 1/1b exec/s: 100 rss: 1Mb\\n'\n"
+                          "echo 'stat::number_of_executed_units: 100'\n";
+    fs::permissions(bin, fs::perms::owner_all);
+  }
+  return dir.string();
+}
+
+TEST(DurableCheck, FuzzStageCreatesTheFindingsDirectoryOnlyWhileItRuns) {
+  ScratchDir d("fuzz-dir");
+  const std::string fuzz_build = fake_fuzz_build(d.path() / "build");
+  const std::string check = "check --cases 5 --no-corpus --property QuantizeOptimized --fuzz-seconds 1 --fuzz-build " +
+                            fuzz_build + " --findings ";
+  const auto clean = run_qdiff(check + d.str() + "/findings");
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+  EXPECT_NE(clean.out.find("fuzz quantize"), std::string::npos) << "the fuzz stage did not run\n" << clean.out;
+  EXPECT_FALSE(fs::exists(d.path() / "findings")) << "an empty findings directory was left behind";
+
+  std::ofstream(d.path() / "plain") << "a regular file";
+  const auto blocked = run_qdiff(check + d.str() + "/plain/findings");
+  EXPECT_EQ(blocked.exit_code, 4) << blocked.out;
+  EXPECT_NE(blocked.out.find("fuzz artifacts: cannot create directory " + d.str() + "/plain/findings"),
+            std::string::npos)
+      << blocked.out;
+}
+
 TEST(DurableCheck, TwoRunsSharingAFindingsDirectoryNeverOverwriteEachOther) {
   ScratchDir d("concurrent");
   const std::string findings = d.str() + "/findings";

@@ -344,6 +344,10 @@ class CheckRun {
     // exist while the fuzzers run, and is removed again if nothing came.
     std::error_code ec;
     const bool created = fs::create_directories(findings_, ec);
+    if (ec) {
+      unsaved_.push_back(fmt::format("fuzz artifacts: cannot create directory {}: {}", findings_, ec.message()));
+      fmt::print(stderr, "{}\n", unsaved_.back());
+    }
     for (const auto& t : targets) {
       if (stop_signal()) break;
       fuzz_one(t);
