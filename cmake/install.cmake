@@ -43,8 +43,7 @@ target_include_directories(qdiff_core INTERFACE
 
 install(TARGETS ${qdiff_exported} EXPORT qdiffTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 
 # Headers: every header of the installed libraries (public and internal
 # alike: the public ones include internal ones; docs/install.md says which
@@ -79,3 +78,13 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/qdiffConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/qdiffConfig.cmake ${PROJECT_BINARY_DIR}/qdiffConfigVersion.cmake
   DESTINATION ${QDIFF_INSTALL_CMAKEDIR})
 
+# The installed package, proven (scripts/test-consumer): installs this build
+# into a scratch prefix, builds examples/consumer against it and runs its
+# tests with the toy kernel's bugs off (pass) and on (fail). About a minute,
+# so outside the default run, like the ClusterFuzzLite proof:
+#   ctest -C consumer -L consumer --output-on-failure
+if(QDIFF_BUILD_TESTS AND TARGET qdiff_rc AND TARGET qdiff)
+  add_test(NAME consumer_against_installed_qdiff CONFIGURATIONS consumer
+           COMMAND ${PROJECT_SOURCE_DIR}/scripts/test-consumer ${CMAKE_BINARY_DIR})
+  set_tests_properties(consumer_against_installed_qdiff PROPERTIES LABELS consumer TIMEOUT 1800)
+endif()
