@@ -80,7 +80,7 @@ install(FILES ${PROJECT_BINARY_DIR}/qdiffConfig.cmake ${PROJECT_BINARY_DIR}/qdif
 
 # The installed package, proven (scripts/test-consumer): installs this build
 # into a scratch prefix, builds examples/consumer against it and runs its
-# tests with the toy kernel's bugs off (pass) and on (fail). About a minute,
+# tests with the toy kernel's bugs off (pass) and on (fail). 15-30 seconds,
 # so outside the default run, like the ClusterFuzzLite proof:
 #   ctest -C consumer -L consumer --output-on-failure
 if(QDIFF_BUILD_TESTS AND TARGET qdiff_rc AND TARGET qdiff)
