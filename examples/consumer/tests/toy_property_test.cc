@@ -1,7 +1,8 @@
 // RapidCheck, through qdiff's runner (<qdiff/properties/rc_runner.h>):
 // the toy kernel against qdiff's reference, with this project's property
-// (tests/toy_property.h) and with qdiff's own differential property. A failure prints the shrunk
-// counterexample, the oracle's verdict and the case file that replays it.
+// (tests/toy_property.h) and with qdiff's own differential property. A
+// failure prints the shrunk counterexample, the oracle's verdict and the
+// case file that replays it.
 //
 // Environment: TOYQ_CASES (default 1000), TOYQ_SEED (default 1).
 #include <cstdlib>
