@@ -20,6 +20,7 @@
 #include "properties/rc_runner.h"
 #include "properties/source.h"
 #include "tools/corpus_replay.h"
+#include "tools/data_dirs.h"
 #include "tools/fuzz_command.h"
 #include "tools/fuzz_process.h"
 #include "tools/junit.h"
@@ -85,7 +86,7 @@ class CheckRun {
  public:
   explicit CheckRun(const CheckOptions& o)
       : o_(o),
-        corpus_(o.corpus_dir.empty() ? std::string(QDIFF_SOURCE_DIR) + "/corpus" : o.corpus_dir),
+        corpus_(o.corpus_dir.empty() ? default_corpus_dir() : o.corpus_dir),
         fuzz_dir_(o.fuzz_build_dir.empty() ? std::string(QDIFF_SOURCE_DIR) + "/build/fuzz/fuzz"
                                            : o.fuzz_build_dir) {}
 

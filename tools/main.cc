@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   c->add_option("--junit", check.junit, "write a JUnit XML report");
   c->add_option("--findings", check.findings_dir, "directory for case files of findings");
-  c->add_option("--corpus", check.corpus_dir, "corpus directory (default: the source tree's)");
+  c->add_option("--corpus", check.corpus_dir,
+                "corpus directory (default: an installed qdiff's share/qdiff/corpus, else the source tree's)");
   c->add_option("--fuzz-build", check.fuzz_build_dir, "directory holding the *_fuzz binaries");
   c->add_option("--property", only, "only properties whose name contains this (repeatable)");
   c->add_option("--isa", isa, "only this ISA: scalar, avx2, avx512");
