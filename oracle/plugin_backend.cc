@@ -18,8 +18,8 @@ using plugin::ParamsView;
 using plugin::view;
 
 // A v1 table seen through v2: the entry points v1 lacks are NULL.
-qdiff_backend_v2 widen(const qdiff_backend& v1) {
-  qdiff_backend_v2 b{};
+qdiff_backend_table_v2 widen(const qdiff_backend& v1) {
+  qdiff_backend_table_v2 b{};
   b.abi_version = v1.abi_version;
   b.name = v1.name;
   b.context = v1.context;
@@ -81,7 +81,7 @@ Tensor allocate(DType dtype, const Shape& shape) {
 
 class PluginBackend final : public Backend {
  public:
-  PluginBackend(void* handle, const qdiff_backend_v2& b) : handle_(handle), b_(b) {}
+  PluginBackend(void* handle, const qdiff_backend_table_v2& b) : handle_(handle), b_(b) {}
   ~PluginBackend() override { dlclose(handle_); }
 
   std::string name() const override { return fmt::format("plugin:{}", b_.name ? b_.name : "?"); }
@@ -160,7 +160,7 @@ class PluginBackend final : public Backend {
   }
 
   void* handle_;
-  qdiff_backend_v2 b_;
+  qdiff_backend_table_v2 b_;
 };
 
 ChosenQParams PluginBackend::choose_qparams_affine(const Tensor& x, const ChooseQParamsArgs& a) const {
@@ -295,7 +295,7 @@ std::unique_ptr<Backend> load_plugin_backend(const std::string& path) {
     throw std::runtime_error(fmt::format("{}: {}", path, why));
   };
   if (dlsym(handle, QDIFF_BACKEND_V2_ENTRY_SYMBOL)) {
-    const auto* b = find_table<qdiff_backend_v2>(handle, QDIFF_BACKEND_V2_ENTRY_SYMBOL);
+    const auto* b = find_table<qdiff_backend_table_v2>(handle, QDIFF_BACKEND_V2_ENTRY_SYMBOL);
     if (!b || b->abi_version != QDIFF_BACKEND_ABI_VERSION_2) {
       fail_with(fmt::format("{} returned ABI version {} (expected {})", QDIFF_BACKEND_V2_ENTRY_SYMBOL,
                             b ? int(b->abi_version) : -1, QDIFF_BACKEND_ABI_VERSION_2));

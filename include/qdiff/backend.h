@@ -7,7 +7,7 @@
  * (quantize, dequantize, qlinear) or, for every operation and the graph
  * passes (docs/plugin-backends.md, "ABI v2"),
  *
- *     const qdiff_backend_v2* qdiff_backend_v2(void);
+ *     const qdiff_backend_table_v2* qdiff_backend_v2(void);
  *
  * can be checked against qdiff's reference with
  *
@@ -208,9 +208,9 @@ typedef struct {
   const char* const* graph_passes;
   qdiff_status (*run_graph_pass)(void* context, const char* pass, const char* graph_json, qdiff_text* out);
   void (*free_text)(void* context, qdiff_text* text);
-} qdiff_backend_v2;
+} qdiff_backend_table_v2;
 
-typedef const qdiff_backend_v2* (*qdiff_backend_v2_entry)(void);
+typedef const qdiff_backend_table_v2* (*qdiff_backend_v2_entry)(void);
 #define QDIFF_BACKEND_V2_ENTRY_SYMBOL "qdiff_backend_v2"
 
 #ifdef __cplusplus
