@@ -281,8 +281,8 @@ class CheckRun {
   void replay_corpus() {
     rows_.push_back({});
     std::vector<ReplaySummary> replays;
-    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front()));
-    for (auto& s : replay_seed_corpora(corpus_, *backends_.front())) replays.push_back(std::move(s));
+    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front(), o_.case_timeout));
+    for (auto& s : replay_seed_corpora(corpus_, *backends_.front(), o_.case_timeout)) replays.push_back(std::move(s));
     for (const auto& s : replays) {
       Row row{"corpus", s.what, "replay", std::to_string(s.inputs),
               std::to_string(s.failures.size()), "", "", seconds_cell(s.seconds)};
