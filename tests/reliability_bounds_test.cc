@@ -11,7 +11,9 @@
 // Each command runs under a safety net (`timeout`, and a 4 GiB address
 // space limit outside ASan) so that a broken budget fails this test
 // instead of exhausting a shared machine.
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -22,6 +24,7 @@
 
 #include "cases/fused_case.h"
 #include "core/graph_budget.h"
+#include "properties/graph_generators.h"
 #include "tests/qdiff_command.h"
 
 namespace qdiff {
@@ -113,6 +116,24 @@ TEST(GraphBudget, HostileFilesExceedTheBudgetTheyTarget) {
   EXPECT_LE(linear.elements, kGraphElementBudget);
   EXPECT_EQ(linear.multiply_adds, int64_t{8192} * 8192 * 8192);
   EXPECT_EQ(linear.largest_node, 3);
+}
+
+// The derivation of core/graph_budget.h: the generated graphs need at most
+// 2^18 elements and 2^24 multiply-adds (printed: the largest seen), far
+// below the budgets. Fails when a generator grows past its derivation.
+TEST(GraphBudget, GeneratedGraphsStayFarBelowTheBudget) {
+  GraphWork largest;
+  for (uint64_t seed = 1; seed <= 3000; ++seed) {
+    props::PrngSource src(seed * 0x9E3779B97F4A7C15ull);
+    const GraphWork w = graph_work(props::draw_graph_case(src).graph);
+    largest.elements = std::max(largest.elements, w.elements);
+    largest.multiply_adds = std::max(largest.multiply_adds, w.multiply_adds);
+  }
+  std::printf("largest of 3000 generated graphs: %lld elements, %lld multiply-adds\n",
+              static_cast<long long>(largest.elements), static_cast<long long>(largest.multiply_adds));
+  EXPECT_LE(largest.elements, int64_t{1} << 18);
+  EXPECT_LE(largest.multiply_adds, int64_t{1} << 24);
+  EXPECT_GT(largest.elements, 0);
 }
 
 // In budget but slow: x = column [1024, 1] + row [1, 1024], w = column
