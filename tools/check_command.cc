@@ -24,6 +24,7 @@
 #include "tools/fuzz_command.h"
 #include "tools/fuzz_process.h"
 #include "tools/junit.h"
+#include "tools/scratch_dir.h"
 #include "tools/table.h"
 
 namespace qdiff::tools {
@@ -282,8 +283,8 @@ class CheckRun {
   void replay_corpus() {
     rows_.push_back({});
     std::vector<ReplaySummary> replays;
-    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front()));
-    for (auto& s : replay_seed_corpora(corpus_, *backends_.front())) replays.push_back(std::move(s));
+    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front(), o_.case_timeout));
+    for (auto& s : replay_seed_corpora(corpus_, *backends_.front(), o_.case_timeout)) replays.push_back(std::move(s));
     for (const auto& s : replays) {
       Row row{"corpus", s.what, "replay", std::to_string(s.inputs),
               std::to_string(s.failures.size()), "", "", seconds_cell(s.seconds)};
@@ -312,12 +313,10 @@ class CheckRun {
   }
 
   void fuzz_one(const std::string& t) {
-    const std::string scratch =
-        (fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t)).string();
-    fs::create_directories(scratch);
+    const ScopedScratchDir scratch(fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t));
     FuzzRunRequest req;
     req.binary = fuzz_dir_ + "/" + t + "_fuzz";
-    req.corpus_dirs = {scratch, corpus_ + "/" + t};
+    req.corpus_dirs = {scratch.str(), corpus_ + "/" + t};
     req.seconds = o_.fuzz_seconds;
     apply_target_options(req, t);
     req.findings_dir = findings_;
@@ -325,7 +324,6 @@ class CheckRun {
     if (plugin()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
     progress_.update(fmt::format("fuzzing {} for {} s", t, o_.fuzz_seconds), 0, 1);
     const FuzzRunResult fr = run_fuzzer(req);
-    fs::remove_all(scratch);
     Row row{"fuzz", t, "libFuzzer", fmt::format("{} ({}/s)", fr.executions, fr.exec_per_second),
             fr.finding ? "1" : "0", "", "", seconds_cell(fr.seconds)};
     if (!fr.launched || fr.finding) {

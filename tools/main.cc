@@ -9,11 +9,15 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "tools/case_deadline.h"
 #include "tools/check_command.h"
 #include "tools/commands.h"
 #include "tools/coverage_command.h"
 #include "tools/detection_power.h"
 #include "tools/fuzz_command.h"
+
+constexpr const char* kCaseTimeoutHelp =
+    "seconds one case may take before it is killed and reported as a timeout (default 10; 0: no deadline)";
 
 int main(int argc, char** argv) {
   CLI::App app{"qdiff: differential verification and fuzzing of affine quantization"};
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
   c->add_option("--isa", isa, "only this ISA: scalar, avx2, avx512");
   c->add_option("--fault", fault, "inject an impl/ fault point (to see a failure report)");
   c->add_flag("--no-corpus", check.skip_corpus, "skip corpus replay");
+  c->add_option("--case-timeout", check.case_timeout, kCaseTimeoutHelp)->check(CLI::NonNegativeNumber);
   c->add_option("--backend", check.backend_library,
                 "check a plug-in backend (shared library implementing include/qdiff/backend.h)")
       ->check(CLI::ExistingFile);
@@ -45,10 +50,14 @@ int main(int argc, char** argv) {
   e->add_option("case", eval_path, "case file")->required();
   e->add_option("--impl", eval_impl, "reference or optimized");
   e->add_option("--isa", eval_isa, "optimized ISA");
+  double eval_timeout = qdiff::tools::kDefaultCaseTimeoutSeconds;
+  e->add_option("--case-timeout", eval_timeout, kCaseTimeoutHelp)->check(CLI::NonNegativeNumber);
 
   std::vector<std::string> replay_paths;
   auto* r = app.add_subcommand("replay", "run case files through every implementation and the oracle");
   r->add_option("paths", replay_paths, "case files or directories")->required();
+  double replay_timeout = qdiff::tools::kDefaultCaseTimeoutSeconds;
+  r->add_option("--case-timeout", replay_timeout, kCaseTimeoutHelp)->check(CLI::NonNegativeNumber);
 
   std::string explain_path, explain_target;
   auto* x = app.add_subcommand("explain", "explain a case file or fuzzer input; print a regression test");
@@ -84,9 +93,9 @@ int main(int argc, char** argv) {
     }
     if (*e) {
       return qdiff::tools::run_eval(eval_path, eval_impl,
-                                    eval_isa.empty() ? std::nullopt : std::optional(eval_isa));
+                                    eval_isa.empty() ? std::nullopt : std::optional(eval_isa), eval_timeout);
     }
-    if (*r) return qdiff::tools::run_replay(replay_paths);
+    if (*r) return qdiff::tools::run_replay(replay_paths, replay_timeout);
     if (*f) return qdiff::tools::run_fuzz(fuzz);
     if (*cov) return qdiff::tools::run_coverage(coverage);
     if (*fl) return qdiff::tools::run_faults(faults);
