@@ -80,6 +80,11 @@ inline std::string read_text(const std::filesystem::path& path) {
   return s.str();
 }
 
+// A valid case file of the corpus (a small graph with named nodes), for
+// tests that need one to pass, to break or to corrupt.
+inline const std::string kCorpusCaseFile =
+    std::string(QDIFF_SOURCE_DIR) + "/corpus/regressions/legacy_zero_channels_int_zero_point.json";
+
 // A fresh, empty directory under the temp dir, removed with the object.
 class ScratchDir {
  public:

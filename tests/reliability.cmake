@@ -5,11 +5,9 @@
 #   reliability_check_test: `qdiff check` against failing filesystems,
 #                           concurrent runs, kill -9 and signals
 #   reliability_cli_test:   every typo is a usage error
-# All three use tests/qdiff_command.h, hence QDIFF_BINARY.
+# All three use tests/qdiff_command.h.
 if(TARGET qdiff)
   foreach(t reliability_files_test reliability_check_test reliability_cli_test)
-    qdiff_add_test(NAME ${t} SOURCES ${t}.cc LIBS qdiff_cases LABELS reliability)
-    target_compile_definitions(${t} PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>")
-    add_dependencies(${t} qdiff)
+    qdiff_add_command_test(NAME ${t} SOURCES ${t}.cc LIBS qdiff_cases LABELS reliability)
   endforeach()
 endif()

@@ -33,7 +33,7 @@ using testing::SmallTmpfs;
 using testing::start_qdiff;
 using testing::wait_qdiff;
 
-const std::string kGoodCase = std::string(QDIFF_SOURCE_DIR) + "/corpus/regressions/legacy_zero_channels_int_zero_point.json";
+const std::string kGoodCase = testing::kCorpusCaseFile;
 // Finds several quant-core failures within seconds (one per property and ISA row).
 const std::string kFindingsCheck =
     "check --fault channel_axis_off_by_one --fuzz-seconds 0 --no-corpus --cases 200 --property Quantize ";

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 using testing::run_qdiff;
 using testing::ScratchDir;
 
-const std::string kGoodCase = std::string(QDIFF_SOURCE_DIR) + "/corpus/regressions/legacy_zero_channels_int_zero_point.json";
+const std::string kGoodCase = testing::kCorpusCaseFile;
 // A check that would pass quickly if the typo were ignored.
 const std::string kQuickCheck = "check --cases 5 --fuzz-seconds 0 --no-corpus ";
 

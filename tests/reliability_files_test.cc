@@ -29,7 +29,7 @@ using testing::read_text;
 using testing::ScratchDir;
 using testing::SmallTmpfs;
 
-const std::string kGoodCase = std::string(QDIFF_SOURCE_DIR) + "/corpus/regressions/legacy_zero_channels_int_zero_point.json";
+const std::string kGoodCase = testing::kCorpusCaseFile;
 
 std::string thrown_by(const std::function<void()>& f) {
   try {

@@ -23,11 +23,13 @@
 #include "properties/rc_runner.h"
 #include "properties/source.h"
 #include "tools/corpus_replay.h"
+#include "tools/data_dirs.h"
 #include "tools/exit_codes.h"
 #include "tools/flag_names.h"
 #include "tools/fuzz_command.h"
 #include "tools/fuzz_process.h"
 #include "tools/junit.h"
+#include "tools/scratch_dir.h"
 #include "tools/stop_signal.h"
 #include "tools/table.h"
 
@@ -84,7 +86,7 @@ class CheckRun {
  public:
   explicit CheckRun(const CheckOptions& o)
       : o_(o),
-        corpus_(o.corpus_dir.empty() ? std::string(QDIFF_SOURCE_DIR) + "/corpus" : o.corpus_dir),
+        corpus_(o.corpus_dir.empty() ? default_corpus_dir() : o.corpus_dir),
         fuzz_dir_(o.fuzz_build_dir.empty() ? std::string(QDIFF_SOURCE_DIR) + "/build/fuzz/fuzz"
                                            : o.fuzz_build_dir) {}
 
@@ -314,8 +316,8 @@ class CheckRun {
   void replay_corpus() {
     rows_.push_back({});
     std::vector<ReplaySummary> replays;
-    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front()));
-    for (auto& s : replay_seed_corpora(corpus_, *backends_.front())) replays.push_back(std::move(s));
+    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front(), o_.case_timeout));
+    for (auto& s : replay_seed_corpora(corpus_, *backends_.front(), o_.case_timeout)) replays.push_back(std::move(s));
     for (const auto& s : replays) {
       Row row{"corpus", s.what, "replay", std::to_string(s.inputs),
               std::to_string(s.failures.size()), "", "", seconds_cell(s.seconds)};
@@ -356,12 +358,10 @@ class CheckRun {
   }
 
   void fuzz_one(const std::string& t) {
-    const std::string scratch =
-        (fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t)).string();
-    fs::create_directories(scratch);
+    const ScopedScratchDir scratch(fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t));
     FuzzRunRequest req;
     req.binary = fuzz_dir_ + "/" + t + "_fuzz";
-    req.corpus_dirs = {scratch, corpus_ + "/" + t};
+    req.corpus_dirs = {scratch.str(), corpus_ + "/" + t};
     req.seconds = o_.fuzz_seconds;
     apply_target_options(req, t);
     req.findings_dir = findings_;
@@ -369,7 +369,6 @@ class CheckRun {
     if (plugin()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
     progress_.update(fmt::format("fuzzing {} for {} s", t, o_.fuzz_seconds), 0, 1);
     const FuzzRunResult fr = run_fuzzer(req);
-    fs::remove_all(scratch);
     Row row{"fuzz", t, "libFuzzer", fmt::format("{} ({}/s)", fr.executions, fr.exec_per_second),
             fr.finding ? "1" : "0", "", "", seconds_cell(fr.seconds)};
     if (!fr.launched || fr.finding) {

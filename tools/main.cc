@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "tools/case_deadline.h"
 #include "tools/check_command.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
@@ -27,6 +28,10 @@ namespace {
 // DBL_MAX in full) for int flags.
 const CLI::Range kPositiveInt(1, INT_MAX);
 const CLI::Range kNonNegativeInt(0, INT_MAX);
+const CLI::Range kCaseTimeoutSeconds(0.0, 86400.0);  // a day: no case may need more
+
+constexpr const char* kCaseTimeoutHelp =
+    "seconds one case may take before it is killed and reported as a timeout (default 10; 0: no deadline)";
 
 // CLI11 reads "-1" into a uint64 as 2^64 - 1.
 const CLI::Validator kUnsignedInt(
@@ -75,7 +80,8 @@ int main(int argc, char** argv) {
       ->check(kNonNegativeInt);
   c->add_option("--junit", check.junit, "write a JUnit XML report");
   c->add_option("--findings", check.findings_dir, "directory for case files of findings");
-  c->add_option("--corpus", check.corpus_dir, "corpus directory (default: the source tree's)");
+  c->add_option("--corpus", check.corpus_dir,
+                "corpus directory (default: an installed qdiff's share/qdiff/corpus, else the source tree's)");
   c->add_option("--fuzz-build", check.fuzz_build_dir, "directory holding the *_fuzz binaries");
   c->add_option("--property", check.only, "only properties whose name contains this (repeatable)");
   // Given means checked, even when empty: `--isa ""` is a typo, not "every ISA".
@@ -84,6 +90,7 @@ int main(int argc, char** argv) {
   c->add_option_function<std::string>("--fault", [&](const std::string& v) { check.fault = v; },
                                       "inject an impl/ fault point (to see a failure report)");
   c->add_flag("--no-corpus", check.skip_corpus, "skip corpus replay");
+  c->add_option("--case-timeout", check.case_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
   c->add_option("--backend", check.backend_library,
                 "check a plug-in backend (shared library implementing include/qdiff/backend.h)")
       ->check(CLI::ExistingFile);
@@ -94,10 +101,14 @@ int main(int argc, char** argv) {
   e->add_option("case", eval_path, "case file")->required();
   e->add_option("--impl", eval_impl, "reference or optimized");
   e->add_option_function<std::string>("--isa", [&](const std::string& v) { eval_isa = v; }, "optimized ISA");
+  double eval_timeout = qdiff::tools::kDefaultCaseTimeoutSeconds;
+  e->add_option("--case-timeout", eval_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
 
   std::vector<std::string> replay_paths;
   auto* r = app.add_subcommand("replay", "run case files through every implementation and the oracle");
   r->add_option("paths", replay_paths, "case files or directories")->required();
+  double replay_timeout = qdiff::tools::kDefaultCaseTimeoutSeconds;
+  r->add_option("--case-timeout", replay_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
 
   std::string explain_path, explain_target;
   auto* x = app.add_subcommand("explain", "explain a case file or fuzzer input; print a regression test");
@@ -126,8 +137,8 @@ int main(int argc, char** argv) {
   if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   try {
     if (*c) return qdiff::tools::run_check(check);
-    if (*e) return qdiff::tools::run_eval(eval_path, eval_impl, eval_isa);
-    if (*r) return qdiff::tools::run_replay(replay_paths);
+    if (*e) return qdiff::tools::run_eval(eval_path, eval_impl, eval_isa, eval_timeout);
+    if (*r) return qdiff::tools::run_replay(replay_paths, replay_timeout);
     if (*f) return qdiff::tools::run_fuzz(fuzz);
     if (*cov) return qdiff::tools::run_coverage(coverage);
     if (*fl) return qdiff::tools::run_faults(faults);
