@@ -398,7 +398,7 @@ class CheckRun {
     int failures = 0;
     for (const auto& r : rows_) failures += r.failed;
     if (!unsaved_.empty()) {
-      fmt::print(stderr, "\n{} output(s) NOT SAVED (findings are printed in full above):\n  {}\n",
+      fmt::print(stderr, "\n{} output(s) NOT SAVED (any finding among them is printed in full above):\n  {}\n",
                  unsaved_.size(), fmt::join(unsaved_, "\n  "));
     }
     if (failures > 0) {
