@@ -54,6 +54,17 @@ bool known_subcommand(const CLI::App& app, int argc, char** argv) {
   return false;
 }
 
+CLI::App* add_faults_subcommand(CLI::App& app, qdiff::tools::FaultsOptions& faults) {
+  auto* fl = app.add_subcommand("faults", "measure detection power: each fault point vs the property suite and the fuzzers");
+  fl->add_option("--seeds", faults.seeds, "seeds 1..N per fault")->check(kPositiveInt);
+  fl->add_option("--cases", faults.cases, "RapidCheck cases per property")->check(kPositiveInt);
+  fl->add_option("--fuzz-seconds", faults.fuzz_seconds, "libFuzzer cap per run (0: no fuzzing)")->check(kNonNegativeInt);
+  fl->add_option("--fuzz-build", faults.fuzz_build_dir, "directory holding the *_fuzz binaries (or its build tree)");
+  fl->add_option("--only", faults.only, "only these fault points (repeatable)");
+  fl->add_option("--markdown", faults.markdown, "also write the report as Markdown");
+  return fl;
+}
+
 // The exit code when the command line does not run a subcommand.
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   if (!known_subcommand(app, argc, argv)) return qdiff::tools::kExitUsage;
@@ -126,13 +137,7 @@ int main(int argc, char** argv) {
   cov->add_option("--build-dir", coverage.build_dir, "clang coverage build tree (default build/coverage)");
 
   qdiff::tools::FaultsOptions faults;
-  auto* fl = app.add_subcommand("faults", "measure detection power: each fault point vs the property suite and the fuzzers");
-  fl->add_option("--seeds", faults.seeds, "seeds 1..N per fault")->check(kPositiveInt);
-  fl->add_option("--cases", faults.cases, "RapidCheck cases per property")->check(kPositiveInt);
-  fl->add_option("--fuzz-seconds", faults.fuzz_seconds, "libFuzzer cap per run (0: no fuzzing)")->check(kNonNegativeInt);
-  fl->add_option("--fuzz-build", faults.fuzz_build_dir, "directory holding the *_fuzz binaries (or its build tree)");
-  fl->add_option("--only", faults.only, "only these fault points (repeatable)");
-  fl->add_option("--markdown", faults.markdown, "also write the report as Markdown");
+  auto* fl = add_faults_subcommand(app, faults);
 
   if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   try {
