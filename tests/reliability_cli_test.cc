@@ -44,6 +44,7 @@ TEST(StrictCli, UnknownOrEmptyIsaListsTheIsas) {
 TEST(StrictCli, UnknownOrEmptyFaultListsTheFaultPoints) {
   expect_usage_error(kQuickCheck + "--fault ''", {"unknown fault point ''; valid:", "channel_axis_off_by_one"});
   expect_usage_error(kQuickCheck + "--fault no_such_fault", {"unknown fault point 'no_such_fault'"});
+  expect_usage_error("fuzz --fault '' --seconds 1", {"--fault: unknown fault point ''; valid:", "channel_axis_off_by_one"});
 }
 
 TEST(StrictCli, MissingCorpusDirectoryIsAnError) {

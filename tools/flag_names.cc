@@ -34,15 +34,20 @@ std::optional<impl::Isa> isa_from_flag(const std::string& name) {
   return isa;
 }
 
-std::optional<impl::FaultPoint> fault_from_flag(const std::string& name) {
+std::string fault_name_problem(const std::string& name) {
   std::vector<std::string_view> names;
   for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-    const auto point = impl::FaultPoint(f);
-    if (impl::fault_point_name(point) == name) return point;
-    names.push_back(impl::fault_point_name(point));
+    if (impl::fault_point_name(impl::FaultPoint(f)) == name) return "";
+    names.push_back(impl::fault_point_name(impl::FaultPoint(f)));
   }
-  fmt::print(stderr, "unknown fault point '{}'; valid:\n  {}\n", escape_control_chars(name),
-             fmt::join(names, "\n  "));
+  return fmt::format("unknown fault point '{}'; valid:\n  {}", escape_control_chars(name), fmt::join(names, "\n  "));
+}
+
+std::optional<impl::FaultPoint> fault_from_flag(const std::string& name) {
+  for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
+    if (impl::fault_point_name(impl::FaultPoint(f)) == name) return impl::FaultPoint(f);
+  }
+  fmt::print(stderr, "{}\n", fault_name_problem(name));
   return std::nullopt;
 }
 

@@ -18,6 +18,9 @@ std::optional<impl::Isa> isa_from_flag(const std::string& name);
 
 // The fault point named by a flag; else prints the valid names.
 std::optional<impl::FaultPoint> fault_from_flag(const std::string& name);
+// Why `name` is no fault point (listing the valid ones), or "" when it is
+// one: a CLI11 validator's message.
+std::string fault_name_problem(const std::string& name);
 
 // True when every --property filter matches some property; else prints
 // the filters that match none and every property name.

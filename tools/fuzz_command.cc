@@ -14,6 +14,7 @@
 
 #include "fuzz/fuzz_driver.h"
 #include "impl/fault_points.h"
+#include "tools/flag_names.h"
 #include "tools/fuzz_findings.h"
 #include "tools/fuzz_process.h"
 #include "tools/scratch_dir.h"
@@ -130,7 +131,9 @@ void add_fuzz_arguments(CLI::App& c, FuzzOptions& o) {
   c.add_option("--findings", o.findings_dir, "where raw crash inputs and fuzzer logs go");
   c.add_option("--regressions", o.regressions_dir,
                "where findings are recorded as case files (default <corpus>/regressions/fuzz)");
-  c.add_option("--fault", o.fault, "inject an impl/ fault point into the targets (to see findings)");
+  // Checked when given, even empty (the targets would ignore a typo).
+  c.add_option("--fault", o.fault, "inject an impl/ fault point into the targets (to see findings)")
+      ->check(CLI::Validator([](std::string& name) { return fault_name_problem(name); }, "FAULT"));
   c.add_flag_callback("--no-merge", [&o] { o.merge = false; }, "do not merge new coverage into corpus/<target>/");
 }
 
@@ -218,16 +221,7 @@ int run_fuzz(const FuzzOptions& o) {
       return 2;
     }
   }
-  if (!o.fault.empty()) {
-    bool known = false;
-    for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-      known |= impl::fault_point_name(impl::FaultPoint(f)) == o.fault;
-    }
-    if (!known) {
-      fmt::print(stderr, "qdiff fuzz: unknown fault point '{}' (impl/fault_points.h)\n", o.fault);
-      return 2;
-    }
-  }
+  if (!o.fault.empty() && !fault_from_flag(o.fault)) return 2;
 
   const std::string corpus = fs::absolute(o.corpus_dir.empty() ? kSource + "/corpus" : o.corpus_dir).string();
   const std::string regressions =
