@@ -56,6 +56,12 @@ struct GraphCase {
 
 // Reads "graph" and "inputs" from the document root (after the header).
 GraphCase read_graph_case_fields(const JsonObjectReader& root);
+// Reads only the "graph" member of `root` (a graph-pass answer of the
+// process protocol, docs/process-protocol.md, has no fed inputs).
+Graph read_graph_field(const JsonObjectReader& root);
+// The value of a case file's "graph" member: {"nodes": [...], "outputs": [...]},
+// laid out as in the case file (one line per node).
+std::string write_graph_object(const Graph& g);
 // The whole case file, canonical form.
 std::string write_graph_case(const GraphCase& c);
 // "graph: 4 nodes (input 1, constant 1, quantize 1, dequantize 1), inputs

@@ -16,6 +16,7 @@
 #include "impl/options.h"
 #include "oracle/backend.h"
 #include "oracle/plugin_backend.h"
+#include "oracle/process_backend.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 #include "properties/source.h"
@@ -90,10 +91,10 @@ class CheckRun {
                                            : o.fuzz_build_dir) {}
 
   int run() {
-    if (const int usage = choose_backends(); usage != 0) return usage;
-    select_properties();
     fs::create_directories(o_.findings_dir);
     findings_ = fs::absolute(o_.findings_dir).string();
+    if (const int usage = choose_backends(); usage != 0) return usage;
+    select_properties();
     print_header();
     run_quick_round();
     run_full_budget();
@@ -103,7 +104,13 @@ class CheckRun {
   }
 
  private:
-  bool plugin() const { return !o_.backend_library.empty(); }
+  // A plug-in library or a process backend: an outside implementation.
+  bool plugin() const { return !o_.backend_library.empty() || !o_.backend_command.empty(); }
+
+  ProcessBackendOptions process_options() const {
+    return {o_.backend_command,
+            std::chrono::milliseconds(int64_t(o_.backend_timeout_seconds * 1000)), findings_};
+  }
 
   // The ISAs to check: one when --isa names it, else every supported one,
   // best first. Non-differential properties run at the first only.
@@ -126,6 +133,10 @@ class CheckRun {
   // A plug-in replaces qdiff's own implementation; otherwise one optimized
   // backend per ISA ("SIMD must make no difference"). Non-zero: usage error.
   int choose_backends() {
+    if (!o_.backend_command.empty()) {
+      backends_.push_back(start_process_backend(process_options()));
+      return 0;
+    }
     if (plugin()) {
       backends_.push_back(load_plugin_backend(o_.backend_library));
       return 0;
@@ -167,8 +178,9 @@ class CheckRun {
     for (const auto& b : backends_) names.push_back(b->name());
     fmt::print("qdiff check: seed {}, {} cases per property, backends {}\n", o_.seed, o_.cases,
                fmt::join(names, ", "));
-    fmt::print("reproduce this run: qdiff check --seed {} --cases {}{}\n\n", o_.seed, o_.cases,
-               o_.fault ? " --fault " + *o_.fault : "");
+    fmt::print("reproduce this run: qdiff check --seed {} --cases {}{}{}\n\n", o_.seed, o_.cases,
+               o_.fault ? " --fault " + *o_.fault : "",
+               o_.backend_command.empty() ? "" : fmt::format(" --backend-cmd '{}'", o_.backend_command));
   }
 
   // A row's name: the property, plus the backend when it runs at several.
@@ -265,12 +277,24 @@ class CheckRun {
       std::ofstream(saved) << write_case_file({*r.counterexample, p.name});
       text += fmt::format("\n  shrunk case: {}\n  saved: {}\n  explain: qdiff explain {}",
                           case_summary(*r.counterexample), saved, saved);
+      text += fresh_process_opinion(p, *r.counterexample);
     }
     text += fmt::format("\n  found after {} cases{} ({} shrink + {} reduction steps); rerun: qdiff check "
                         "--seed {} --cases {} --property {}",
                         r.cases, quick ? " of the quick round" : "", r.shrinks, r.reductions, o_.seed, cases,
                         p.name);
     return text;
+  }
+
+  // A process backend may keep state between cases: the shrunk case alone
+  // in a fresh process tells a deterministic failure from one that needs
+  // the cases before it.
+  std::string fresh_process_opinion(const props::Property& p, const Case& c) const {
+    if (o_.backend_command.empty()) return "";
+    const auto fresh = start_process_backend(process_options());
+    return props::check_property(p, c, *fresh).failed()
+               ? "\n  fresh process: fails on the shrunk case alone too (deterministic)"
+               : "\n  fresh process: passes the shrunk case alone (the failure depends on earlier cases)";
   }
 
   void add_row(Row row, double seconds) {
@@ -321,7 +345,8 @@ class CheckRun {
     apply_target_options(req, t);
     req.findings_dir = findings_;
     if (o_.fault) req.env.push_back("QDIFF_FAULT=" + *o_.fault);
-    if (plugin()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
+    if (!o_.backend_library.empty()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
+    if (!o_.backend_command.empty()) req.env.push_back("QDIFF_BACKEND_CMD=" + o_.backend_command);
     progress_.update(fmt::format("fuzzing {} for {} s", t, o_.fuzz_seconds), 0, 1);
     const FuzzRunResult fr = run_fuzzer(req);
     fs::remove_all(scratch);

@@ -25,6 +25,8 @@ struct CheckOptions {
   std::optional<std::string> fault; // inject a fault point (demonstrations)
   bool skip_corpus = false;
   std::string backend_library;      // a plug-in backend (include/qdiff/backend.h) to check instead
+  std::string backend_command;      // a process backend (docs/process-protocol.md) to check instead
+  double backend_timeout_seconds = 10;  // per request of the process backend
 };
 
 int run_check(const CheckOptions& options);

@@ -5,6 +5,7 @@
 #include "cases/case_file.h"
 #include "cases/fused_case.h"
 #include "oracle/case_oracle.h"
+#include "oracle/process_backend.h"
 #include "tools/corpus_replay.h"
 
 namespace qdiff::tools {
@@ -40,20 +41,31 @@ int run_eval(const std::string& path, const std::string& which, const std::optio
   return r.error_kind ? 3 : 0;
 }
 
-int run_replay(const std::vector<std::string>& paths) {
+namespace {
+
+// Replays the case files through one backend; adds to the failure count.
+ReplaySummary replay_through(const std::vector<std::string>& paths, const Backend& backend, int& failures) {
+  const ReplaySummary s = replay_case_files(paths, backend);
+  for (const auto& f : s.failures) {
+    fmt::print("FAIL {} against {}\n{}\n\n", f.path, backend.name(), f.message);
+  }
+  failures += int(s.failures.size());
+  fmt::print("{}: {} case files, {} failures\n", backend.name(), s.inputs, s.failures.size());
+  return s;
+}
+
+}  // namespace
+
+int run_replay(const std::vector<std::string>& paths, const std::string& backend_command) {
   int failures = 0, inputs = 0;
+  if (!backend_command.empty()) {
+    inputs = replay_through(paths, *start_process_backend({backend_command, kDefaultProcessTimeout, ""}), failures).inputs;
+  }
   for (impl::Isa isa : impl::kAllIsas) {
-    if (!impl::isa_supported(isa)) continue;
+    if (!backend_command.empty() || !impl::isa_supported(isa)) continue;
     impl::ImplOptions o;
     o.isa = isa;
-    const auto backend = make_optimized_backend(o);
-    const ReplaySummary s = replay_case_files(paths, *backend);
-    inputs = s.inputs;
-    for (const auto& f : s.failures) {
-      fmt::print("FAIL {} against {}\n{}\n\n", f.path, backend->name(), f.message);
-    }
-    failures += int(s.failures.size());
-    fmt::print("{}: {} case files, {} failures\n", backend->name(), s.inputs, s.failures.size());
+    inputs = replay_through(paths, *make_optimized_backend(o), failures).inputs;
   }
   if (inputs == 0) {
     fmt::print(stderr, "no case files found\n");
