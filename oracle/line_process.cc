@@ -63,6 +63,14 @@ int reap(pid_t pid, std::chrono::milliseconds grace) {
   return status;
 }
 
+// A command of plain words is exec'd by the shell, so qdiff sees the
+// backend's own exit status (a signal, not the shell's 128 + N) and no
+// shell outlives it; anything with shell syntax runs as written.
+std::string shell_text(const std::string& command) {
+  if (command.find_first_of(";&|()<>`$\\\"'\n*?~#={}[]!") != std::string::npos) return command;
+  return "exec " + command;
+}
+
 int remaining_ms(std::chrono::steady_clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   return left.count() <= 0 ? 0 : int(left.count());
@@ -99,7 +107,8 @@ void LineProcess::start() {
   posix_spawnattr_setpgroup(&attr, 0);  // its own group: a timeout kills the shell's children too
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   std::string sh = "sh", dash_c = "-c";
-  char* argv[] = {sh.data(), dash_c.data(), command_.data(), nullptr};
+  std::string text = shell_text(command_);
+  char* argv[] = {sh.data(), dash_c.data(), text.data(), nullptr};
   const int rc = posix_spawn(&pid_, "/bin/sh", &actions, &attr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
@@ -177,8 +186,9 @@ bool LineProcess::read_available(std::string& answer) {
     return false;
   }
   if (newline + 1 != pending_.size()) {
+    const std::string second = pending_.substr(newline + 1, 60);
     fail_with(fmt::format("malformed answer: more than one line for one request (the second begins \"{}\")",
-                          pending_.substr(newline + 1, 60)));
+                          second.substr(0, second.find('\n'))));
   }
   answer = pending_.substr(0, newline);
   pending_.clear();

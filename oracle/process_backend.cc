@@ -4,7 +4,6 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 
 #include <fmt/format.h>
 
@@ -165,18 +164,21 @@ class ProcessBackend final : public Backend {
       return answer_to(request);
     } catch (const ProcessFailure& f) {
       const std::vector<std::string> sequence(sequence_.begin(), sequence_.end());
-      throw ProcessFailure(std::string(f.what()) + rerun_in_fresh_process(sequence));
+      throw ProcessFailure(std::string(f.what()) + rerun_in_fresh_process(sequence, f.what()));
     }
   }
 
   // The failure's second opinion: the last request of `sequence` alone in
   // a fresh process.
-  std::string rerun_in_fresh_process(const std::vector<std::string>& sequence) const {
+  std::string rerun_in_fresh_process(const std::vector<std::string>& sequence, const std::string& first_failure) const {
     if (sequence.size() <= 1) return "; it was the first request of a fresh process";
     process_.stop();
     try {
       answer_to(sequence.back());
     } catch (const ProcessFailure& again) {
+      if (std::string(again.what()).starts_with(first_failure)) {
+        return "; deterministic: a fresh process fails on this request the same way";
+      }
       return fmt::format("; deterministic: a fresh process fails on this request too ({})", again.what());
     } catch (const std::exception&) {
       // Declined or an error answer: the fresh process did not fail.
@@ -188,8 +190,9 @@ class ProcessBackend final : public Backend {
     if (o_.sequence_dir.empty()) return " (sequence not saved)";
     std::string text = hello_request() + "\n";
     for (const auto& r : sequence) text += r + "\n";
-    const auto path = std::filesystem::path(o_.sequence_dir) /
-                      fmt::format("process-sequence-{:08x}.jsonl", uint32_t(std::hash<std::string>{}(text)));
+    // One file, the latest: shrinking meets such failures many times, and
+    // the one reported last is the one the finding's message quotes.
+    const auto path = std::filesystem::path(o_.sequence_dir) / "process-sequence.jsonl";
     std::filesystem::create_directories(o_.sequence_dir);
     std::ofstream(path) << text;
     return fmt::format("; the last {} requests replay it: {} < {}", sequence.size(), o_.command, path.string());

@@ -12,7 +12,8 @@
 //   request. When the failing request was not the first of its process, it
 //   is re-run once in a fresh process and the message says whether the
 //   failure is deterministic or depends on the earlier requests (then the
-//   last requests are saved as a .jsonl file that replays it: CMD < file).
+//   last requests are saved in process-sequence.jsonl, which replays it:
+//   CMD < process-sequence.jsonl).
 //
 // Executing graphs is the backend's only when it lists the "graph" op; a
 // pass-only backend declines it (the reference executes transformed

@@ -30,16 +30,16 @@ namespace qdiff::tools {
 namespace fs = std::filesystem;
 namespace {
 
-// Cases a plug-in accepts among the first kApplicabilityProbe draws of a
-// property (seeded like the run): 0 means the property does not apply.
+// Whether a plug-in accepts any of the first kApplicabilityProbe draws of
+// a property (seeded like the run); stops at the first (a process backend
+// may take its whole timeout on each).
 constexpr int kApplicabilityProbe = 300;
-int applicable_cases(const props::Property& p, const Backend& backend, uint64_t seed) {
-  int judged = 0;
+bool applicable(const props::Property& p, const Backend& backend, uint64_t seed) {
   for (int i = 0; i < kApplicabilityProbe; ++i) {
     props::PrngSource src(seed * 0x9E3779B97F4A7C15ull + uint64_t(i));
-    if (!props::run_property(p, src, backend).result.discarded) ++judged;
+    if (!props::run_property(p, src, backend).result.discarded) return true;
   }
-  return judged;
+  return false;
 }
 
 bool is_differential(const props::Property& p) {
@@ -209,7 +209,7 @@ class CheckRun {
       for (size_t bi = 0; bi < backends_for(*p); ++bi) {
         job_ = ++job;
         if (failed_quick_.count(p)) continue;
-        if (plugin() && applicable_cases(*p, *backends_[bi], o_.seed) == 0) {
+        if (plugin() && !applicable(*p, *backends_[bi], o_.seed)) {
           skip_not_applicable(*p);
           continue;
         }
@@ -280,9 +280,9 @@ class CheckRun {
       text += fresh_process_opinion(p, *r.counterexample);
     }
     text += fmt::format("\n  found after {} cases{} ({} shrink + {} reduction steps); rerun: qdiff check "
-                        "--seed {} --cases {} --property {}",
+                        "--seed {} --cases {} --property {}{}",
                         r.cases, quick ? " of the quick round" : "", r.shrinks, r.reductions, o_.seed, cases,
-                        p.name);
+                        p.name, o_.backend_command.empty() ? "" : fmt::format(" --backend-cmd '{}'", o_.backend_command));
     return text;
   }
 
