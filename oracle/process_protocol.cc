@@ -21,29 +21,16 @@ std::vector<std::string> string_list(const JsonObjectReader& root, std::string_v
 
 }  // namespace
 
-std::string one_line(std::string_view json) {
-  std::string out;
-  out.reserve(json.size());
-  for (size_t i = 0; i < json.size(); ++i) {
-    if (json[i] != '\n') {
-      out += json[i];
-      continue;
-    }
-    while (i + 1 < json.size() && json[i + 1] == ' ') ++i;
-  }
-  return out;
-}
-
 std::string hello_request() {
   return fmt::format(R"({{"qdiff": "hello", "version": {}}})", kProcessProtocolVersion);
 }
 
-std::string case_request(const Case& c) { return one_line(write_case(c)); }
+std::string case_request(const Case& c) { return json_on_one_line(write_case(c)); }
 
 std::string graph_pass_request(std::string_view pass, const Graph& g) {
   std::string out = fmt::format(R"({{"qdiff": "graph-pass", "version": {}, "pass": )", kProcessProtocolVersion);
   append_json_string(out, pass);
-  out += ", \"graph\": " + one_line(write_graph_object(g)) + "}";
+  out += ", \"graph\": " + json_on_one_line(write_graph_object(g)) + "}";
   return out;
 }
 

@@ -47,8 +47,4 @@ struct Declined {
 using Answer = std::variant<CaseResult, Graph, Declined>;
 Answer parse_answer(std::string_view line);
 
-// A JSON text laid out over several lines, on one (JSON strings hold no raw
-// newlines, so dropping each newline and its indentation keeps the value).
-std::string one_line(std::string_view json);
-
 }  // namespace qdiff
