@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -63,11 +64,18 @@ int reap(pid_t pid, std::chrono::milliseconds grace) {
   return status;
 }
 
-// A command of plain words is exec'd by the shell, so qdiff sees the
-// backend's own exit status (a signal, not the shell's 128 + N) and no
-// shell outlives it; anything with shell syntax runs as written.
+// A command of plain words naming a program is exec'd by the shell, so
+// qdiff sees the backend's own exit status (a signal, not the shell's
+// 128 + N) and no shell outlives it; shell syntax and builtins run as written.
 std::string shell_text(const std::string& command) {
+  static constexpr std::string_view kBuiltins[] = {"exit", "cd", "read", "export", "set", "eval", ".", "exec",
+                                                   "ulimit", "umask", "trap", "wait", "unset", "alias", "readonly",
+                                                   "command", "type", "hash", "getopts", "shift", "return"};
   if (command.find_first_of(";&|()<>`$\\\"'\n*?~#={}[]!") != std::string::npos) return command;
+  const std::string_view first = std::string_view(command).substr(0, command.find(' '));
+  for (std::string_view b : kBuiltins) {
+    if (first == b) return command;
+  }
   return "exec " + command;
 }
 

@@ -1,6 +1,6 @@
 // Runs the built `qdiff` command as a user would, for tests of its
 // command line, output and exit codes. QDIFF_BINARY is set by
-// tests/tools.cmake (the qdiff target's file).
+// tests/tools.cmake and tests/backend.cmake (the qdiff target's file).
 #pragma once
 
 #include <sys/wait.h>
@@ -20,9 +20,9 @@ struct CommandResult {
   std::string out;     // stdout and stderr, interleaved
 };
 
-// Runs `qdiff ARGS` through the shell (ARGS is shell text: quote paths).
-inline CommandResult run_qdiff(const std::string& args) {
-  const std::string command = std::string(QDIFF_BINARY) + " " + args + " 2>&1";
+// Runs a shell command line (stderr joins stdout).
+inline CommandResult run_command(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   CommandResult r;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -33,6 +33,25 @@ inline CommandResult run_qdiff(const std::string& args) {
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) r.exit_code = 128 + WTERMSIG(status);
   return r;
+}
+
+#ifdef QDIFF_BINARY
+// Runs `qdiff ARGS` through the shell (ARGS is shell text: quote paths).
+inline CommandResult run_qdiff(const std::string& args) { return run_command(std::string(QDIFF_BINARY) + " " + args); }
+#endif
+
+// A process-backend command (docs/process-protocol.md) running a Python
+// script of the source tree with Debian's python3 (a pyenv python3 may come
+// first on PATH), quoted for the shell as one --backend-cmd argument.
+inline std::string python_backend_command(const std::string& script, const std::string& args = "") {
+  return "'/usr/bin/python3 " + std::string(QDIFF_SOURCE_DIR) + "/" + script + (args.empty() ? "" : " " + args) + "'";
+}
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 // A fresh, empty directory under the temp dir, removed with the object.
