@@ -68,7 +68,7 @@ void check_status(qdiff_status s, const std::string& backend, const char* op) {
   throw std::runtime_error(fmt::format("{} returned unknown status {} from {}", backend, int(s), op));
 }
 
-class PluginBackend final : public Backend {
+class PluginBackend final : public OutsideBackend {
  public:
   PluginBackend(void* handle, const qdiff_backend* b) : handle_(handle), b_(b) {}
   ~PluginBackend() override { dlclose(handle_); }
@@ -144,13 +144,6 @@ class PluginBackend final : public Backend {
   std::vector<Tensor> execute_graph(const Graph&, const std::vector<Tensor>&) const override {
     throw not_in_abi("graph execution");
   }
-  LoweredProgram lower_graph(const Graph&) const override { throw not_in_abi("lowering"); }
-  std::vector<Tensor> execute_lowered(const LoweredProgram&, const std::vector<Tensor>&) const override {
-    throw not_in_abi("lowered execution");
-  }
-  std::optional<std::string> kernel_path(const Shape&, const QuantParams&) const override {
-    throw not_in_abi("kernel paths");
-  }
 
  private:
   NotApplicable not_in_abi(std::string_view what) const {
@@ -162,6 +155,16 @@ class PluginBackend final : public Backend {
 };
 
 }  // namespace
+
+LoweredProgram OutsideBackend::lower_graph(const Graph&) const {
+  throw NotApplicable(name() + ": lowering is not in its interface");
+}
+std::vector<Tensor> OutsideBackend::execute_lowered(const LoweredProgram&, const std::vector<Tensor>&) const {
+  throw NotApplicable(name() + ": lowered programs are not in its interface");
+}
+std::optional<std::string> OutsideBackend::kernel_path(const Shape&, const QuantParams&) const {
+  throw NotApplicable(name() + ": kernel paths are not in its interface");
+}
 
 std::unique_ptr<Backend> load_plugin_backend(const std::string& path) {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

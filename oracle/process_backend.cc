@@ -17,7 +17,7 @@ namespace {
 // Requests kept per process, so an order-dependent failure can be replayed.
 constexpr size_t kSequenceLength = 16;
 
-class ProcessBackend final : public Backend {
+class ProcessBackend final : public OutsideBackend {
  public:
   explicit ProcessBackend(ProcessBackendOptions o) : o_(std::move(o)), process_(o_.command, o_.timeout) {
     ensure_started();
@@ -70,25 +70,10 @@ class ProcessBackend final : public Backend {
     for (size_t k = 0; k < g.outputs.size(); ++k) out.push_back(take_output(r, graph_output_name(k)));
     return out;
   }
-  LoweredProgram lower_graph(const Graph&) const override { throw not_in_protocol("lowering"); }
-  std::vector<Tensor> execute_lowered(const LoweredProgram&, const std::vector<Tensor>&) const override {
-    throw not_in_protocol("lowered programs");
-  }
-  std::optional<std::string> kernel_path(const Shape&, const QuantParams&) const override {
-    throw not_in_protocol("kernel paths");
-  }
 
  private:
-  NotApplicable not_in_protocol(std::string_view what) const {
-    return NotApplicable(fmt::format("{}: {} are not in the process protocol", name(), what));
-  }
   static AffineCase affine_case(AffineOpKind op, const Tensor& x, const QuantParams& p, Contract c) {
-    AffineCase a;
-    a.op = op;
-    a.contract = c;
-    a.input = x;
-    a.params = p;
-    return a;
+    return AffineCase{.op = op, .contract = c, .input = x, .params = p, .choose = {}};
   }
 
   Tensor output_of(const Case& c) const {

@@ -6,6 +6,7 @@
 // shrunk case has exactly 4).
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -43,39 +44,35 @@ void expect_clean_failing_report(const testing::CommandResult& r) {
   EXPECT_NE(r.out.find("FAILED row(s); findings saved in"), std::string::npos) << "the report must finish\n" << r.out;
 }
 
-TEST(ProcessBackendFindings, ACrashIsAShrunkSavedFinding) {
-  ScratchDir findings("process-crash");
-  const auto r = check_toy("crash", findings);
+// One misbehaviour, the words the finding must say, extra flags.
+struct Misbehaviour {
+  std::string mode, message, flags;
+};
+
+class DeterministicMisbehaviour : public ::testing::TestWithParam<Misbehaviour> {};
+
+TEST_P(DeterministicMisbehaviour, IsAShrunkSavedFinding) {
+  const Misbehaviour& m = GetParam();
+  ScratchDir findings("process-" + m.mode);
+  const auto r = check_toy(m.mode, findings, m.flags);
   expect_clean_failing_report(r);
-  EXPECT_NE(r.out.find("backend crashed (signal 11: Segmentation fault) before answering; deterministic"),
-            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(m.message), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("deterministic: a fresh process fails on this request"), std::string::npos) << r.out;
   EXPECT_EQ(saved_input_elements(findings), 4);
 }
 
-TEST(ProcessBackendFindings, AHangIsKilledAtTheTimeoutAndSaved) {
-  ScratchDir findings("process-hang");
-  const auto r = check_toy("hang", findings, "--backend-timeout 0.2");
-  expect_clean_failing_report(r);
-  EXPECT_NE(r.out.find("backend timed out after 0.2 s"), std::string::npos) << r.out;
-  EXPECT_EQ(saved_input_elements(findings), 4);
-}
-
-TEST(ProcessBackendFindings, GarbageIsAMalformedAnswer) {
-  ScratchDir findings("process-garbage");
-  const auto r = check_toy("garbage", findings);
-  expect_clean_failing_report(r);
-  EXPECT_NE(r.out.find("malformed answer: invalid JSON"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("(answer: \"this is not JSON\")"), std::string::npos) << r.out;
-  EXPECT_EQ(saved_input_elements(findings), 4);
-}
-
-TEST(ProcessBackendFindings, TwoAnswerLinesAreMalformed) {
-  ScratchDir findings("process-two-lines");
-  const auto r = check_toy("two-lines", findings);
-  expect_clean_failing_report(r);
-  EXPECT_NE(r.out.find("malformed answer: more than one line for one request"), std::string::npos) << r.out;
-  EXPECT_EQ(saved_input_elements(findings), 4);
-}
+INSTANTIATE_TEST_SUITE_P(
+    ProcessBackendFindings, DeterministicMisbehaviour,
+    ::testing::Values(
+        Misbehaviour{"crash", "backend crashed (signal 11: Segmentation fault) before answering", ""},
+        Misbehaviour{"hang", "backend timed out after 0.2 s", "--backend-timeout 0.2"},
+        Misbehaviour{"garbage", "malformed answer: invalid JSON", ""},
+        Misbehaviour{"two-lines", "malformed answer: more than one line for one request", ""}),
+    [](const ::testing::TestParamInfo<Misbehaviour>& info) {
+      std::string name = info.param.mode;
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
 
 // The toy crashes only on a case as large as the one before it: a fresh
 // process answers the shrunk case, and the saved request sequence replays
