@@ -148,17 +148,20 @@ void LineProcess::stop() {
   pid_ = -1;
 }
 
-std::string LineProcess::exchange(const std::string& line) {
+std::string LineProcess::exchange(const std::string& line) { return exchange(line, timeout_); }
+
+std::string LineProcess::exchange(const std::string& line, std::chrono::milliseconds timeout) {
   start();
   std::string answer;
-  send_and_receive(line + "\n", answer);
+  send_and_receive(line + "\n", answer, timeout);
   return answer;
 }
 
 // Writes the request while reading (a child may answer before it has read
 // everything, or stop reading), until one whole line has come back.
-void LineProcess::send_and_receive(const std::string& request, std::string& answer) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+void LineProcess::send_and_receive(const std::string& request, std::string& answer,
+                                   std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   size_t sent = 0;
   for (;;) {
     pollfd fds[2] = {{from_child_, POLLIN, 0}, {to_child_, POLLOUT, 0}};
@@ -166,7 +169,7 @@ void LineProcess::send_and_receive(const std::string& request, std::string& answ
     const int ms = remaining_ms(deadline);
     const int ready = ms == 0 ? 0 : poll(fds, count, ms);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) fail_with(fmt::format("backend timed out after {:g} s", double(timeout_.count()) / 1000));
+    if (ready == 0) fail_with(fmt::format("backend timed out after {:g} s", double(timeout.count()) / 1000));
     if (count == 2 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
       const ssize_t n = write(to_child_, request.data() + sent, request.size() - sent);
       if (n > 0) sent += size_t(n);

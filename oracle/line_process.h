@@ -40,6 +40,8 @@ class LineProcess {
   // Sends `line` (no newline inside) and returns the answer line without
   // its newline. Throws ProcessFailure; the child is gone afterwards.
   std::string exchange(const std::string& line);
+  // The same with its own deadline (a backend's start-up and hello).
+  std::string exchange(const std::string& line, std::chrono::milliseconds timeout);
   // Kills and reaps the child, if any.
   void stop();
 
@@ -47,7 +49,7 @@ class LineProcess {
   std::chrono::milliseconds timeout() const { return timeout_; }
 
  private:
-  void send_and_receive(const std::string& request, std::string& answer);
+  void send_and_receive(const std::string& request, std::string& answer, std::chrono::milliseconds timeout);
   bool read_available(std::string& answer);
   [[noreturn]] void fail_exited(const std::string& when);
   [[noreturn]] void fail_with(const std::string& what);

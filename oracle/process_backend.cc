@@ -123,7 +123,9 @@ class ProcessBackend final : public OutsideBackend {
     if (process_.running()) return;
     sequence_.clear();
     process_.start();
-    const std::string line = process_.exchange(hello_request());
+    // Start-up (an interpreter, a library load) is not a request: the
+    // hello gets at least the default timeout, whatever --backend-timeout says.
+    const std::string line = process_.exchange(hello_request(), std::max(o_.timeout, kDefaultProcessTimeout));
     try {
       hello_ = parse_hello(line);
     } catch (const Error& e) {

@@ -65,7 +65,7 @@ INSTANTIATE_TEST_SUITE_P(
     ProcessBackendFindings, DeterministicMisbehaviour,
     ::testing::Values(
         Misbehaviour{"crash", "backend crashed (signal 11: Segmentation fault) before answering", ""},
-        Misbehaviour{"hang", "backend timed out after 0.2 s", "--backend-timeout 0.2"},
+        Misbehaviour{"hang", "backend timed out after 0.3 s", "--backend-timeout 0.3"},
         Misbehaviour{"garbage", "malformed answer: invalid JSON", ""},
         Misbehaviour{"two-lines", "malformed answer: more than one line for one request", ""}),
     [](const ::testing::TestParamInfo<Misbehaviour>& info) {
