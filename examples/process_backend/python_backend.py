@@ -14,15 +14,16 @@ def num(v): return f32(float.fromhex(v) if isinstance(v, str) and "x" in v else 
 
 def out(v): return v if math.isfinite(v) else str(v)  # nan, inf, -inf as strings
 
+def supported(c):  # per-tensor, torchao, int/none domain, valid params; the rest is declined
+    dt, lo, hi, scale, zp, domain = c["dtype"], c["quant_min"], c["quant_max"], c["scale"], c.get("zero_point"), c.get("zero_point_domain", "int")
+    if c.get("contract", "torchao") != "torchao" or c.get("block_size") or scale["dtype"] != "f32" or len(scale["data"]) != 1: return False
+    if domain not in ("int", "none") or dt not in RANGE or not RANGE[dt][0] <= lo <= hi <= RANGE[dt][1]: return False
+    if not 1.1754944e-38 <= num(scale["data"][0]) <= 3.4028235e38: return False  # finite, positive, normal
+    return not zp or (domain == "int" and zp["shape"] == scale["shape"] and zp["dtype"] in RANGE and lo <= zp["data"][0] <= hi)
+
 def answer(c):
-    if c.get("op") not in ("quantize_affine", "dequantize_affine"): return {"unsupported": "only quantize and dequantize"}
-    dt, lo, hi, scale, zp = c["dtype"], c["quant_min"], c["quant_max"], c["scale"], c.get("zero_point")
-    s = num(scale["data"][0]) if len(scale["data"]) == 1 else 0.0
-    if (c.get("contract", "torchao") != "torchao" or c.get("block_size") or scale["dtype"] != "f32" or len(scale["data"]) != 1
-            or c.get("zero_point_domain", "int") not in ("int", "none") or dt not in RANGE or not RANGE[dt][0] <= lo <= hi <= RANGE[dt][1]
-            or not 1.1754944e-38 <= s <= 3.4028235e38 or (zp and (c.get("zero_point_domain") == "none" or zp["shape"] != scale["shape"]
-            or zp["dtype"] not in RANGE or not lo <= zp["data"][0] <= hi))):
-        return {"unsupported": "per-tensor int/none domain, torchao contract, valid params only"}
+    if c.get("op") not in ("quantize_affine", "dequantize_affine") or not supported(c): return {"unsupported": "per-tensor int/none domain, torchao only"}
+    dt, lo, hi, s, zp = c["dtype"], c["quant_min"], c["quant_max"], num(c["scale"]["data"][0]), c.get("zero_point")
     z, x = (zp["data"][0] if zp else 0), c["input"]
     if c["op"] == "quantize_affine" and x["dtype"] == "f32":
         xs = [num(v) for v in x["data"]]
