@@ -48,6 +48,17 @@ TEST(ProcessBackendExamples, PythonKernelPasses) {
   EXPECT_NE(r.out.find("FakeQuantizeOptimizedMatchesReference  not applicable"), std::string::npos) << r.out;
 }
 
+// Corpus replay (regressions, seeds, case-file seeds) through a backend
+// that declines most of it: declined inputs are no failures.
+TEST(ProcessBackendExamples, PythonKernelPassesTheCorpusReplay) {
+  ScratchDir findings("process-python-corpus");
+  const auto r = run_qdiff("check --fuzz-seconds 0 --cases 20 --property QuantizeOptimizedMatchesReference "
+                           "--backend-cmd " + python_backend_command("examples/process_backend/python_backend.py") +
+                           " --findings " + findings.str());
+  expect_passes(r, {"QuantizeOptimizedMatchesReference"});
+  EXPECT_NE(r.out.find("replay seeds: case_file"), std::string::npos) << r.out;
+}
+
 TEST(ProcessBackendExamples, CppKernelPasses) {
   ScratchDir findings("process-cpp");
   const auto r = check(QDIFF_CPP_BACKEND, "--cases 100", findings);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <regex>
 
 #include <gtest/gtest.h>
 
@@ -73,6 +74,16 @@ INSTANTIATE_TEST_SUITE_P(
       std::replace(name.begin(), name.end(), '-', '_');
       return name;
     });
+
+// Corpus replay meets the crash too: failed replay rows, and the report
+// still comes.
+TEST(ProcessBackendFindings, ACrashDuringCorpusReplayIsAFailedRow) {
+  ScratchDir findings("process-crash-corpus");
+  const auto r = run_qdiff("check --cases 20 --fuzz-seconds 0 --property QuantizeOptimizedMatchesReference "
+                           "--backend-cmd " + python_backend_command(kToy, "crash") + " --findings " + findings.str());
+  expect_clean_failing_report(r);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("replay seeds: quantize +\\d+ inputs  FAILED"))) << r.out;
+}
 
 // The toy crashes only on a case as large as the one before it: a fresh
 // process answers the shrunk case, and the saved request sequence replays
