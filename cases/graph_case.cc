@@ -197,9 +197,13 @@ Graph read_graph_object(const JsonObjectReader& obj) {
   return g;
 }
 
-Graph read_graph(const JsonObjectReader& root) {
+}  // namespace
+
+Graph read_graph_field(const JsonObjectReader& root) {
   return read_graph_object(JsonObjectReader(root.doc(), root.require("graph"), root.path_of("graph")));
 }
+
+namespace {
 
 std::vector<Tensor> read_fed_inputs(const JsonObjectReader& root, const Graph& g) {
   const std::vector<int> ids = g.input_ids();
@@ -289,6 +293,20 @@ std::string node_line(const Node& n, int id) {
   return w.finish();
 }
 
+}  // namespace
+
+Graph parse_graph_json(std::string_view text) {
+  const JsonDocument doc = JsonDocument::parse(text);
+  return read_graph_object(JsonObjectReader(doc, doc.root(), "graph"));
+}
+
+GraphCase read_graph_case_fields(const JsonObjectReader& root) {
+  GraphCase c;
+  c.graph = read_graph_field(root);
+  c.inputs = read_fed_inputs(root, c.graph);
+  return c;
+}
+
 std::string write_graph_object(const Graph& g) {
   ObjectWriter graph(2);
   std::string& nodes = graph.member("nodes");
@@ -300,22 +318,6 @@ std::string write_graph_object(const Graph& g) {
   nodes += g.nodes.empty() ? "]" : "\n    ]";
   graph.int_list("outputs", std::vector<int64_t>(g.outputs.begin(), g.outputs.end()));
   return graph.finish();
-}
-
-}  // namespace
-
-std::string write_graph_json(const Graph& g) { return write_graph_object(g) + "\n"; }
-
-Graph parse_graph_json(std::string_view text) {
-  const JsonDocument doc = JsonDocument::parse(text);
-  return read_graph_object(JsonObjectReader(doc, doc.root(), "graph"));
-}
-
-GraphCase read_graph_case_fields(const JsonObjectReader& root) {
-  GraphCase c;
-  c.graph = read_graph(root);
-  c.inputs = read_fed_inputs(root, c.graph);
-  return c;
 }
 
 std::string write_graph_case(const GraphCase& c) {

@@ -57,14 +57,18 @@ struct GraphCase {
 
 // Reads "graph" and "inputs" from the document root (after the header).
 GraphCase read_graph_case_fields(const JsonObjectReader& root);
+// Reads only the "graph" member of `root` (a graph-pass answer of the
+// process protocol, docs/process-protocol.md, has no fed inputs).
+Graph read_graph_field(const JsonObjectReader& root);
+// The value of a case file's "graph" member: {"nodes": [...], "outputs": [...]},
+// laid out as in the case file (one line per node). The process protocol
+// and the C ABI v2's graph pass carry graphs in this form.
+std::string write_graph_object(const Graph& g);
 // The whole case file, canonical form.
 std::string write_graph_case(const GraphCase& c);
-// The graph object alone ({"nodes": [NODE, ...], "outputs": [...]}, the
-// "graph" member of a graph case file), for entry points that take and
-// return a graph without inputs: the C ABI's graph pass, the process
-// protocol. The parser applies the case reader's rules (paths start at
-// "graph") and throws malformed_case.
-std::string write_graph_json(const Graph& g);
+// A graph object's JSON text alone (what write_graph_object writes: the C
+// ABI v2's graph pass takes and returns it), read with the case reader's
+// rules (paths start at "graph"); throws malformed_case.
 Graph parse_graph_json(std::string_view text);
 
 // "graph: 4 nodes (input 1, constant 1, quantize 1, dequantize 1), inputs

@@ -65,4 +65,17 @@ std::string ObjectWriter::finish() {
   return std::move(out_);
 }
 
+std::string json_on_one_line(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    if (json[i] != '\n') {
+      out += json[i];
+      continue;
+    }
+    while (i + 1 < json.size() && json[i + 1] == ' ') ++i;
+  }
+  return out;
+}
+
 }  // namespace qdiff

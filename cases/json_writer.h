@@ -47,4 +47,9 @@ class ObjectWriter {
   bool one_line_ = false;
 };
 
+// A JSON text laid out over several lines, on one (JSON strings hold no raw
+// newlines, so dropping each newline and its indentation keeps the value):
+// the process protocol's framing (docs/process-protocol.md).
+std::string json_on_one_line(std::string_view json);
+
 }  // namespace qdiff

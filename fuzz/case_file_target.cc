@@ -7,6 +7,7 @@
 
 #include "cases/fused_case.h"
 #include "oracle/case_oracle.h"
+#include "oracle/plugin_backend.h"
 
 namespace qdiff::fuzz {
 
@@ -31,7 +32,17 @@ std::optional<std::string> check_case_file_bytes(const uint8_t* data, size_t siz
   if (once != twice) {
     return fmt::format("case file does not round-trip:\n{}\n--- became ---\n{}", once, twice);
   }
-  const Verdict v = check_case(c, backend);
+  // An outside backend (plug-in, process) may decline the case, or fail
+  // on it in a way that is no Error (a crashed process): a finding, never
+  // an exception out of the replay.
+  Verdict v;
+  try {
+    v = check_case(c, backend);
+  } catch (const NotApplicable&) {
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    v = Verdict::fail(std::string("exception escaped: ") + e.what());
+  }
   if (!v.ok) return fmt::format("{}\ncase:\n{}", v.describe(), once);
   return std::nullopt;
 }

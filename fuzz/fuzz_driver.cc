@@ -12,6 +12,7 @@
 #include "cases/durable_file.h"
 #include "cases/fused_case.h"
 #include "oracle/plugin_backend.h"
+#include "oracle/process_backend.h"
 #include "properties/fdp_source.h"
 
 namespace qdiff::fuzz {
@@ -118,9 +119,16 @@ impl::ImplOptions options_from_env() {
 
 }  // namespace
 
-// QDIFF_BACKEND=path/to/plugin.so fuzzes a plug-in instead of impl/.
+// QDIFF_BACKEND=path/to/plugin.so fuzzes a plug-in instead of impl/;
+// QDIFF_BACKEND_CMD="command" a process backend (docs/process-protocol.md),
+// whose order-dependent failures save their request sequence next to the
+// findings.
 std::unique_ptr<Backend> backend_from_env() {
   if (const char* path = std::getenv("QDIFF_BACKEND")) return load_plugin_backend(path);
+  if (const char* command = std::getenv("QDIFF_BACKEND_CMD")) {
+    const char* dir = std::getenv("QDIFF_FINDINGS_DIR");
+    return start_process_backend({command, kDefaultProcessTimeout, dir ? dir : "."});
+  }
   return make_optimized_backend(options_from_env());
 }
 

@@ -10,6 +10,8 @@
 // Environment read by fuzz_entry() (once):
 //   QDIFF_FUZZ_ISA=scalar|avx2|avx512  force the kernel ISA (default: best)
 //   QDIFF_FAULT=<fault point name>     inject a fault (detection-power runs)
+//   QDIFF_BACKEND=<lib.so>             fuzz a plug-in (include/qdiff/backend.h)
+//   QDIFF_BACKEND_CMD=<command>        fuzz a process backend (docs/process-protocol.md)
 //   QDIFF_FINDINGS_DIR=<dir>           where case files of findings go
 //                                      (default: the working directory)
 #pragma once

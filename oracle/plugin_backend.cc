@@ -79,7 +79,7 @@ Tensor allocate(DType dtype, const Shape& shape) {
   }
 }
 
-class PluginBackend final : public Backend {
+class PluginBackend final : public OutsideBackend {
  public:
   PluginBackend(void* handle, const qdiff_backend_table_v2& b) : handle_(handle), b_(b) {}
   ~PluginBackend() override { dlclose(handle_); }
@@ -141,13 +141,6 @@ class PluginBackend final : public Backend {
   // with `unsupported`.
   std::vector<Tensor> execute_graph(const Graph&, const std::vector<Tensor>&) const override {
     throw not_in_abi("graph execution");
-  }
-  LoweredProgram lower_graph(const Graph&) const override { throw not_in_abi("lowering"); }
-  std::vector<Tensor> execute_lowered(const LoweredProgram&, const std::vector<Tensor>&) const override {
-    throw not_in_abi("lowered execution");
-  }
-  std::optional<std::string> kernel_path(const Shape&, const QuantParams&) const override {
-    throw not_in_abi("kernel paths");
   }
 
  private:
@@ -269,7 +262,7 @@ Tensor PluginBackend::qelementwise(const QElementwiseArgs& a) const {
 // fails the property (malformed_case escapes as an error).
 Graph PluginBackend::run_graph_pass(std::string_view pass, const Graph& g) const {
   if (!b_.run_graph_pass) throw not_in_abi("graph passes");
-  const std::string in = write_graph_json(g);
+  const std::string in = write_graph_object(g);
   qdiff_text out{};
   const qdiff_status st = b_.run_graph_pass(b_.context, std::string(pass).c_str(), in.c_str(), &out);
   std::string text = out.data ? std::string(out.data, out.size) : std::string();
@@ -286,6 +279,16 @@ const Table* find_table(void* handle, const char* symbol) {
 }
 
 }  // namespace
+
+LoweredProgram OutsideBackend::lower_graph(const Graph&) const {
+  throw NotApplicable(name() + ": lowering is not in its interface");
+}
+std::vector<Tensor> OutsideBackend::execute_lowered(const LoweredProgram&, const std::vector<Tensor>&) const {
+  throw NotApplicable(name() + ": lowered programs are not in its interface");
+}
+std::optional<std::string> OutsideBackend::kernel_path(const Shape&, const QuantParams&) const {
+  throw NotApplicable(name() + ": kernel paths are not in its interface");
+}
 
 std::unique_ptr<Backend> load_plugin_backend(const std::string& path) {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

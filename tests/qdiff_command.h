@@ -1,6 +1,6 @@
 // Runs the built `qdiff` command as a user would, for tests of its
 // command line, output and exit codes. QDIFF_BINARY is set by
-// tests/tools.cmake (the qdiff target's file).
+// tests/tools.cmake and tests/backend.cmake (the qdiff target's file).
 #pragma once
 
 #include <signal.h>
@@ -24,9 +24,9 @@ struct CommandResult {
   std::string out;     // stdout and stderr, interleaved
 };
 
-// Runs `qdiff ARGS` through the shell (ARGS is shell text: quote paths).
-inline CommandResult run_qdiff(const std::string& args) {
-  const std::string command = std::string(QDIFF_BINARY) + " " + args + " 2>&1";
+// Runs a shell command line (stderr joins stdout).
+inline CommandResult run_command(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   CommandResult r;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -38,6 +38,10 @@ inline CommandResult run_qdiff(const std::string& args) {
   else if (WIFSIGNALED(status)) r.exit_code = 128 + WTERMSIG(status);
   return r;
 }
+
+#ifdef QDIFF_BINARY
+// Runs `qdiff ARGS` through the shell (ARGS is shell text: quote paths).
+inline CommandResult run_qdiff(const std::string& args) { return run_command(std::string(QDIFF_BINARY) + " " + args); }
 
 // Starts `qdiff ARGS` in the background (stdout and stderr to out_path)
 // and returns its pid: for runs a test signals, kills or overlaps.
@@ -53,6 +57,8 @@ inline pid_t start_qdiff(const std::string& args, const std::string& out_path) {
   }
   return pid;
 }
+
+#endif
 
 // Waits for a start_qdiff() process: its exit code, 128 + N if killed by
 // N; -1 if it is still running after `timeout_seconds` (it is then killed,
@@ -73,11 +79,29 @@ inline int wait_qdiff(pid_t pid, int timeout_seconds = 600) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A process-backend command (docs/process-protocol.md) running a Python
+// script of the source tree with Debian's python3 (a pyenv python3 may come
+// first on PATH), quoted for the shell as one --backend-cmd argument.
+inline std::string python_backend_command(const std::string& script, const std::string& args = "") {
+  return "'/usr/bin/python3 " + std::string(QDIFF_SOURCE_DIR) + "/" + script + (args.empty() ? "" : " " + args) + "'";
+}
+
 inline std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The finding of `property` saved in `dir` (findings are named
+// <Property>-<content hash>.json); empty when there is none.
+inline std::string saved_finding(const std::filesystem::path& dir, const std::string& property) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(property + "-", 0) == 0 && e.path().extension() == ".json") return e.path().string();
+  }
+  return "";
 }
 
 // A valid case file of the corpus (a small graph with named nodes), for

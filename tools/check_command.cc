@@ -19,6 +19,7 @@
 #include "impl/options.h"
 #include "oracle/backend.h"
 #include "oracle/plugin_backend.h"
+#include "oracle/process_backend.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 #include "properties/source.h"
@@ -37,16 +38,16 @@ namespace qdiff::tools {
 namespace fs = std::filesystem;
 namespace {
 
-// Cases a plug-in accepts among the first kApplicabilityProbe draws of a
-// property (seeded like the run): 0 means the property does not apply.
+// Whether a plug-in accepts any of the first kApplicabilityProbe draws of
+// a property (seeded like the run); stops at the first (a process backend
+// may take its whole timeout on each).
 constexpr int kApplicabilityProbe = 300;
-int applicable_cases(const props::Property& p, const Backend& backend, uint64_t seed) {
-  int judged = 0;
+bool applicable(const props::Property& p, const Backend& backend, uint64_t seed) {
   for (int i = 0; i < kApplicabilityProbe; ++i) {
     props::PrngSource src(seed * 0x9E3779B97F4A7C15ull + uint64_t(i));
-    if (!props::run_property(p, src, backend).result.discarded) ++judged;
+    if (!props::run_property(p, src, backend).result.discarded) return true;
   }
-  return judged;
+  return false;
 }
 
 bool is_differential(const props::Property& p) {
@@ -93,10 +94,11 @@ class CheckRun {
   int run() {
     if (!start_junit()) return kExitOutputNotWritten;
     if (!usable_corpus() || !property_filters_match(o_.only)) return kExitUsage;
+    // Not created here: the durable writer creates it when a finding is
+    // saved. Set before the backends: a process backend saves there too.
+    findings_ = fs::absolute(o_.findings_dir).string();
     if (const int usage = choose_backends(); usage != 0) return usage;
     select_properties();
-    // Not created here: the durable writer creates it when a finding is saved.
-    findings_ = fs::absolute(o_.findings_dir).string();
     const StopSignals stop_signals;
     print_header();
     run_quick_round();
@@ -107,7 +109,13 @@ class CheckRun {
   }
 
  private:
-  bool plugin() const { return !o_.backend_library.empty(); }
+  // A plug-in library or a process backend: an outside implementation.
+  bool plugin() const { return !o_.backend_library.empty() || !o_.backend_command.empty(); }
+
+  ProcessBackendOptions process_options() const {
+    return {o_.backend_command,
+            std::chrono::milliseconds(int64_t(o_.backend_timeout_seconds * 1000)), findings_};
+  }
 
   // A --corpus that names no directory would replay nothing and pass.
   bool usable_corpus() const {
@@ -149,6 +157,10 @@ class CheckRun {
   // A plug-in replaces qdiff's own implementation; otherwise one optimized
   // backend per ISA ("SIMD must make no difference"). Non-zero: usage error.
   int choose_backends() {
+    if (!o_.backend_command.empty()) {
+      backends_.push_back(start_process_backend(process_options()));
+      return 0;
+    }
     if (plugin()) {
       backends_.push_back(load_plugin_backend(o_.backend_library));
       return 0;
@@ -187,8 +199,9 @@ class CheckRun {
     for (const auto& b : backends_) names.push_back(b->name());
     fmt::print("qdiff check: seed {}, {} cases per property, backends {}\n", o_.seed, o_.cases,
                fmt::join(names, ", "));
-    fmt::print("reproduce this run: qdiff check --seed {} --cases {}{}\n\n", o_.seed, o_.cases,
-               o_.fault ? " --fault " + *o_.fault : "");
+    fmt::print("reproduce this run: qdiff check --seed {} --cases {}{}{}\n\n", o_.seed, o_.cases,
+               o_.fault ? " --fault " + *o_.fault : "",
+               o_.backend_command.empty() ? "" : fmt::format(" --backend-cmd '{}'", o_.backend_command));
   }
 
   // A row's name: the property, plus the backend when it runs at several.
@@ -219,7 +232,7 @@ class CheckRun {
         job_ = ++job;
         if (stop_signal()) return;
         if (failed_quick_.count(p)) continue;
-        if (plugin() && applicable_cases(*p, *backends_[bi], o_.seed) == 0) {
+        if (plugin() && !applicable(*p, *backends_[bi], o_.seed)) {
           skip_not_applicable(*p);
           continue;
         }
@@ -286,11 +299,14 @@ class CheckRun {
   // The failure's verdict, its saved case file and how to rerun it.
   std::string describe_failure(const props::Property& p, const props::RcReport& r, int cases, bool quick) {
     std::string text = r.failure ? r.failure->describe() : r.rapidcheck_message;
-    if (r.counterexample) text += save_counterexample({*r.counterexample, p.name});
+    if (r.counterexample) {
+      text += save_counterexample({*r.counterexample, p.name});
+      text += fresh_process_opinion(p, *r.counterexample);
+    }
     text += fmt::format("\n  found after {} cases{} ({} shrink + {} reduction steps); rerun: qdiff check "
-                        "--seed {} --cases {} --property {}",
+                        "--seed {} --cases {} --property {}{}",
                         r.cases, quick ? " of the quick round" : "", r.shrinks, r.reductions, o_.seed, cases,
-                        p.name);
+                        p.name, o_.backend_command.empty() ? "" : fmt::format(" --backend-cmd '{}'", o_.backend_command));
     return text;
   }
 
@@ -306,6 +322,17 @@ class CheckRun {
       return fmt::format("{}\n  NOT SAVED: {}\n  the case file in full:\n{}", shrunk, e.what(),
                          write_case_file(finding));
     }
+  }
+
+  // A process backend may keep state between cases: the shrunk case alone
+  // in a fresh process tells a deterministic failure from one that needs
+  // the cases before it.
+  std::string fresh_process_opinion(const props::Property& p, const Case& c) const {
+    if (o_.backend_command.empty()) return "";
+    const auto fresh = start_process_backend(process_options());
+    return props::check_property(p, c, *fresh).failed()
+               ? "\n  fresh process: fails on the shrunk case alone too (deterministic)"
+               : "\n  fresh process: passes the shrunk case alone (the failure depends on earlier cases)";
   }
 
   void add_row(Row row, double seconds) {
@@ -366,7 +393,8 @@ class CheckRun {
     apply_target_options(req, t);
     req.findings_dir = findings_;
     if (o_.fault) req.env.push_back("QDIFF_FAULT=" + *o_.fault);
-    if (plugin()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
+    if (!o_.backend_library.empty()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
+    if (!o_.backend_command.empty()) req.env.push_back("QDIFF_BACKEND_CMD=" + o_.backend_command);
     progress_.update(fmt::format("fuzzing {} for {} s", t, o_.fuzz_seconds), 0, 1);
     const FuzzRunResult fr = run_fuzzer(req);
     Row row{"fuzz", t, "libFuzzer", fmt::format("{} ({}/s)", fr.executions, fr.exec_per_second),

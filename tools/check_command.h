@@ -28,6 +28,8 @@ struct CheckOptions {
   bool skip_corpus = false;
   double case_timeout = kDefaultCaseTimeoutSeconds;  // per corpus input (tools/case_deadline.h)
   std::string backend_library;      // a plug-in backend (include/qdiff/backend.h) to check instead
+  std::string backend_command;      // a process backend (docs/process-protocol.md) to check instead
+  double backend_timeout_seconds = 10;  // per request of the process backend
 };
 
 int run_check(const CheckOptions& options);

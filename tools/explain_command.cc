@@ -14,6 +14,7 @@
 #include "core/block_layout.h"
 #include "fuzz/fuzz_driver.h"
 #include "oracle/case_oracle.h"
+#include "oracle/process_backend.h"
 #include "properties/property.h"
 #include "tools/commands.h"
 #include "tools/exit_codes.h"
@@ -176,7 +177,8 @@ std::string indent_continuation(const std::string& text) {
 
 }  // namespace
 
-int run_explain(const std::string& path, const std::optional<std::string>& target) {
+int run_explain(const std::string& path, const std::optional<std::string>& target,
+                const std::string& backend_command) {
   std::string bytes;
   try {
     bytes = read_input_file(path);
@@ -191,7 +193,8 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
     o.isa = isa;
     backends.push_back(make_optimized_backend(o));
   }
-  std::reverse(backends.begin(), backends.end());  // widest first
+  if (!backend_command.empty()) backends.push_back(start_process_backend({backend_command, kDefaultProcessTimeout, ""}));
+  std::reverse(backends.begin(), backends.end());  // the process backend, then the widest ISA first
 
   CaseFile f;
   std::string origin;

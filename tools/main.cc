@@ -105,6 +105,11 @@ int main(int argc, char** argv) {
   c->add_option("--backend", check.backend_library,
                 "check a plug-in backend (shared library implementing include/qdiff/backend.h)")
       ->check(CLI::ExistingFile);
+  c->add_option("--backend-cmd", check.backend_command,
+                "check a process backend: /bin/sh -c CMD speaking docs/process-protocol.md");
+  c->add_option("--backend-timeout", check.backend_timeout_seconds,
+                "seconds per request of --backend-cmd before it is killed (a finding)")
+      ->check(CLI::PositiveNumber);
 
   std::string eval_path, eval_impl = "optimized";
   std::optional<std::string> eval_isa;
@@ -120,11 +125,15 @@ int main(int argc, char** argv) {
   r->add_option("paths", replay_paths, "case files or directories")->required();
   double replay_timeout = qdiff::tools::kDefaultCaseTimeoutSeconds;
   r->add_option("--case-timeout", replay_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
+  std::string replay_backend_cmd;
+  r->add_option("--backend-cmd", replay_backend_cmd, "replay through this process backend instead of impl/");
 
   std::string explain_path, explain_target;
   auto* x = app.add_subcommand("explain", "explain a case file or fuzzer input; print a regression test");
   x->add_option("file", explain_path, "case file or fuzzer crash input")->required();
   x->add_option("--target", explain_target, "fuzz target of a raw input");
+  std::string explain_backend_cmd;
+  x->add_option("--backend-cmd", explain_backend_cmd, "also say whether this process backend passes the case");
 
   qdiff::tools::FuzzOptions fuzz;
   auto* f = app.add_subcommand("fuzz", "run libFuzzer targets; merge new coverage; record findings as case files");
@@ -143,13 +152,13 @@ int main(int argc, char** argv) {
   try {
     if (*c) return qdiff::tools::run_check(check);
     if (*e) return qdiff::tools::run_eval(eval_path, eval_impl, eval_isa, eval_timeout);
-    if (*r) return qdiff::tools::run_replay(replay_paths, replay_timeout);
+    if (*r) return qdiff::tools::run_replay(replay_paths, replay_timeout, replay_backend_cmd);
     if (*f) return qdiff::tools::run_fuzz(fuzz);
     if (*cov) return qdiff::tools::run_coverage(coverage);
     if (*fl) return qdiff::tools::run_faults(faults);
     if (*x) {
-      return qdiff::tools::run_explain(
-          explain_path, explain_target.empty() ? std::nullopt : std::optional(explain_target));
+      return qdiff::tools::run_explain(explain_path, explain_target.empty() ? std::nullopt : std::optional(explain_target),
+                                       explain_backend_cmd);
     }
   } catch (const std::exception& ex) {
     fmt::print(stderr, "qdiff: {}\n", ex.what());

@@ -1,0 +1,21 @@
+# Process backends (oracle/process_backend.h, docs/process-protocol.md):
+# the child-process layer, findings from misbehaving toy backends, and the
+# example backends under `qdiff check / replay / explain --backend-cmd`.
+# Label `backend`: seconds to tens of seconds each (the hang test waits for
+# its timeouts), run by plain `ctest`.
+qdiff_add_test(NAME oracle_line_process_test SOURCES oracle_line_process_test.cc
+               LIBS qdiff_oracle LABELS backend)
+
+if(TARGET qdiff AND TARGET qdiff_cpp_backend)
+  qdiff_add_test(NAME tools_process_backend_findings_test SOURCES tools_process_backend_findings_test.cc
+                 LIBS qdiff_cases LABELS backend)
+  target_compile_definitions(tools_process_backend_findings_test PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>"
+                             QDIFF_QUANTIZE_REPLAY="$<TARGET_FILE:quantize_replay>")
+  add_dependencies(tools_process_backend_findings_test qdiff quantize_replay)
+
+  qdiff_add_test(NAME tools_process_backend_examples_test SOURCES tools_process_backend_examples_test.cc
+                 LIBS qdiff_cases LABELS backend)
+  target_compile_definitions(tools_process_backend_examples_test PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>"
+                             QDIFF_CPP_BACKEND="$<TARGET_FILE:qdiff_cpp_backend>")
+  add_dependencies(tools_process_backend_examples_test qdiff qdiff_cpp_backend)
+endif()
