@@ -89,7 +89,8 @@ FiringVerdict judge_fusion_sites(const Graph& optimized, const Graph& original,
   std::map<std::string, std::vector<const FusionSite*>> groups;
   for (const FusionSite& s : sites) groups[group_key(original, s)].push_back(&s);
   FiringVerdict v;
-  for (const auto& [key, members] : groups) {
+  for (const auto& group : groups) {
+    const std::vector<const FusionSite*>& members = group.second;  // not a binding: clang 14 cannot capture one
     const int left = pattern_count(optimized, original, *members.front());
     const auto count = [&](Firing f) {
       return int(std::count_if(members.begin(), members.end(), [f](const FusionSite* s) { return s->firing == f; }));

@@ -119,6 +119,10 @@ void write_corpus_entry(impl::FaultPoint f, const Property& p, const Case& c) {
   fmt::print("  wrote {}\n", path);
 }
 
+std::string fault_param_name(const ::testing::TestParamInfo<impl::FaultPoint>& info) {
+  return std::string(impl::fault_point_name(info.param));
+}
+
 class FaultIsFound : public ::testing::TestWithParam<impl::FaultPoint> {};
 
 TEST_P(FaultIsFound, WithinBudgetAndShrunk) {
@@ -175,9 +179,7 @@ std::vector<impl::FaultPoint> all_faults() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Impl, FaultIsFound, ::testing::ValuesIn(all_faults()),
-                         [](const ::testing::TestParamInfo<impl::FaultPoint>& info) {
-                           return std::string(impl::fault_point_name(info.param));
-                         });
+                         fault_param_name);
 
 // A lost fusion keeps every output right (issue 16): the graph properties
 // that judge values, shapes, scales and idempotence miss these faults on
@@ -214,9 +216,7 @@ TEST_P(LostFusion, IsInvisibleToEveryOtherGraphProperty) {
 INSTANTIATE_TEST_SUITE_P(Impl, LostFusion,
                          ::testing::Values(impl::FaultPoint::fold_linear_first_only,
                                            impl::FaultPoint::fused_bias_wrong_input),
-                         [](const ::testing::TestParamInfo<impl::FaultPoint>& info) {
-                           return std::string(impl::fault_point_name(info.param));
-                         });
+                         fault_param_name);
 
 // A fault must produce wrong answers, never out-of-bounds reads: the
 // sanitizer build runs this cheap sweep (every fault, every property, a few
@@ -243,9 +243,7 @@ TEST_P(FaultStaysInBounds, OnSeededCasesOfEveryProperty) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Impl, FaultStaysInBounds, ::testing::ValuesIn(all_faults()),
-                         [](const ::testing::TestParamInfo<impl::FaultPoint>& info) {
-                           return std::string(impl::fault_point_name(info.param));
-                         });
+                         fault_param_name);
 
 }  // namespace
 }  // namespace qdiff::props
