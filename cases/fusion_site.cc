@@ -14,7 +14,8 @@ namespace qdiff {
 std::string_view fusion_pass_name(FusionKind k) {
   switch (k) {
     case FusionKind::mul_into_linear: return "fuse_mul_into_linear";
-    case FusionKind::quantized_linear: return "fuse_quantized_ops";
+    case FusionKind::quantized_linear:
+    case FusionKind::quantized_conv2d: return "fuse_quantized_ops";
     case FusionKind::absorption: return "quant_absorption";
   }
   return "?";
@@ -24,6 +25,7 @@ std::string_view fusion_kind_name(FusionKind k) {
   switch (k) {
     case FusionKind::mul_into_linear: return "mul_into_linear";
     case FusionKind::quantized_linear: return "quantized_linear";
+    case FusionKind::quantized_conv2d: return "quantized_conv2d";
     case FusionKind::absorption: return "absorption";
   }
   return "?";
@@ -41,12 +43,14 @@ std::string_view firing_name(Firing f) {
 namespace {
 constexpr std::string_view kMulRoles[] = {"mul", "linear", "W", "c"};
 constexpr std::string_view kLinearRoles[] = {"quantize", "linear", "W"};
+constexpr std::string_view kConvRoles[] = {"quantize", "conv2d", "W"};
 constexpr std::string_view kAbsorptionRoles[] = {"quantize2", "dequantize", "quantize1", "W"};
 
 std::span<const std::string_view> roles(FusionKind k) {
   switch (k) {
     case FusionKind::mul_into_linear: return kMulRoles;
     case FusionKind::quantized_linear: return kLinearRoles;
+    case FusionKind::quantized_conv2d: return kConvRoles;
     case FusionKind::absorption: return kAbsorptionRoles;
   }
   return {};

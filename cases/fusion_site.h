@@ -11,9 +11,11 @@
 //                                                 or mul(c, linear(...))
 //   quantized_linear  {quantize, linear, W}       dequantize -> linear(dequantize(W), b?)
 //                                                 [-> mul c, folded] [-> relu] -> quantize
+//   quantized_conv2d  {quantize, conv2d, W}       dequantize -> conv2d(dequantize(W), b?)
+//                                                 [-> relu] -> quantize
 //   absorption        {quantize2, dequantize, quantize1, W}
 //                                                 quantize2(dequantize(quantize1(...)))
-//                                                 after the quantized_linear of W
+//                                                 after the quantized linear or conv2d of W
 // W is the weight's quantized constant and c the mul's constant: what the
 // properties look for in the optimized graph.
 //
@@ -29,9 +31,9 @@
 
 namespace qdiff {
 
-enum class FusionKind { mul_into_linear, quantized_linear, absorption };
+enum class FusionKind { mul_into_linear, quantized_linear, quantized_conv2d, absorption };
 inline constexpr FusionKind kAllFusionKinds[] = {FusionKind::mul_into_linear, FusionKind::quantized_linear,
-                                                 FusionKind::absorption};
+                                                 FusionKind::quantized_conv2d, FusionKind::absorption};
 
 // must: SPEC section 8 allows it, so the pipeline must apply it;
 // must_not: SPEC section 8 forbids it (the fold_non_foldable_mul class);

@@ -27,19 +27,28 @@ bool mul_folds_into_linear(const Tensor& c, const Shape& linear_out, const Tenso
   return true;
 }
 
-bool qlinear_accepts(const QLinearArgs& args) {
+namespace {
+
+// The reference's validation accepts the call, and the bias is finite.
+template <typename Args, typename Validate>
+bool fused_accepts(const Args& args, Validate validate) {
   if (args.bias) {
-    for (float v : args.bias->data<float>()) {
+    for (float v : args.bias->template data<float>()) {
       if (!std::isfinite(v)) return false;
     }
   }
   try {
-    (void)reference::validate_qlinear(args);
+    (void)validate(args);
     return true;
   } catch (const Error&) {
     return false;
   }
 }
+
+}  // namespace
+
+bool qlinear_accepts(const QLinearArgs& args) { return fused_accepts(args, reference::validate_qlinear); }
+bool qconv2d_accepts(const QConv2dArgs& args) { return fused_accepts(args, reference::validate_qconv2d); }
 
 namespace {
 
@@ -95,16 +104,18 @@ namespace {
 
 bool is_kind(const Graph& g, int id, NodeKind k) { return id >= 0 && size_t(id) < g.nodes.size() && g.node(id).kind == k; }
 
-// The linear reads dequantize(W), W a constant.
-bool linear_reads_weight(const Graph& g, int linear, int w) {
-  if (!is_kind(g, linear, NodeKind::linear) || !is_kind(g, w, NodeKind::constant)) return false;
-  const int dq = g.node(linear).input(1);
+// The op (a linear or conv2d) reads dequantize(W), W a constant.
+bool op_reads_weight(const Graph& g, int op, int w) {
+  if (!is_kind(g, op, NodeKind::linear) && !is_kind(g, op, NodeKind::conv2d)) return false;
+  if (!is_kind(g, w, NodeKind::constant)) return false;
+  const int dq = g.node(op).input(1);
   return is_kind(g, dq, NodeKind::dequantize) && g.node(dq).input(0) == w;
 }
 
 // The mul's operands are {linear, c} in either order, c a constant.
 bool mul_of(const Graph& g, int mul, int linear, int c) {
   if (!is_kind(g, mul, NodeKind::mul) || !is_kind(g, c, NodeKind::constant)) return false;
+  if (!is_kind(g, linear, NodeKind::linear)) return false;
   const Node& m = g.node(mul);
   return (m.input(0) == linear && m.input(1) == c) || (m.input(0) == c && m.input(1) == linear);
 }
@@ -118,20 +129,21 @@ struct Context {
 };
 
 std::optional<Firing> mul_firing(const Context& cx, int mul, int linear, int w, int c) {
-  if (!mul_of(cx.g, mul, linear, c) || !linear_reads_weight(cx.g, linear, w)) return std::nullopt;
+  if (!mul_of(cx.g, mul, linear, c) || !op_reads_weight(cx.g, linear, w)) return std::nullopt;
   const auto out = cx.shape_of(linear);
   const auto pw = affine_params_of(cx.g, cx.g.node(linear).input(1), 2);
   if (!out || !pw || !single_use(cx.uses, linear)) return Firing::may;
   return mul_folds_into_linear(cx.g.node(c).value, *out, pw->scale) ? Firing::must : Firing::must_not;
 }
 
-// quantize q <- [relu] <- [mul(linear, c)] <- linear: the chain's activation
-// and the mul, if any; nullopt if q does not end a chain on `linear`.
+// quantize q <- [relu] <- [mul(linear, c)] <- op: the chain's activation
+// and the mul, if any; nullopt if q does not end a chain on `op` (a mul
+// only after a linear).
 struct Chain {
   Activation act;
   int mul = kNoInput, c = kNoInput;
 };
-std::optional<Chain> chain_of(const Context& cx, int q, int linear) {
+std::optional<Chain> chain_of(const Context& cx, int q, int op) {
   if (!is_kind(cx.g, q, NodeKind::quantize)) return std::nullopt;
   Chain ch;
   int src = cx.g.node(q).input(0);
@@ -142,44 +154,50 @@ std::optional<Chain> chain_of(const Context& cx, int q, int linear) {
   if (is_kind(cx.g, src, NodeKind::mul)) {
     const Node& m = cx.g.node(src);
     ch.mul = src;
-    ch.c = m.input(0) == linear ? m.input(1) : m.input(0);
-    if (!mul_of(cx.g, src, linear, ch.c)) return std::nullopt;
-  } else if (src != linear) {
+    ch.c = m.input(0) == op ? m.input(1) : m.input(0);
+    if (!mul_of(cx.g, src, op, ch.c)) return std::nullopt;
+  } else if (src != op) {
     return std::nullopt;
   }
   return ch;
 }
 
-// Every value between the linear and the quantize has the chain as its only user.
-bool chain_unshared(const Context& cx, int q, int linear) {
-  for (int id = cx.g.node(q).input(0); id != linear; id = cx.g.node(id).kind == NodeKind::mul ? linear : cx.g.node(id).input(0)) {
+// Every value between the op and the quantize has the chain as its only user.
+bool chain_unshared(const Context& cx, int q, int op) {
+  for (int id = cx.g.node(q).input(0); id != op; id = cx.g.node(id).kind == NodeKind::mul ? op : cx.g.node(id).input(0)) {
     if (!single_use(cx.uses, id)) return false;
   }
-  return single_use(cx.uses, linear);
+  return single_use(cx.uses, op);
 }
 
-std::optional<Firing> chain_firing(const Context& cx, int q, int linear, int w) {
-  if (!linear_reads_weight(cx.g, linear, w)) return std::nullopt;
-  const std::optional<Chain> ch = chain_of(cx, q, linear);
-  if (!ch) return std::nullopt;
-  if (ch->mul != kNoInput && mul_firing(cx, ch->mul, linear, w, ch->c) != Firing::must) return Firing::may;
-  const Node& lin = cx.g.node(linear);
-  const int x = lin.input(0);
+// The fused op of SPEC section 8 accepts the chain's operands and params.
+bool fused_op_accepts(const Context& cx, int q, int op, int w, const Activation& act) {
+  const Node& n = cx.g.node(op);
+  const int x = n.input(0);
   const auto x_shape = cx.shape_of(x), out_shape = cx.shape_of(q);
-  if (!chain_unshared(cx, q, linear) || !is_kind(cx.g, x, NodeKind::dequantize) || !x_shape || !out_shape) {
-    return Firing::may;
-  }
+  if (!is_kind(cx.g, x, NodeKind::dequantize) || !x_shape || !out_shape) return false;
+  const Tensor& wq = cx.g.node(w).value;
   const auto px = affine_params_of(cx.g, x, x_shape->rank());
-  const auto pw = affine_params_of(cx.g, lin.input(1), 2);
+  const auto pw = affine_params_of(cx.g, n.input(1), wq.shape().rank());
   const auto pout = affine_params_of(cx.g, q, out_shape->rank());
   std::optional<Tensor> bias;
-  if (lin.input(2) != kNoInput) {
-    if (!is_kind(cx.g, lin.input(2), NodeKind::constant)) return Firing::may;
-    bias = cx.g.node(lin.input(2)).value;
+  if (n.input(2) != kNoInput) {
+    if (!is_kind(cx.g, n.input(2), NodeKind::constant)) return false;
+    bias = cx.g.node(n.input(2)).value;
   }
-  if (!px || !pw || !pout) return Firing::may;
-  const QLinearArgs args{Tensor(px->dtype, *x_shape), *px, cx.g.node(w).value, *pw, bias, *pout, ch->act};
-  return qlinear_accepts(args) ? Firing::must : Firing::may;
+  if (!px || !pw || !pout) return false;
+  const Tensor xq(px->dtype, *x_shape);
+  if (n.kind == NodeKind::linear) return qlinear_accepts(QLinearArgs{xq, *px, wq, *pw, bias, *pout, act});
+  return qconv2d_accepts(QConv2dArgs{xq, *px, wq, *pw, bias, *pout, n.conv, act});
+}
+
+std::optional<Firing> chain_firing(const Context& cx, int q, int op, int w) {
+  if (!op_reads_weight(cx.g, op, w)) return std::nullopt;
+  const std::optional<Chain> ch = chain_of(cx, q, op);
+  if (!ch) return std::nullopt;
+  if (ch->mul != kNoInput && mul_firing(cx, ch->mul, op, w, ch->c) != Firing::must) return Firing::may;
+  if (!chain_unshared(cx, q, op)) return Firing::may;
+  return fused_op_accepts(cx, q, op, w, ch->act) ? Firing::must : Firing::may;
 }
 
 // The node a quantize's chain starts from: its input, back through relu
@@ -223,7 +241,12 @@ std::optional<Firing> site_firing(const Graph& g, const ShapeOf& shape_of, const
   }
   switch (site.kind) {
     case FusionKind::mul_into_linear: return mul_firing(cx, n[0], n[1], n[2], n[3]);
-    case FusionKind::quantized_linear: return chain_firing(cx, n[0], n[1], n[2]);
+    case FusionKind::quantized_linear:
+      if (!is_kind(g, n[1], NodeKind::linear)) return std::nullopt;
+      return chain_firing(cx, n[0], n[1], n[2]);
+    case FusionKind::quantized_conv2d:
+      if (!is_kind(g, n[1], NodeKind::conv2d)) return std::nullopt;
+      return chain_firing(cx, n[0], n[1], n[2]);
     case FusionKind::absorption: return absorption_firing(cx, n[0], n[1], n[2], n[3]);
   }
   return std::nullopt;

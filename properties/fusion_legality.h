@@ -28,13 +28,16 @@ namespace qdiff::props {
 // or absent bias hold by construction in the generator.)
 bool mul_folds_into_linear(const Tensor& c, const Shape& linear_out, const Tensor& weight_scale);
 
-// fuse-quantized-ops on dequantize -> linear -> quantize: the chain becomes
+// fuse-quantized-ops on dequantize -> linear [-> mul] [-> relu] -> quantize: the chain becomes
 // a qlinear iff SPEC section 8's qlinear accepts its operands and params
 // (reference/fused_validate.h: x per-tensor or per-row, weight any valid
 // layout, output per-tensor or per-channel on the last dim, ...) and the
 // bias is absent or finite (a fused op maps a NaN result to the zero
 // point where the original quantize rejects it).
 bool qlinear_accepts(const QLinearArgs& args);
+// The same for dequantize -> conv2d -> quantize and SPEC section 8's
+// qconv2d (x per-tensor, out per-tensor or [1, O, 1, 1], ...).
+bool qconv2d_accepts(const QConv2dArgs& args);
 
 // quant-absorption: quantize(dequantize(y, p1), p2) after a fused op folds
 // iff p2 is per-tensor (scale.numel() == 1).

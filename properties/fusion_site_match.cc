@@ -18,14 +18,17 @@ bool is_constant(const Graph& g, int id, const Tensor& v) {
   return id >= 0 && g.node(id).kind == NodeKind::constant && same_tensor(g.node(id).value, v);
 }
 
-bool linear_on(const Graph& g, int id, const Tensor& w) {
-  if (id < 0 || g.node(id).kind != NodeKind::linear) return false;
+// A float op of `kind` (linear or conv2d) whose weight is dequantize(W).
+bool float_op_on(const Graph& g, int id, const Tensor& w, NodeKind kind) {
+  if (id < 0 || g.node(id).kind != kind) return false;
   const int dq = g.node(id).input(1);
   return dq >= 0 && g.node(dq).kind == NodeKind::dequantize && is_constant(g, g.node(dq).input(0), w);
 }
+bool linear_on(const Graph& g, int id, const Tensor& w) { return float_op_on(g, id, w, NodeKind::linear); }
 
 bool fused_on(const Graph& g, int id, const Tensor& w) {
-  return id >= 0 && g.node(id).kind == NodeKind::qlinear && is_constant(g, g.node(id).input(1), w);
+  return id >= 0 && (g.node(id).kind == NodeKind::qlinear || g.node(id).kind == NodeKind::qconv2d) &&
+         is_constant(g, g.node(id).input(1), w);
 }
 
 // The value a block's output quantize reads, back through relu and a mul.
@@ -38,7 +41,7 @@ bool block_end_on(const Graph& g, int id, const Tensor& w) {
     const Node& m = g.node(src);
     return linear_on(g, m.input(0), w) || linear_on(g, m.input(1), w);
   }
-  return linear_on(g, src, w);
+  return linear_on(g, src, w) || float_op_on(g, src, w, NodeKind::conv2d);
 }
 
 bool mul_left(const Graph& g, const Node& n, const Tensor& w, const Tensor& c) {
@@ -78,6 +81,7 @@ int pattern_count(const Graph& optimized, const Graph& original, const FusionSit
     switch (site.kind) {
       case FusionKind::mul_into_linear: count += mul_left(optimized, n, w, original.node(site.nodes[3]).value); break;
       case FusionKind::quantized_linear: count += linear_on(optimized, id, w); break;
+      case FusionKind::quantized_conv2d: count += float_op_on(optimized, id, w, NodeKind::conv2d); break;
       case FusionKind::absorption: count += absorption_left(optimized, n, w); break;
     }
   }

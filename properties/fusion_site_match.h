@@ -7,12 +7,14 @@
 // mul constant, "a constant equal to T" = same dtype, shape and bytes: the
 // passes rewrite scales and biases but never a quantized weight or c):
 //   linear on W     a float `linear` whose weight is dequantize(constant W)
-//   fused on W      a `qlinear` whose weight input is the constant W
+//                   (conv on W likewise, a float `conv2d`)
+//   fused on W      a `qlinear` or `qconv2d` whose weight input is the constant W
 //   mul_into_linear left   a `mul` with operands {linear on W, constant c}
 //                          in either order (folding removes the mul)
 //   quantized_linear left  a linear on W (fusing turns it into a qlinear)
+//   quantized_conv2d left  a conv on W (fusing turns it into a qconv2d)
 //   absorption left        quantize(dequantize(E)) with E the block's end on
-//                          W: fused on W, or a quantize reading a linear on W
+//                          W: fused on W, or a quantize reading a linear or conv on W
 //                          through optional mul and relu (absorbing removes
 //                          the pair; counting the unfused end too means a
 //                          block whose chain did not fuse still shows its

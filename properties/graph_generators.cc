@@ -272,8 +272,8 @@ class GraphDraw {
     std::optional<int> bias;
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
-    const LinearSite site{value, shape, w, g_.linear(value, wdq, bias)};
-    int y = site.linear;
+    const BlockSite site{value, shape, w, g_.linear(value, wdq, bias)};
+    int y = site.op;
     shape[shape.rank() - 1] = k;
     // When K equals the batch dim, a [K, 1] mul constant reads as
     // per-channel but varies along the batch: the reason K == N is drawn
@@ -289,27 +289,27 @@ class GraphDraw {
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(limits_.relu_percent)) y = g_.relu(y);
     const Requantized out = requantize(y, shape);
-    record_linear_sites(site, mul, out, linear_shape, shape);
+    record_block_sites(FusionKind::quantized_linear, site, mul, out, linear_shape, shape);
     return out.last();
   }
 
-  // The nodes of a linear block that its fusion sites name.
-  struct LinearSite {
+  // The nodes of a linear or conv block that its fusion sites name.
+  struct BlockSite {
     int x_dq;
     Shape x_shape;
-    int w, linear;
+    int w, op;
   };
 
   // The block's fusion sites (cases/fusion_site.h), by role; their firing
   // is derived once the graph is built (record_firings), and the shapes
   // the rules need are noted here.
-  void record_linear_sites(const LinearSite& s, const std::optional<MulNode>& mul, const Requantized& out,
-                           const Shape& linear_shape, const Shape& out_shape) {
+  void record_block_sites(FusionKind chain, const BlockSite& s, const std::optional<MulNode>& mul,
+                          const Requantized& out, const Shape& op_shape, const Shape& out_shape) {
     shapes_[s.x_dq] = s.x_shape;
-    shapes_[s.linear] = linear_shape;
+    shapes_[s.op] = op_shape;
     shapes_[out.q1] = out_shape;
-    if (mul) sites_.push_back({FusionKind::mul_into_linear, Firing::may, {mul->mul, s.linear, s.w, mul->c}});
-    sites_.push_back({FusionKind::quantized_linear, Firing::may, {out.q1, s.linear, s.w}});
+    if (mul) sites_.push_back({FusionKind::mul_into_linear, Firing::may, {mul->mul, s.op, s.w, mul->c}});
+    sites_.push_back({chain, Firing::may, {out.q1, s.op, s.w}});
     if (!out.q2) return;
     shapes_[*out.q2] = out_shape;
     sites_.push_back({FusionKind::absorption, Firing::may, {*out.q2, *out.dq, out.q1, s.w}});
@@ -461,12 +461,14 @@ class GraphDraw {
     std::optional<int> bias;
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{o}, 1.0f), "bias");
-    const int y = g_.conv2d(value, wdq, bias, at);
+    const BlockSite site{value, shape, w, g_.conv2d(value, wdq, bias, at)};
     const int64_t oh = (shape[2] + at.padding[0] + at.padding[2] - kh) / at.stride[0] + 1;
     const int64_t ow = (shape[3] + at.padding[1] + at.padding[3] - kw) / at.stride[1] + 1;
     shape = Shape{shape[0], o, oh, ow};
     src_.label(ChoiceLabel::node_count);
-    return requantize(src_.chance(30) ? g_.relu(y) : y, shape).last();
+    const Requantized out = requantize(src_.chance(30) ? g_.relu(site.op) : site.op, shape);
+    record_block_sites(FusionKind::quantized_conv2d, site, std::nullopt, out, shape, shape);
+    return out.last();
   }
 
   Source& src_;

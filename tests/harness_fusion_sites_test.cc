@@ -104,6 +104,37 @@ TEST(FusionSites, LegalFusionsAreAppliedFindsALinearWithABiasLeft) {
   EXPECT_FALSE(run("LegalFusionsAreApplied", mul_chain(Tensor::of<float>({2}, {2, 4}), false, false), fault).failed());
 }
 
+// x [1, 1, 2, 2] -> q/dq -> conv2d(dq(W [1, 1, 1, 1]), bias [1]) -> quantize.
+GraphCase conv_chain() {
+  GraphBuilder b;
+  const int x = b.input("x", DType::f32, {1, 1, 2, 2});
+  const int s = b.constant(scalar(0.5f));
+  const int xd = b.dequantize(b.quantize(x, s, std::nullopt, i8_spec()), s, std::nullopt, i8_spec());
+  const int w = b.constant(Tensor::of<int8_t>({1, 1, 1, 1}, {3}), "W");
+  const int wd = b.dequantize(w, b.constant(scalar(0.25f)), std::nullopt, i8_spec());
+  const int conv = b.conv2d(xd, wd, b.constant(Tensor::of<float>({1}, {0.5f})), Conv2dAttrs{});
+  const int q = b.quantize(conv, b.constant(scalar(0.5f)), std::nullopt, i8_spec());
+  b.output(q);
+  GraphCase gc{b.build(), {Tensor::of<float>({1, 1, 2, 2}, {1, -2, 0.5f, 3})}};
+  gc.expected_fusions = {{FusionKind::quantized_conv2d, Firing::may, {q, conv, w}}};
+  const std::vector<Tensor> values = reference::evaluate_graph_values(gc.graph, gc.inputs);
+  gc.expected_fusions[0].firing =
+      *site_firing(gc.graph, [&](int id) { return std::optional<Shape>(values[size_t(id)].shape()); },
+                   gc.graph.use_counts(), gc.expected_fusions[0]);
+  return gc;
+}
+
+TEST(FusionSites, LegalFusionsAreAppliedFindsAConvWithABiasLeft) {
+  const GraphCase c = conv_chain();
+  ASSERT_EQ(c.expected_fusions[0].firing, Firing::must);
+  EXPECT_FALSE(run("LegalFusionsAreApplied", c).failed());
+  const CheckResult bad = run("LegalFusionsAreApplied", c, impl::FaultSet(impl::FaultPoint::fused_bias_wrong_input));
+  ASSERT_TRUE(bad.failed());
+  EXPECT_NE(bad.verdict.headline.find("fuse_quantized_ops must fire: quantize = node 10 (quantize), conv2d = node 8"),
+            std::string::npos)
+      << bad.verdict.headline;
+}
+
 TEST(FusionSites, IllegalFusionsAreNotAppliedFindsABatchConstantFolded) {
   const GraphCase c = mul_chain(Tensor::of<float>({2, 1}, {2, 4}), false, false);
   const CheckResult good = run("IllegalFusionsAreNotApplied", c);
