@@ -232,42 +232,7 @@ class GraphDraw {
       wd[i] = int8_t(from.integer(wspec.quant_min, wspec.quant_max));
     });
     const int w = g_.constant(wq, "W");
-    int ws;
-    std::optional<int> wz;
-    src_.label(ChoiceLabel::layout);
-    switch (src_.weighted({20, 35, 25, 20})) {
-      case 0:  // per-tensor
-        ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -8, -4)}));
-        break;
-      case 1: {  // per-channel [K, 1]
-        Tensor s(DType::f32, Shape{k, 1});
-        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
-        ws = scale_constant(s);
-        src_.label(ChoiceLabel::layout);
-        if (src_.chance(30)) wz = zero_point_constant(Shape{k, 1}, wspec.quant_min, wspec.quant_max);
-        break;
-      }
-      case 2: {  // per-group [K, G], G = 1 included
-        std::vector<int64_t> divisors;
-        for (int64_t d = 1; d <= in; ++d) {
-          if (in % d == 0) divisors.push_back(d);
-        }
-        src_.label(ChoiceLabel::layout);
-        const int64_t groups = src_.chance(25) ? 1 : divisors[src_.index(divisors.size())];
-        Tensor s(DType::f32, Shape{k, groups});
-        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
-        ws = scale_constant(s);
-        break;
-      }
-      default: {  // legacy per-channel: 1-D [K] along axis 0 or -2
-        src_.label(ChoiceLabel::layout);
-        wspec.legacy_axis = src_.boolean() ? 0 : -2;
-        Tensor s(DType::f32, Shape{k});
-        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
-        ws = g_.constant(s, "scale");
-        break;
-      }
-    }
+    const auto [ws, wz] = weight_params(k, in, wspec);
     const int wdq = g_.dequantize(w, ws, wz, wspec);
     std::optional<int> bias;
     src_.label(ChoiceLabel::node_count);
@@ -331,6 +296,53 @@ class GraphDraw {
       out.push_back(std::move(s));
     }
     return out;
+  }
+
+  // The weight's dequantize params: per-tensor, per-channel [K, 1] (zero
+  // point sometimes), per-group [K, G] (G = 1 included), or legacy
+  // per-channel (1-D [K] along axis 0 or -2, set in wspec).
+  struct WeightParams {
+    int ws;
+    std::optional<int> wz;
+  };
+  WeightParams weight_params(int64_t k, int64_t in, QuantSpec& wspec) {
+    int ws;
+    std::optional<int> wz;
+    src_.label(ChoiceLabel::layout);
+    switch (src_.weighted({20, 35, 25, 20})) {
+      case 0:  // per-tensor
+        ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -8, -4)}));
+        break;
+      case 1: {  // per-channel [K, 1]
+        Tensor s(DType::f32, Shape{k, 1});
+        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        ws = scale_constant(s);
+        src_.label(ChoiceLabel::layout);
+        if (src_.chance(30)) wz = zero_point_constant(Shape{k, 1}, wspec.quant_min, wspec.quant_max);
+        break;
+      }
+      case 2: {  // per-group [K, G], G = 1 included
+        std::vector<int64_t> divisors;
+        for (int64_t d = 1; d <= in; ++d) {
+          if (in % d == 0) divisors.push_back(d);
+        }
+        src_.label(ChoiceLabel::layout);
+        const int64_t groups = src_.chance(25) ? 1 : divisors[src_.index(divisors.size())];
+        Tensor s(DType::f32, Shape{k, groups});
+        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        ws = scale_constant(s);
+        break;
+      }
+      default: {  // legacy per-channel: 1-D [K] along axis 0 or -2
+        src_.label(ChoiceLabel::layout);
+        wspec.legacy_axis = src_.boolean() ? 0 : -2;
+        Tensor s(DType::f32, Shape{k});
+        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        ws = g_.constant(s, "scale");
+        break;
+      }
+    }
+    return {ws, wz};
   }
 
   // mul(y, c): foldable shapes ([K], [1, K], [1]) and non-foldable ones
