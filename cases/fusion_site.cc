@@ -15,7 +15,8 @@ std::string_view fusion_pass_name(FusionKind k) {
   switch (k) {
     case FusionKind::mul_into_linear: return "fuse_mul_into_linear";
     case FusionKind::quantized_linear:
-    case FusionKind::quantized_conv2d: return "fuse_quantized_ops";
+    case FusionKind::quantized_conv2d:
+    case FusionKind::quantized_elementwise: return "fuse_quantized_ops";
     case FusionKind::absorption: return "quant_absorption";
   }
   return "?";
@@ -26,6 +27,7 @@ std::string_view fusion_kind_name(FusionKind k) {
     case FusionKind::mul_into_linear: return "mul_into_linear";
     case FusionKind::quantized_linear: return "quantized_linear";
     case FusionKind::quantized_conv2d: return "quantized_conv2d";
+    case FusionKind::quantized_elementwise: return "quantized_elementwise";
     case FusionKind::absorption: return "absorption";
   }
   return "?";
@@ -44,6 +46,7 @@ namespace {
 constexpr std::string_view kMulRoles[] = {"mul", "linear", "W", "c"};
 constexpr std::string_view kLinearRoles[] = {"quantize", "linear", "W"};
 constexpr std::string_view kConvRoles[] = {"quantize", "conv2d", "W"};
+constexpr std::string_view kElementwiseRoles[] = {"quantize", "op", "B"};
 constexpr std::string_view kAbsorptionRoles[] = {"quantize2", "dequantize", "quantize1", "W"};
 
 std::span<const std::string_view> roles(FusionKind k) {
@@ -51,6 +54,7 @@ std::span<const std::string_view> roles(FusionKind k) {
     case FusionKind::mul_into_linear: return kMulRoles;
     case FusionKind::quantized_linear: return kLinearRoles;
     case FusionKind::quantized_conv2d: return kConvRoles;
+    case FusionKind::quantized_elementwise: return kElementwiseRoles;
     case FusionKind::absorption: return kAbsorptionRoles;
   }
   return {};

@@ -13,11 +13,14 @@
 //                                                 [-> mul c, folded] [-> relu] -> quantize
 //   quantized_conv2d  {quantize, conv2d, W}       dequantize -> conv2d(dequantize(W), b?)
 //                                                 [-> relu] -> quantize
+//   quantized_elementwise {quantize, op, B}       add|mul(dequantize(qa), dequantize(quantize(B)))
+//                                                 [-> relu] -> quantize
 //   absorption        {quantize2, dequantize, quantize1, W}
 //                                                 quantize2(dequantize(quantize1(...)))
 //                                                 after the quantized linear or conv2d of W
-// W is the weight's quantized constant and c the mul's constant: what the
-// properties look for in the optimized graph.
+// W is the weight's quantized constant, c the mul's constant and B the
+// elementwise op's second operand's f32 constant: what the properties look
+// for in the optimized graph.
 //
 // In a case file the list is the optional member "expected_fusions":
 //   [{"fusion": "mul_into_linear", "firing": "must", "nodes": [7, 6, 3, 8]}, ...]
@@ -31,9 +34,10 @@
 
 namespace qdiff {
 
-enum class FusionKind { mul_into_linear, quantized_linear, quantized_conv2d, absorption };
+enum class FusionKind { mul_into_linear, quantized_linear, quantized_conv2d, quantized_elementwise, absorption };
 inline constexpr FusionKind kAllFusionKinds[] = {FusionKind::mul_into_linear, FusionKind::quantized_linear,
-                                                 FusionKind::quantized_conv2d, FusionKind::absorption};
+                                                 FusionKind::quantized_conv2d, FusionKind::quantized_elementwise,
+                                                 FusionKind::absorption};
 
 // must: SPEC section 8 allows it, so the pipeline must apply it;
 // must_not: SPEC section 8 forbids it (the fold_non_foldable_mul class);

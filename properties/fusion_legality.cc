@@ -29,14 +29,9 @@ bool mul_folds_into_linear(const Tensor& c, const Shape& linear_out, const Tenso
 
 namespace {
 
-// The reference's validation accepts the call, and the bias is finite.
+// The reference's validation accepts the call.
 template <typename Args, typename Validate>
-bool fused_accepts(const Args& args, Validate validate) {
-  if (args.bias) {
-    for (float v : args.bias->template data<float>()) {
-      if (!std::isfinite(v)) return false;
-    }
-  }
+bool validates(const Args& args, Validate validate) {
   try {
     (void)validate(args);
     return true;
@@ -45,10 +40,23 @@ bool fused_accepts(const Args& args, Validate validate) {
   }
 }
 
+bool finite_bias(const std::optional<Tensor>& bias) {
+  if (!bias) return true;
+  for (float v : bias->data<float>()) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-bool qlinear_accepts(const QLinearArgs& args) { return fused_accepts(args, reference::validate_qlinear); }
-bool qconv2d_accepts(const QConv2dArgs& args) { return fused_accepts(args, reference::validate_qconv2d); }
+bool qlinear_accepts(const QLinearArgs& args) {
+  return finite_bias(args.bias) && validates(args, reference::validate_qlinear);
+}
+bool qconv2d_accepts(const QConv2dArgs& args) {
+  return finite_bias(args.bias) && validates(args, reference::validate_qconv2d);
+}
+bool qelementwise_accepts(const QElementwiseArgs& args) { return validates(args, reference::validate_qelementwise); }
 
 namespace {
 
@@ -200,6 +208,34 @@ std::optional<Firing> chain_firing(const Context& cx, int q, int op, int w) {
   return fused_op_accepts(cx, q, op, w, ch->act) ? Firing::must : Firing::may;
 }
 
+// quantize q <- [relu] <- op = add|mul(dequantize(qa), dequantize(quantize(B))).
+std::optional<Firing> elementwise_firing(const Context& cx, int q, int op, int b) {
+  const Graph& g = cx.g;
+  if (!is_kind(g, q, NodeKind::quantize) || !is_kind(g, b, NodeKind::constant)) return std::nullopt;
+  if (!is_kind(g, op, NodeKind::add) && !is_kind(g, op, NodeKind::mul)) return std::nullopt;
+  Activation act;
+  int src = g.node(q).input(0);
+  if (is_kind(g, src, NodeKind::relu)) {
+    act.kind = ActivationKind::relu;
+    src = g.node(src).input(0);
+  }
+  const Node& n = g.node(op);
+  const int bdq = n.input(1), bq = is_kind(g, bdq, NodeKind::dequantize) ? g.node(bdq).input(0) : kNoInput;
+  if (src != op || !is_kind(g, bq, NodeKind::quantize) || g.node(bq).input(0) != b) return std::nullopt;
+  const int a = n.input(0);
+  const auto a_shape = cx.shape_of(a), b_shape = cx.shape_of(bdq), out_shape = cx.shape_of(q);
+  if (!chain_unshared(cx, q, op) || !is_kind(g, a, NodeKind::dequantize) || !a_shape || !b_shape || !out_shape) {
+    return Firing::may;
+  }
+  const auto pa = affine_params_of(g, a, a_shape->rank());
+  const auto pb = affine_params_of(g, bdq, b_shape->rank());
+  const auto pout = affine_params_of(g, q, out_shape->rank());
+  if (!pa || !pb || !pout) return Firing::may;
+  const QElementwiseArgs args{n.kind == NodeKind::add ? ElementwiseOp::add : ElementwiseOp::mul,
+                              Tensor(pa->dtype, *a_shape), *pa, Tensor(pb->dtype, *b_shape), *pb, *pout, act};
+  return qelementwise_accepts(args) ? Firing::must : Firing::may;
+}
+
 // The node a quantize's chain starts from: its input, back through relu
 // and a mul's linear operand.
 int chain_start(const Graph& g, int q) {
@@ -247,6 +283,7 @@ std::optional<Firing> site_firing(const Graph& g, const ShapeOf& shape_of, const
     case FusionKind::quantized_conv2d:
       if (!is_kind(g, n[1], NodeKind::conv2d)) return std::nullopt;
       return chain_firing(cx, n[0], n[1], n[2]);
+    case FusionKind::quantized_elementwise: return elementwise_firing(cx, n[0], n[1], n[2]);
     case FusionKind::absorption: return absorption_firing(cx, n[0], n[1], n[2], n[3]);
   }
   return std::nullopt;

@@ -38,6 +38,9 @@ bool qlinear_accepts(const QLinearArgs& args);
 // The same for dequantize -> conv2d -> quantize and SPEC section 8's
 // qconv2d (x per-tensor, out per-tensor or [1, O, 1, 1], ...).
 bool qconv2d_accepts(const QConv2dArgs& args);
+// The same for dequantize -> add | mul -> quantize and qadd / qmul
+// (numpy broadcasting, each operand's params valid for it, ...).
+bool qelementwise_accepts(const QElementwiseArgs& args);
 
 // quant-absorption: quantize(dequantize(y, p1), p2) after a fused op folds
 // iff p2 is per-tensor (scale.numel() == 1).

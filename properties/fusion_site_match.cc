@@ -44,6 +44,18 @@ bool block_end_on(const Graph& g, int id, const Tensor& w) {
   return linear_on(g, src, w) || float_op_on(g, src, w, NodeKind::conv2d);
 }
 
+// A float op of `kind` (add or mul) one of whose operands is
+// dequantize(quantize(constant B)).
+bool elementwise_on(const Graph& g, const Node& n, NodeKind kind, const Tensor& b) {
+  if (n.kind != kind) return false;
+  for (int in : {n.input(0), n.input(1)}) {
+    if (in < 0 || g.node(in).kind != NodeKind::dequantize) continue;
+    const int q = g.node(in).input(0);
+    if (q >= 0 && g.node(q).kind == NodeKind::quantize && is_constant(g, g.node(q).input(0), b)) return true;
+  }
+  return false;
+}
+
 bool mul_left(const Graph& g, const Node& n, const Tensor& w, const Tensor& c) {
   if (n.kind != NodeKind::mul) return false;
   return (linear_on(g, n.input(0), w) && is_constant(g, n.input(1), c)) ||
@@ -82,6 +94,9 @@ int pattern_count(const Graph& optimized, const Graph& original, const FusionSit
       case FusionKind::mul_into_linear: count += mul_left(optimized, n, w, original.node(site.nodes[3]).value); break;
       case FusionKind::quantized_linear: count += linear_on(optimized, id, w); break;
       case FusionKind::quantized_conv2d: count += float_op_on(optimized, id, w, NodeKind::conv2d); break;
+      case FusionKind::quantized_elementwise:
+        count += elementwise_on(optimized, n, original.node(site.nodes[1]).kind, w);
+        break;
       case FusionKind::absorption: count += absorption_left(optimized, n, w); break;
     }
   }

@@ -13,6 +13,8 @@
 //                          in either order (folding removes the mul)
 //   quantized_linear left  a linear on W (fusing turns it into a qlinear)
 //   quantized_conv2d left  a conv on W (fusing turns it into a qconv2d)
+//   quantized_elementwise left  a float add / mul (the site's kind) with an
+//                          operand dequantize(quantize(constant B))
 //   absorption left        quantize(dequantize(E)) with E the block's end on
 //                          W: fused on W, or a quantize reading a linear or conv on W
 //                          through optional mul and relu (absorbing removes

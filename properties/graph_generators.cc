@@ -437,7 +437,12 @@ class GraphDraw {
     src_.label(ChoiceLabel::node_kind);
     const int y = src_.boolean() ? g_.add(value, bdq) : g_.mul(value, bdq);
     src_.label(ChoiceLabel::node_count);
-    return requantize(src_.chance(20) ? g_.relu(y) : y, shape).last();
+    const Requantized out = requantize(src_.chance(20) ? g_.relu(y) : y, shape);
+    shapes_[value] = shape;
+    shapes_[bdq] = other;
+    shapes_[out.q1] = shape;
+    sites_.push_back({FusionKind::quantized_elementwise, Firing::may, {out.q1, y, b}});
+    return out.last();
   }
 
   // conv2d with per-tensor or per-output-channel weights.

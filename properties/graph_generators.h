@@ -19,9 +19,10 @@
 // negative axis. Shapes include K == In, K == 1 and G == 1. The mul's
 // operands come in either order (mul(c, linear) 35 % of the time).
 //
-// Every linear and conv block's patterns are recorded in the case's
+// Every block's patterns are recorded in the case's
 // expected_fusions (cases/fusion_site.h): the mul fold, the
-// dequantize -> linear / conv2d -> quantize chain and the absorption pair, each
+// dequantize -> linear / conv2d / add / mul -> quantize chain and (after a
+// linear or conv) the absorption pair, each
 // with the firing SPEC section 8 calls for (properties/fusion_legality.h).
 #pragma once
 

@@ -222,9 +222,28 @@ TEST(FusionSites, GeneratedSitesAgreeWithTheRulesAndCoverEveryJudgedFiring) {
     }
   }
   EXPECT_GT(judged_graphs, 750);
+  EXPECT_GT((seen[{FusionKind::quantized_elementwise, Firing::must}]), 10);
   for (FusionKind k : kAllFusionKinds) EXPECT_GT((seen[{k, Firing::must}]), 10) << fusion_kind_name(k);
   EXPECT_GT((seen[{FusionKind::mul_into_linear, Firing::must_not}]), 10);
   EXPECT_GT((seen[{FusionKind::absorption, Firing::must_not}]), 5);
+}
+
+// The matcher sees every pattern where the generator put it: judged
+// against the graph before any pass, every must site is "left unfused" and
+// no must_not site is "fused".
+TEST(FusionSites, TheUnoptimizedGraphLeavesEveryMustSite) {
+  int must_sites = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    PrngSource src(seed);
+    const GraphCase c = draw_graph_case(src);
+    const FiringVerdict v = judge_fusion_sites(c.graph, c.graph, c.expected_fusions);
+    int must = 0;
+    for (const FusionSite& s : c.expected_fusions) must += s.firing == Firing::must;
+    EXPECT_EQ(int(v.left_unfused.size()), must) << "seed " << seed;
+    EXPECT_TRUE(v.wrongly_fused.empty()) << "seed " << seed;
+    must_sites += must;
+  }
+  EXPECT_GT(must_sites, 100);
 }
 
 }  // namespace
