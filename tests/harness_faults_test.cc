@@ -218,6 +218,32 @@ INSTANTIATE_TEST_SUITE_P(Impl, LostFusion,
                                            impl::FaultPoint::fused_bias_wrong_input),
                          fault_param_name);
 
+// The forbidden folds are found directly too (issue 16): the output
+// properties find them first in suite order, by value; the pass-firing
+// property names the site that must not have fired.
+class ForbiddenFusion : public ::testing::TestWithParam<impl::FaultPoint> {};
+
+TEST_P(ForbiddenFusion, IsFoundByIllegalFusionsAreNotApplied) {
+  impl::ImplOptions options;
+  options.threads = 1;
+  options.faults = options.faults.with(GetParam());
+  RcConfig config;
+  config.seed = 1;
+  config.cases = budget(GetParam());
+  config.shrink = false;
+  config.reduce = false;
+  const RcReport r = run_rapidcheck(*find_property("IllegalFusionsAreNotApplied"), *make_optimized_backend(options), config);
+  ASSERT_TRUE(r.failed) << impl::fault_point_name(GetParam()) << " not found in " << config.cases << " cases";
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_NE(r.failure->headline.find("must not fire"), std::string::npos) << r.failure->headline;
+  fmt::print("{} found by IllegalFusionsAreNotApplied after {} cases\n", impl::fault_point_name(GetParam()), r.cases);
+}
+
+INSTANTIATE_TEST_SUITE_P(Impl, ForbiddenFusion,
+                         ::testing::Values(impl::FaultPoint::fold_non_foldable_mul,
+                                           impl::FaultPoint::absorption_on_per_channel),
+                         fault_param_name);
+
 // A fault must produce wrong answers, never out-of-bounds reads: the
 // sanitizer build runs this cheap sweep (every fault, every property, a few
 // seeded cases each; verdicts ignored) instead of the detection budgets
