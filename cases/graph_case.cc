@@ -159,8 +159,8 @@ Node read_node(const JsonDocument& doc, const JsonNode& json, const std::string&
   return n;
 }
 
-Graph read_graph(const JsonObjectReader& root) {
-  const JsonObjectReader obj(root.doc(), root.require("graph"), root.path_of("graph"));
+// The graph object ({"nodes": [...], "outputs": [...]}) at obj.
+Graph read_graph_object(const JsonObjectReader& obj) {
   const std::string nodes_path = obj.path_of("nodes");
   const auto nodes = read_array(obj.doc(), obj.require("nodes"), nodes_path);
   if (nodes.size() > kMaxGraphNodes) {
@@ -195,6 +195,10 @@ Graph read_graph(const JsonObjectReader& root) {
   }
   g.check_structure();  // the checks above cover it; kept as the IR's own word
   return g;
+}
+
+Graph read_graph(const JsonObjectReader& root) {
+  return read_graph_object(JsonObjectReader(root.doc(), root.require("graph"), root.path_of("graph")));
 }
 
 std::vector<Tensor> read_fed_inputs(const JsonObjectReader& root, const Graph& g) {
@@ -285,7 +289,27 @@ std::string node_line(const Node& n, int id) {
   return w.finish();
 }
 
+std::string write_graph_object(const Graph& g) {
+  ObjectWriter graph(2);
+  std::string& nodes = graph.member("nodes");
+  nodes += "[";
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    nodes += i ? ",\n      " : "\n      ";
+    nodes += node_line(g.nodes[i], int(i));
+  }
+  nodes += g.nodes.empty() ? "]" : "\n    ]";
+  graph.int_list("outputs", std::vector<int64_t>(g.outputs.begin(), g.outputs.end()));
+  return graph.finish();
+}
+
 }  // namespace
+
+std::string write_graph_json(const Graph& g) { return write_graph_object(g) + "\n"; }
+
+Graph parse_graph_json(std::string_view text) {
+  const JsonDocument doc = JsonDocument::parse(text);
+  return read_graph_object(JsonObjectReader(doc, doc.root(), "graph"));
+}
 
 GraphCase read_graph_case_fields(const JsonObjectReader& root) {
   GraphCase c;
@@ -300,16 +324,7 @@ std::string write_graph_case(const GraphCase& c) {
   write_header(w, kCaseFormat);
   w.string("op", kGraphOpName);
 
-  ObjectWriter graph(2);
-  std::string& nodes = graph.member("nodes");
-  nodes += "[";
-  for (size_t i = 0; i < c.graph.nodes.size(); ++i) {
-    nodes += i ? ",\n      " : "\n      ";
-    nodes += node_line(c.graph.nodes[i], int(i));
-  }
-  nodes += c.graph.nodes.empty() ? "]" : "\n    ]";
-  graph.int_list("outputs", std::vector<int64_t>(c.graph.outputs.begin(), c.graph.outputs.end()));
-  w.member("graph") += graph.finish();
+  w.member("graph") += write_graph_object(c.graph);
 
   // inputs[k] goes under the name of the k-th input node (a tensor beyond
   // the input nodes has no name and is not written).

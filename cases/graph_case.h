@@ -40,6 +40,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cases/fusion_site.h"
@@ -64,6 +65,14 @@ struct GraphCase {
 GraphCase read_graph_case_fields(const JsonObjectReader& root);
 // The whole case file, canonical form.
 std::string write_graph_case(const GraphCase& c);
+// The graph object alone ({"nodes": [NODE, ...], "outputs": [...]}, the
+// "graph" member of a graph case file), for entry points that take and
+// return a graph without inputs: the C ABI's graph pass, the process
+// protocol. The parser applies the case reader's rules (paths start at
+// "graph") and throws malformed_case.
+std::string write_graph_json(const Graph& g);
+Graph parse_graph_json(std::string_view text);
+
 // "graph: 4 nodes (input 1, constant 1, quantize 1, dequantize 1), inputs
 // [x f32 [2, 4]], outputs [node 3 (dequantize "y")]"
 std::string graph_case_summary(const GraphCase& c);

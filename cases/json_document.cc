@@ -180,6 +180,11 @@ class JsonDocumentBuilder {
 };
 
 JsonDocument JsonDocument::parse(std::string_view text) {
+  // nlohmann's lexer reads a NUL byte as the end of input, which would
+  // accept anything after one; no JSON text holds a raw NUL.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    fail(ErrorKind::malformed_case, "invalid JSON: NUL byte at byte {}", nul);
+  }
   JsonDocument doc;
   JsonDocumentBuilder builder(doc);
   // Iterative parser, strict: one value, nothing after it but whitespace.

@@ -1,12 +1,13 @@
 #include "cases/json_fields.h"
 
 #include "cases/f32_text.h"
+#include "cases/printable_text.h"
 
 namespace qdiff {
 
 std::string field_path(std::string_view parent, std::string_view key) {
-  if (parent.empty()) return std::string(key);
-  return fmt::format("{}.{}", parent, key);
+  if (parent.empty()) return escape_control_chars(key);
+  return fmt::format("{}.{}", parent, escape_control_chars(key));
 }
 
 std::string element_path(std::string_view array_path, size_t index) {
@@ -15,11 +16,11 @@ std::string element_path(std::string_view array_path, size_t index) {
 
 std::string quoted_excerpt(std::string_view s) {
   constexpr size_t kMax = 40;
-  if (s.size() <= kMax) return fmt::format("\"{}\"", s);
+  if (s.size() <= kMax) return fmt::format("\"{}\"", escape_control_chars(s));
   // Cut at a UTF-8 character boundary (continuation bytes are 10xxxxxx).
   size_t cut = kMax;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return fmt::format("\"{}...\"", s.substr(0, cut));
+  return fmt::format("\"{}...\"", escape_control_chars(s.substr(0, cut)));
 }
 
 JsonObjectReader::JsonObjectReader(const JsonDocument& doc, const JsonNode& node,

@@ -2,13 +2,14 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "cases/content_hash.h"
+#include "cases/durable_file.h"
 #include "cases/fused_case.h"
 #include "oracle/plugin_backend.h"
 #include "properties/fdp_source.h"
@@ -99,16 +100,19 @@ impl::ImplOptions options_from_env() {
     const std::string text =
         write_case_file({*r.run.reproducer, r.property ? r.property->name : std::string()});
     const char* dir = std::getenv("QDIFF_FINDINGS_DIR");
-    path = fmt::format("{}/qdiff-finding-{}-{:016x}.json", dir ? dir : ".", target,
-                       std::hash<std::string>{}(text));
-    std::ofstream(path) << text;
+    path = fmt::format("{}/qdiff-finding-{}-{}.json", dir ? dir : ".", target, stable_hash_hex(text));
+    try {
+      write_file_durably(path, text);
+    } catch (const WriteError& e) {
+      // The crash input libFuzzer keeps still reproduces it; the case goes to stderr in full.
+      fmt::print(stderr, "\n== qdiff finding NOT SAVED: {}\n{}", e.what(), text);
+      path.clear();
+    }
   }
   fmt::print(stderr, "\n== qdiff finding in fuzz target {}: {} failed against {}\n{}\n", target,
              r.property ? r.property->name : "?", backend.name(), r.run.result.verdict.describe());
-  if (r.run.reproducer) {
-    fmt::print(stderr, "case: {}\nqdiff-case-file: {}\nexplain: qdiff explain {}\n",
-               case_summary(*r.run.reproducer), path, path);
-  }
+  if (r.run.reproducer) fmt::print(stderr, "case: {}\n", case_summary(*r.run.reproducer));
+  if (!path.empty()) fmt::print(stderr, "qdiff-case-file: {}\nexplain: qdiff explain {}\n", path, path);
   std::fflush(stderr);
   std::abort();
 }

@@ -6,22 +6,21 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <vector>
+#include <string>
+
+#include "cases/input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
+// cases/input_file.h: a FIFO or an oversized file is an error, not a hang.
 int run_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = qdiff::read_input_file(path.string());
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   return 1;
 }
-}  // namespace
 
-int main(int argc, char** argv) {
+int replay(int argc, char** argv) {
   int ran = 0;
   for (int i = 1; i < argc; ++i) {
     const std::filesystem::path p(argv[i]);
@@ -38,4 +37,15 @@ int main(int argc, char** argv) {
   }
   std::printf("replayed %d inputs\n", ran);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return replay(argc, argv);
+  } catch (const qdiff::ReadError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
 }

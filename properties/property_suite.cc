@@ -7,12 +7,12 @@
 // Environment: QDIFF_CASES (default 200 per property and ISA),
 // QDIFF_SEED (default 1), QDIFF_FINDINGS_DIR (default ./qdiff-findings).
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "cases/durable_file.h"
+#include "cases/finding_file.h"
 #include "cases/fused_case.h"
 #include "impl/options.h"
 #include "properties/property.h"
@@ -24,6 +24,19 @@ namespace {
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
   return v ? std::atoi(v) : fallback;
+}
+
+// The finding's case file (cases/finding_file.h: named by content, so
+// the ISA and thread rows of one property never overwrite each other), or
+// the case in full when it cannot be saved.
+std::string save_counterexample(const CaseFile& finding) {
+  const char* dir = std::getenv("QDIFF_FINDINGS_DIR");
+  try {
+    const std::string saved = save_finding(dir ? dir : "qdiff-findings", finding);
+    return "\nsaved: " + saved + "\nexplain: qdiff explain " + saved;
+  } catch (const WriteError& e) {
+    return std::string("\nNOT SAVED: ") + e.what() + "\nthe case file in full:\n" + write_case_file(finding);
+  }
 }
 
 struct SuiteParam {
@@ -81,19 +94,9 @@ TEST_P(PropertySuite, Holds) {
   }
   EXPECT_FALSE(r.gave_up) << "too many discarded cases: " << r.rapidcheck_message;
   if (r.failed) {
-    std::string saved;
-    if (r.counterexample) {
-      const char* dir = std::getenv("QDIFF_FINDINGS_DIR");
-      const std::string findings = dir ? dir : "qdiff-findings";
-      std::filesystem::create_directories(findings);
-      const std::string threads = GetParam().threads > 1 ? fmt::format("-threads{}", GetParam().threads) : "";
-      saved = fmt::format("{}/{}-{}{}-seed{}.json", findings, p->name, impl::isa_name(GetParam().isa), threads,
-                          r.seed);
-      std::ofstream(saved) << write_case_file({*r.counterexample, p->name});
-    }
     ADD_FAILURE() << (r.failure ? r.failure->describe() : r.rapidcheck_message)
                   << "\nshrunk case: " << (r.counterexample ? case_summary(*r.counterexample) : "?")
-                  << "\nsaved: " << saved << "\nexplain: qdiff explain " << saved;
+                  << (r.counterexample ? save_counterexample({*r.counterexample, p->name}) : "");
   }
 }
 

@@ -25,6 +25,10 @@ struct RcConfig {
   int max_discard_ratio = 10;
   // Called after each generated case (not during shrinking) with the count.
   std::function<void(int)> on_case;
+  // Asked after each case: true ends the run there (`qdiff check` on
+  // SIGINT/SIGTERM), as `stopped`. A failure found is still shrunk (each
+  // shrink step is then declined, so that ends at once) and reported.
+  std::function<bool()> stop;
 };
 
 struct RcReport {
@@ -34,6 +38,7 @@ struct RcReport {
   int discarded = 0;
   bool failed = false;
   bool gave_up = false;   // too many discards
+  bool stopped = false;   // RcConfig::stop ended the run before its budget
   int shrinks = 0;        // accepted shrink steps
   int reductions = 0;     // accepted structural reduction steps
   double seconds = 0;

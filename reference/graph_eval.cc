@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/graph_budget.h"
 #include "core/limits.h"
 #include "reference/dequantize.h"
 #include "reference/float_ops.h"
@@ -265,6 +266,7 @@ Tensor evaluate_node(const Graph& g, int id, const std::vector<Tensor>& values) 
 
 std::vector<Tensor> evaluate_graph_values(const Graph& g, const std::vector<Tensor>& inputs) {
   g.check_structure();
+  check_graph_budget(g);  // before any node: the same decision as impl/
   const std::vector<int> input_ids = g.input_ids();
   if (inputs.size() != input_ids.size()) {
     fail(ErrorKind::invalid_shape, "graph has {} input node(s), {} tensor(s) fed",

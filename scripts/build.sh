@@ -11,10 +11,12 @@ mkdir -p build
 # (A shell loop, not awk: mawk reads a pipe in blocks, so its lines would
 # come in bursts.)
 progress() {  # preset
-  local line done total pct next=0
+  local line done total pct next=0 last_total=0
   while IFS= read -r line; do
     [[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]] || continue
     done=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+    # ninja counts afresh after regenerating build.ninja.
+    (( total != last_total )) && next=0 last_total=$total
     pct=$(( 100 * done / total ))
     if (( pct >= next || done == total )); then
       printf 'qdiff: %s %3d%% (%d/%d)\n' "$1" "$pct" "$done" "$total" >&2

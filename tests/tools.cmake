@@ -40,3 +40,15 @@ if(TARGET qdiff)
   target_compile_definitions(tools_check_command_test PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>")
   add_dependencies(tools_check_command_test qdiff)
 endif()
+
+# The C ABI v2 end to end (tests/abi_v2_conformance_plugin.cc, a plug-in
+# with naive SPEC loops and no qdiff code): `qdiff check --backend` judges
+# every operation entry point.
+if(TARGET qdiff)
+  add_library(abi_v2_conformance_plugin SHARED abi_v2_conformance_plugin.cc)
+  target_include_directories(abi_v2_conformance_plugin PRIVATE ${PROJECT_SOURCE_DIR}/include)
+  qdiff_add_test(NAME abi_v2_conformance_test SOURCES abi_v2_conformance_test.cc LABELS unit)
+  target_compile_definitions(abi_v2_conformance_test PRIVATE QDIFF_BINARY="$<TARGET_FILE:qdiff>"
+                             QDIFF_V2_PLUGIN="$<TARGET_FILE:abi_v2_conformance_plugin>")
+  add_dependencies(abi_v2_conformance_test qdiff abi_v2_conformance_plugin)
+endif()

@@ -2,15 +2,18 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "cases/durable_file.h"
+#include "cases/finding_file.h"
 #include "cases/fused_case.h"
 #include "fuzz/fuzz_driver.h"
 #include "impl/options.h"
@@ -20,9 +23,14 @@
 #include "properties/rc_runner.h"
 #include "properties/source.h"
 #include "tools/corpus_replay.h"
+#include "tools/data_dirs.h"
+#include "tools/exit_codes.h"
+#include "tools/flag_names.h"
 #include "tools/fuzz_command.h"
 #include "tools/fuzz_process.h"
 #include "tools/junit.h"
+#include "tools/scratch_dir.h"
+#include "tools/stop_signal.h"
 #include "tools/table.h"
 
 namespace qdiff::tools {
@@ -72,48 +80,63 @@ struct Row {
   std::string failure_text = {};
 };
 
-std::optional<impl::FaultPoint> parse_fault(const std::string& name) {
-  for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-    if (impl::fault_point_name(impl::FaultPoint(f)) == name) return impl::FaultPoint(f);
-  }
-  return std::nullopt;
-}
-
 // One `qdiff check` run, as named steps: choose the backends, a quick
 // round, the full property budget, corpus replay, fuzzing, the report.
 class CheckRun {
  public:
   explicit CheckRun(const CheckOptions& o)
       : o_(o),
-        corpus_(o.corpus_dir.empty() ? std::string(QDIFF_SOURCE_DIR) + "/corpus" : o.corpus_dir),
+        corpus_(o.corpus_dir.empty() ? default_corpus_dir() : o.corpus_dir),
         fuzz_dir_(o.fuzz_build_dir.empty() ? std::string(QDIFF_SOURCE_DIR) + "/build/fuzz/fuzz"
                                            : o.fuzz_build_dir) {}
 
   int run() {
+    if (!start_junit()) return kExitOutputNotWritten;
+    if (!usable_corpus() || !property_filters_match(o_.only)) return kExitUsage;
     if (const int usage = choose_backends(); usage != 0) return usage;
     select_properties();
-    fs::create_directories(o_.findings_dir);
+    // Not created here: the durable writer creates it when a finding is saved.
     findings_ = fs::absolute(o_.findings_dir).string();
+    const StopSignals stop_signals;
     print_header();
     run_quick_round();
     run_full_budget();
-    if (!o_.skip_corpus) replay_corpus();
-    if (o_.fuzz_seconds > 0) fuzz_targets();
+    if (!o_.skip_corpus && !stop_signal()) replay_corpus();
+    if (o_.fuzz_seconds > 0 && !stop_signal()) fuzz_targets();
     return print_report();
   }
 
  private:
   bool plugin() const { return !o_.backend_library.empty(); }
 
+  // A --corpus that names no directory would replay nothing and pass.
+  bool usable_corpus() const {
+    std::error_code ec;
+    if (o_.corpus_dir.empty() || fs::is_directory(o_.corpus_dir, ec)) return true;
+    fmt::print(stderr, "--corpus {}: {}\n", o_.corpus_dir,
+               fs::exists(o_.corpus_dir, ec) ? "not a directory" : "no such directory");
+    return false;
+  }
+
+  // Replaces any earlier report with an "incomplete" one before anything
+  // else, so a killed (or mistyped) run never leaves a stale green report.
+  bool start_junit() const {
+    if (o_.junit.empty()) return true;
+    try {
+      JUnitReport::write_incomplete(o_.junit);
+      return true;
+    } catch (const WriteError& e) {
+      fmt::print(stderr, "--junit: {}\n", e.what());
+      return false;
+    }
+  }
+
   // The ISAs to check: one when --isa names it, else every supported one,
   // best first. Non-differential properties run at the first only.
   std::optional<std::vector<impl::Isa>> choose_isas() const {
     if (o_.isa) {
-      const auto isa = impl::parse_isa(*o_.isa);
-      if (!isa || !impl::isa_supported(*isa)) {
-        fmt::print(stderr, "ISA '{}' is not supported on this machine\n", *o_.isa);
-        return std::nullopt;
-      }
+      const auto isa = isa_from_flag(*o_.isa);
+      if (!isa) return std::nullopt;
       return std::vector{*isa};
     }
     std::vector<impl::Isa> isas{impl::best_isa()};
@@ -131,14 +154,11 @@ class CheckRun {
       return 0;
     }
     const auto isas = choose_isas();
-    if (!isas) return 2;
+    if (!isas) return kExitUsage;
     impl::FaultSet faults;
     if (o_.fault) {
-      const auto f = parse_fault(*o_.fault);
-      if (!f) {
-        fmt::print(stderr, "unknown fault point '{}'\n", *o_.fault);
-        return 2;
-      }
+      const auto f = fault_from_flag(*o_.fault);
+      if (!f) return kExitUsage;
       faults = faults.with(*f);
     }
     for (impl::Isa isa : *isas) {
@@ -184,6 +204,7 @@ class CheckRun {
     const int quick = props::quick_round_cases(o_.cases);
     if (quick == 0 || plugin()) return;
     for (const auto* p : selected_) {
+      if (stop_signal()) return;
       if (run_property(*p, 0, quick, true)) failed_quick_.insert(p);
     }
     progress_.finish(fmt::format("quick round: {} properties x {} cases, {} ({} cases, {})\n", selected_.size(),
@@ -196,6 +217,7 @@ class CheckRun {
     for (const auto* p : selected_) {
       for (size_t bi = 0; bi < backends_for(*p); ++bi) {
         job_ = ++job;
+        if (stop_signal()) return;
         if (failed_quick_.count(p)) continue;
         if (plugin() && applicable_cases(*p, *backends_[bi], o_.seed) == 0) {
           skip_not_applicable(*p);
@@ -230,6 +252,7 @@ class CheckRun {
     config.on_case = [&](int done) {
       if (done % 16 == 0) progress_.update(label, done, cases);
     };
+    config.stop = [] { return stop_signal() != 0; };
     const props::RcReport r = props::run_rapidcheck(p, *backends_[bi], config);
     if (quick && !r.failed) {
       quick_cases_ += r.cases;
@@ -244,6 +267,9 @@ class CheckRun {
       row.failure_text = describe_failure(p, r, cases, quick);
       progress_.finish(fmt::format("{}  FAILED ({} cases, {})\n{}\n", label, r.cases, seconds_cell(r.seconds),
                                    row.failure_text));
+    } else if (r.stopped) {
+      row.cases = fmt::format("{} (interrupted)", r.cases);
+      progress_.finish(fmt::format("{}  interrupted ({} cases, {})", label, r.cases, seconds_cell(r.seconds)));
     } else if (r.gave_up) {
       row.cases = fmt::format("{} (not applicable)", r.cases);
       progress_.finish(fmt::format("{}  not applicable to this backend ({} judged, {} declined)", label, r.cases,
@@ -258,19 +284,28 @@ class CheckRun {
   }
 
   // The failure's verdict, its saved case file and how to rerun it.
-  std::string describe_failure(const props::Property& p, const props::RcReport& r, int cases, bool quick) const {
+  std::string describe_failure(const props::Property& p, const props::RcReport& r, int cases, bool quick) {
     std::string text = r.failure ? r.failure->describe() : r.rapidcheck_message;
-    if (r.counterexample) {
-      const std::string saved = fmt::format("{}/{}-seed{}.json", findings_, p.name, o_.seed);
-      std::ofstream(saved) << write_case_file({*r.counterexample, p.name});
-      text += fmt::format("\n  shrunk case: {}\n  saved: {}\n  explain: qdiff explain {}",
-                          case_summary(*r.counterexample), saved, saved);
-    }
+    if (r.counterexample) text += save_counterexample({*r.counterexample, p.name});
     text += fmt::format("\n  found after {} cases{} ({} shrink + {} reduction steps); rerun: qdiff check "
                         "--seed {} --cases {} --property {}",
                         r.cases, quick ? " of the quick round" : "", r.shrinks, r.reductions, o_.seed, cases,
                         p.name);
     return text;
+  }
+
+  // "saved: PATH" only once the file is complete at PATH; a finding that
+  // cannot be saved is printed in full instead, and fails the run.
+  std::string save_counterexample(const CaseFile& finding) {
+    const std::string shrunk = fmt::format("\n  shrunk case: {}", case_summary(finding.c));
+    try {
+      const std::string saved = save_finding(findings_, finding);
+      return fmt::format("{}\n  saved: {}\n  explain: qdiff explain {}", shrunk, saved, saved);
+    } catch (const WriteError& e) {
+      unsaved_.push_back(e.what());
+      return fmt::format("{}\n  NOT SAVED: {}\n  the case file in full:\n{}", shrunk, e.what(),
+                         write_case_file(finding));
+    }
   }
 
   void add_row(Row row, double seconds) {
@@ -281,8 +316,8 @@ class CheckRun {
   void replay_corpus() {
     rows_.push_back({});
     std::vector<ReplaySummary> replays;
-    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front()));
-    for (auto& s : replay_seed_corpora(corpus_, *backends_.front())) replays.push_back(std::move(s));
+    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front(), o_.case_timeout));
+    for (auto& s : replay_seed_corpora(corpus_, *backends_.front(), o_.case_timeout)) replays.push_back(std::move(s));
     for (const auto& s : replays) {
       Row row{"corpus", s.what, "replay", std::to_string(s.inputs),
               std::to_string(s.failures.size()), "", "", seconds_cell(s.seconds)};
@@ -307,16 +342,26 @@ class CheckRun {
       rows_.push_back({"fuzz", "(no fuzz build: skipped)", "libFuzzer", "-", "-", "", "", ""});
       return;
     }
-    for (const auto& t : targets) fuzz_one(t);
+    // libFuzzer writes its artifacts into the findings directory: it must
+    // exist while the fuzzers run, and is removed again if nothing came.
+    std::error_code ec;
+    const bool created = fs::create_directories(findings_, ec);
+    if (ec) {
+      unsaved_.push_back(fmt::format("fuzz artifacts: cannot create directory {}: {}", findings_, ec.message()));
+      fmt::print(stderr, "{}\n", unsaved_.back());
+    }
+    for (const auto& t : targets) {
+      if (stop_signal()) break;
+      fuzz_one(t);
+    }
+    if (created && fs::is_empty(findings_, ec)) fs::remove(findings_, ec);
   }
 
   void fuzz_one(const std::string& t) {
-    const std::string scratch =
-        (fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t)).string();
-    fs::create_directories(scratch);
+    const ScopedScratchDir scratch(fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t));
     FuzzRunRequest req;
     req.binary = fuzz_dir_ + "/" + t + "_fuzz";
-    req.corpus_dirs = {scratch, corpus_ + "/" + t};
+    req.corpus_dirs = {scratch.str(), corpus_ + "/" + t};
     req.seconds = o_.fuzz_seconds;
     apply_target_options(req, t);
     req.findings_dir = findings_;
@@ -324,7 +369,6 @@ class CheckRun {
     if (plugin()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
     progress_.update(fmt::format("fuzzing {} for {} s", t, o_.fuzz_seconds), 0, 1);
     const FuzzRunResult fr = run_fuzzer(req);
-    fs::remove_all(scratch);
     Row row{"fuzz", t, "libFuzzer", fmt::format("{} ({}/s)", fr.executions, fr.exec_per_second),
             fr.finding ? "1" : "0", "", "", seconds_cell(fr.seconds)};
     if (!fr.launched || fr.finding) {
@@ -341,7 +385,33 @@ class CheckRun {
     rows_.push_back(std::move(row));
   }
 
-  int print_report() const {
+  // The table of rows run so far, the coverage, the JUnit report, and the
+  // verdict as the exit code (tools/exit_codes.h).
+  int print_report() {
+    print_table();
+    if (const int sig = stop_signal()) {
+      const auto ran = std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return !r.family.empty(); });
+      fmt::print("\ninterrupted by {} after {} row(s): the table shows the rows run so far\n", strsignal(sig), ran);
+      junit_.add_error("qdiff check", "run", fmt::format("interrupted by {}", strsignal(sig)));
+    }
+    write_junit();
+    int failures = 0;
+    for (const auto& r : rows_) failures += r.failed;
+    if (!unsaved_.empty()) {
+      fmt::print(stderr, "\n{} output(s) NOT SAVED (any finding among them is printed in full above):\n  {}\n",
+                 unsaved_.size(), fmt::join(unsaved_, "\n  "));
+    }
+    if (failures > 0) {
+      fmt::print("\n{} FAILED row(s){}\n", failures, unsaved_.empty() ? "; findings saved in " + findings_ : "");
+    }
+    if (const int sig = stop_signal()) return 128 + sig;
+    if (!unsaved_.empty()) return kExitOutputNotWritten;
+    if (failures > 0) return kExitFindings;
+    fmt::print("\nall checks passed\n");
+    return kExitOk;
+  }
+
+  void print_table() const {
     Table table({"family", "property / input", "engine", "cases", "fail", "layouts", "ranks", "time"});
     for (const auto& r : rows_) {
       if (r.family.empty()) {
@@ -356,15 +426,15 @@ class CheckRun {
          {"layout", "rank", "elements", "dtype", "contract", "domain", "block_mode", "mapping", "op"}) {
       fmt::print("  {:<10} {}\n", dim, coverage_.line(dim));
     }
-    if (!o_.junit.empty()) junit_.write(o_.junit);
-    int failures = 0;
-    for (const auto& r : rows_) failures += r.failed;
-    if (failures > 0) {
-      fmt::print("\n{} FAILED row(s); findings saved in {}\n", failures, findings_);
-      return 1;
+  }
+
+  void write_junit() {
+    if (o_.junit.empty()) return;
+    try {
+      junit_.write(o_.junit);
+    } catch (const WriteError& e) {
+      unsaved_.push_back(e.what());
     }
-    fmt::print("\nall checks passed\n");
-    return 0;
   }
 
   const CheckOptions& o_;
@@ -380,6 +450,7 @@ class CheckRun {
   Progress progress_;
   int quick_cases_ = 0;
   double quick_seconds_ = 0;
+  std::vector<std::string> unsaved_;  // outputs that could not be written: why
 };
 
 }  // namespace

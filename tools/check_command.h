@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/case_deadline.h"
+
 namespace qdiff::tools {
 
 struct CheckOptions {
@@ -24,6 +26,7 @@ struct CheckOptions {
   std::optional<std::string> isa;   // only this ISA
   std::optional<std::string> fault; // inject a fault point (demonstrations)
   bool skip_corpus = false;
+  double case_timeout = kDefaultCaseTimeoutSeconds;  // per corpus input (tools/case_deadline.h)
   std::string backend_library;      // a plug-in backend (include/qdiff/backend.h) to check instead
 };
 

@@ -1,7 +1,10 @@
 // The qdiff subcommands other than check (tools/check_command.h).
 //   eval:    one case through one implementation, result JSON on stdout;
-//            exit 0 (result), 3 (rejected input: error object), 2 (malformed)
-//   replay:  case files through the reference, every ISA and the oracle
+//            exit 0 (result), 3 (rejected input: error object), 2 (malformed),
+//            1 (the case ran past case_timeout seconds, or its process died)
+//   replay:  case files through the reference, every ISA and the oracle;
+//            a case past case_timeout seconds is a failure (exit 1)
+//   (case_timeout <= 0: no deadline; tools/case_deadline.h)
 //   explain: a case file or fuzzer crash input as a readable summary plus
 //            a pasteable GoogleTest regression test
 //   faults:  measured detection power; its options and run_faults() are
@@ -14,8 +17,9 @@
 
 namespace qdiff::tools {
 
-int run_eval(const std::string& path, const std::string& impl, const std::optional<std::string>& isa);
-int run_replay(const std::vector<std::string>& paths);
+int run_eval(const std::string& path, const std::string& impl, const std::optional<std::string>& isa,
+             double case_timeout);
+int run_replay(const std::vector<std::string>& paths, double case_timeout);
 int run_explain(const std::string& path, const std::optional<std::string>& target);
 
 }  // namespace qdiff::tools

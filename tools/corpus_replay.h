@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "oracle/backend.h"
+#include "tools/case_deadline.h"
 
 namespace qdiff::tools {
 
@@ -23,13 +24,17 @@ struct ReplaySummary {
   double seconds = 0;
 };
 
-// Every .json file under the given files/directories.
-ReplaySummary replay_case_files(const std::vector<std::string>& paths, const Backend& backend);
-// Every file under corpus_dir/<target>/ for each fuzz target (one summary each).
-std::vector<ReplaySummary> replay_seed_corpora(const std::string& corpus_dir, const Backend& backend);
+// Every .json file under the given files/directories. Each input runs
+// under the case deadline (tools/case_deadline.h; <= 0: none, in process):
+// a case past it is a failure ("timeout: ...") and the replay goes on.
+ReplaySummary replay_case_files(const std::vector<std::string>& paths, const Backend& backend,
+                                double case_timeout = kDefaultCaseTimeoutSeconds);
+// Every file under corpus_dir/<target>/ for each fuzz target (one summary
+// each), under the same deadline.
+std::vector<ReplaySummary> replay_seed_corpora(const std::string& corpus_dir, const Backend& backend,
+                                               double case_timeout = kDefaultCaseTimeoutSeconds);
 
 // Files under a path (recursively), sorted; `json_only` keeps *.json.
 std::vector<std::string> list_files(const std::string& path, bool json_only);
-std::string read_file(const std::string& path);
 
 }  // namespace qdiff::tools

@@ -9,12 +9,14 @@
 #include <fmt/format.h>
 
 #include "cases/fused_case.h"
+#include "cases/input_file.h"
+#include "cases/printable_text.h"
 #include "core/block_layout.h"
 #include "fuzz/fuzz_driver.h"
 #include "oracle/case_oracle.h"
 #include "properties/property.h"
 #include "tools/commands.h"
-#include "tools/corpus_replay.h"
+#include "tools/exit_codes.h"
 #include "tools/graph_listing.h"
 
 namespace qdiff::tools {
@@ -175,11 +177,13 @@ std::string indent_continuation(const std::string& text) {
 }  // namespace
 
 int run_explain(const std::string& path, const std::optional<std::string>& target) {
-  if (!std::filesystem::exists(path)) {
-    fmt::print(stderr, "no such file: {}\n", path);
-    return 2;
+  std::string bytes;
+  try {
+    bytes = read_input_file(path);
+  } catch (const ReadError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitUsage;
   }
-  const std::string bytes = read_file(path);
   std::vector<std::unique_ptr<Backend>> backends;
   for (impl::Isa isa : impl::kAllIsas) {
     if (!impl::isa_supported(isa)) continue;
@@ -217,7 +221,8 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
   fmt::print("{:<12} {}\n", "case", case_summary(f.c));
   if (!f.property.empty()) {
     const props::Property* p = props::find_property(f.property);
-    fmt::print("{:<12} {}{}\n", "property", f.property, p ? " (" + p->claim + ")" : " (unknown to this build)");
+    fmt::print("{:<12} {}{}\n", "property", escape_control_chars(f.property),
+               p ? " (" + p->claim + ")" : " (unknown to this build)");
   }
   print_case(f.c, *reference);
 

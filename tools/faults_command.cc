@@ -43,11 +43,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cases/durable_file.h"
 #include "impl/options.h"
 #include "oracle/backend.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 #include "tools/detection_power.h"
+#include "tools/exit_codes.h"
 #include "tools/fuzz_command.h"
 #include "tools/fuzz_process.h"
 
@@ -457,15 +459,19 @@ int run_faults(const FaultsOptions& o) {
   for (const auto& n : notes) fmt::print("note: {}\n", n);
 
   if (!o.markdown.empty()) {
-    std::ofstream md(o.markdown);
-    md << "Command: `" << command_line(o) << "`\n\n"
-       << "Date: " << utc_date() << "; machine: " << cpu_model() << ", "
-       << std::thread::hardware_concurrency() << " hardware threads; fuzz binaries: "
-       << (bin_dir ? bin_dir->string() : std::string("none")) << ".\n\n"
-       << summary << "\n\n"
-       << render_detection_table(rows, settings, true) << "\n";
-    if (!mutators.empty()) md << mutators << "\n\n";
-    for (const auto& n : notes) md << "- " << n << "\n";
+    std::string md = fmt::format("Command: `{}`\n\nDate: {}; machine: {}, {} hardware threads; fuzz binaries: "
+                                 "{}.\n\n{}\n\n{}\n",
+                                 command_line(o), utc_date(), cpu_model(), std::thread::hardware_concurrency(),
+                                 bin_dir ? bin_dir->string() : std::string("none"), summary,
+                                 render_detection_table(rows, settings, true));
+    if (!mutators.empty()) md += mutators + "\n\n";
+    for (const auto& n : notes) md += "- " + n + "\n";
+    try {
+      write_file_durably(o.markdown, md);
+    } catch (const WriteError& e) {
+      fmt::print(stderr, "qdiff faults: the Markdown report was NOT written: {}\n", e.what());
+      return kExitOutputNotWritten;
+    }
     fmt::print("wrote {}\n", o.markdown);
   }
   return all_found ? 0 : 1;

@@ -14,8 +14,10 @@
 
 #include "fuzz/fuzz_driver.h"
 #include "impl/fault_points.h"
+#include "tools/flag_names.h"
 #include "tools/fuzz_findings.h"
 #include "tools/fuzz_process.h"
+#include "tools/scratch_dir.h"
 
 namespace qdiff::tools {
 namespace fs = std::filesystem;
@@ -129,7 +131,9 @@ void add_fuzz_arguments(CLI::App& c, FuzzOptions& o) {
   c.add_option("--findings", o.findings_dir, "where raw crash inputs and fuzzer logs go");
   c.add_option("--regressions", o.regressions_dir,
                "where findings are recorded as case files (default <corpus>/regressions/fuzz)");
-  c.add_option("--fault", o.fault, "inject an impl/ fault point into the targets (to see findings)");
+  // Checked when given, even empty (the targets would ignore a typo).
+  c.add_option("--fault", o.fault, "inject an impl/ fault point into the targets (to see findings)")
+      ->check(CLI::Validator([](std::string& name) { return fault_name_problem(name); }, "FAULT"));
   c.add_flag_callback("--no-merge", [&o] { o.merge = false; }, "do not merge new coverage into corpus/<target>/");
 }
 
@@ -217,16 +221,7 @@ int run_fuzz(const FuzzOptions& o) {
       return 2;
     }
   }
-  if (!o.fault.empty()) {
-    bool known = false;
-    for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-      known |= impl::fault_point_name(impl::FaultPoint(f)) == o.fault;
-    }
-    if (!known) {
-      fmt::print(stderr, "qdiff fuzz: unknown fault point '{}' (impl/fault_points.h)\n", o.fault);
-      return 2;
-    }
-  }
+  if (!o.fault.empty() && !fault_from_flag(o.fault)) return 2;
 
   const std::string corpus = fs::absolute(o.corpus_dir.empty() ? kSource + "/corpus" : o.corpus_dir).string();
   const std::string regressions =
@@ -250,10 +245,8 @@ int run_fuzz(const FuzzOptions& o) {
     fs::create_directories(corpus_t);
     std::set<std::string> known_artifacts;
     for (const auto& a : list_artifacts(findings)) known_artifacts.insert(a.path);
-    const std::string scratch =
-        (fs::temp_directory_path() / fmt::format("qdiff-fuzz-{}-{}", getpid(), t)).string();
-    fs::remove_all(scratch);
-    fs::create_directories(scratch);
+    const ScopedScratchDir scratch_dir(fs::temp_directory_path() / fmt::format("qdiff-fuzz-{}-{}", getpid(), t));
+    const std::string scratch = scratch_dir.str();
 
     FuzzRunRequest req;
     req.binary = build->binary_dir + "/" + t + "_fuzz";
@@ -300,7 +293,8 @@ int run_fuzz(const FuzzOptions& o) {
     // libFuzzer's crash input), which name the same case file.
     std::map<std::string, std::vector<RecordedFinding>> by_case_file;
     std::vector<RecordedFinding> without_case_file;
-    const std::string rerun_dir = scratch + "-rerun";
+    const ScopedScratchDir rerun_scratch(scratch + "-rerun");
+    const std::string rerun_dir = rerun_scratch.str();
     for (const auto& a : list_artifacts(findings)) {
       if (known_artifacts.count(a.path)) continue;
       RecordedFinding r;
@@ -322,11 +316,13 @@ int run_fuzz(const FuzzOptions& o) {
         by_case_file[r.case_file].push_back(std::move(r));
       }
     }
-    fs::remove_all(rerun_dir);
     outcome.findings = int(by_case_file.size() + without_case_file.size());
     if (!fr.launched) outcome.failed_to_run = true;
     // A non-zero exit with nothing left behind is still a problem to report.
     if (fr.launched && fr.exit_code != 0 && outcome.findings == 0) outcome.failed_to_run = true;
+    // A run the watchdog killed, or one that executed nothing (its reason
+    // is printed below the line).
+    if (fr.watchdog_killed || fr.no_executions) outcome.failed_to_run = true;
 
     const std::string head = fmt::format("[{:>2}/{}] {:<16} {:>5.0f} s {}", i + 1, targets.size(), t, fr.seconds,
                                          status_text(fr.last_status));
@@ -335,6 +331,7 @@ int run_fuzz(const FuzzOptions& o) {
     } else {
       progress.finish(fmt::format("{}{}  {} finding(s){}", head, merge_note, outcome.findings,
                                   outcome.failed_to_run ? ", FAILED to run cleanly" : ""));
+      if (fr.watchdog_killed || fr.no_executions) fmt::print("  {}\n", fr.reason);
       // The reason of a finding: its own rerun's, else the run's (in fork
       // mode the run's log shows the first crash only).
       auto reason_of = [&fr](const std::vector<RecordedFinding>& findings) {

@@ -9,12 +9,12 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
 
+#include "cases/durable_file.h"
+#include "cases/input_file.h"
 #include "core/error.h"
 #include "fuzz/fuzz_driver.h"
 #include "properties/fdp_source.h"
@@ -39,20 +39,12 @@ std::optional<ArtifactKind> kind_of(const std::string& name) {
   return std::nullopt;
 }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Writes `text` to `path` unless the file already holds exactly that;
-// returns whether it was already there.
+// Writes `text` to `path` (cases/durable_file.h) unless the file already
+// holds exactly that; returns whether it was already there.
 bool write_unless_same(const std::string& path, const std::string& text) {
   std::error_code ec;
-  if (fs::exists(path, ec) && read_bytes(path) == text) return true;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path);
+  if (fs::is_regular_file(path, ec) && read_input_file(path) == text) return true;
+  write_file_durably(path, text);
   return false;
 }
 
@@ -60,7 +52,7 @@ bool write_unless_same(const std::string& path, const std::string& text) {
 RecordedFinding record_in_process(const std::string& target, const Artifact& a,
                                   const std::string& regressions_dir, const std::string& seeds_dir) {
   RecordedFinding r;
-  const std::string bytes = read_bytes(a.path);
+  const std::string bytes = read_input_file(a.path);
   std::optional<CaseFile> file;
   std::string not_a_case;
   const bool property_target = fuzz::find_fuzz_target(target) != nullptr;
@@ -217,15 +209,6 @@ RecordedFinding record_finding(const std::string& target, const Artifact& artifa
   r.problem = fields["problem"];
   if (r.case_file.empty() && r.problem.empty()) r.problem = "no case file: the decoder gave no answer";
   return r;
-}
-
-std::string stable_hash_hex(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;  // FNV prime (unsigned: wraps by definition)
-  }
-  return fmt::format("{:016x}", h);
 }
 
 }  // namespace qdiff::tools

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cases/content_hash.h"  // stable_hash_hex names the case files
 #include "cases/fused_case.h"
 
 namespace qdiff::tools {
@@ -52,9 +53,5 @@ struct RecordedFinding {
 // a case-file target's raw bytes to seeds_dir. Never throws, never crashes.
 RecordedFinding record_finding(const std::string& target, const Artifact& artifact,
                                const std::string& regressions_dir, const std::string& seeds_dir);
-
-// FNV-1a 64 of the bytes as 16 hex digits: stable file names across runs,
-// compilers and machines (std::hash is none of these).
-std::string stable_hash_hex(std::string_view bytes);
 
 }  // namespace qdiff::tools

@@ -1,6 +1,7 @@
 #include "tools/fuzz_process.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -138,65 +140,82 @@ std::vector<std::string> engine_flags(const FuzzRunRequest& req) {
   return flags;
 }
 
-FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
-  FuzzRunResult r;
-  const bool keep_log = !req.log_path.empty();
-  const std::string log_path =
-      keep_log ? req.log_path
-               : (std::filesystem::temp_directory_path() /
-                  fmt::format("qdiff-fuzz-{}-{}.log", getpid(),
-                              std::filesystem::path(req.binary).filename().string()))
-                     .string();
+namespace {
+
+// The child's command line: the binary, the time cap, engine flags, the
+// caller's extra arguments, the corpus directories.
+std::vector<std::string> fuzzer_args(const FuzzRunRequest& req) {
   std::vector<std::string> args = {req.binary};
   if (req.seconds > 0) args.push_back(fmt::format("-max_total_time={}", req.seconds));
   const std::vector<std::string> flags = engine_flags(req);
   args.insert(args.end(), flags.begin(), flags.end());
   args.insert(args.end(), req.extra_args.begin(), req.extra_args.end());
   args.insert(args.end(), req.corpus_dirs.begin(), req.corpus_dirs.end());
-  std::vector<std::string> extra_env = {"QDIFF_FINDINGS_DIR=" + req.findings_dir};
-  extra_env.insert(extra_env.end(), req.env.begin(), req.env.end());
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  const std::optional<pid_t> spawned = spawn_logged(args, extra_env, log_path, r.report);
-  if (!spawned) return r;
-  const pid_t pid = *spawned;
-  r.launched = true;
+  return args;
+}
 
-  // Follow the log while the child runs: status lines feed on_status.
-  LogFollower follower(log_path);
-  std::vector<std::string> lines;
-  // In fork mode the parent also relays a crashed job's log, whose plain
-  // status lines count that job only: once a fork-mode line was seen, only
-  // those update the status.
-  bool fork_mode = false;
-  auto absorb = [&] {
-    for (auto& l : follower.new_lines()) {
+bool fork_mode_requested(const FuzzRunRequest& req) {
+  for (const auto& a : req.extra_args) {
+    if (a.rfind("-fork=", 0) == 0 || a.rfind("-jobs=", 0) == 0) return true;
+  }
+  return false;
+}
+
+// Follows a running child's log: status lines feed r.last_status (and
+// on_status); every line is kept for the analysis at the end.
+class RunLog {
+ public:
+  RunLog(const std::string& path, FuzzRunResult& r) : follower_(path), r_(r) {}
+  void absorb() {
+    for (auto& l : follower_.new_lines()) {
       if (const auto s = parse_fuzz_status_line(l)) {
+        // In fork mode the parent also relays a crashed job's log, whose
+        // plain status lines count that job only: once a fork-mode line
+        // was seen, only those update the status.
         const bool fork_line = l.find("oom/timeout/crash:") != std::string::npos;
-        fork_mode |= fork_line;
-        if (fork_line || !fork_mode) r.last_status = *s;
+        fork_mode_ |= fork_line;
+        if (fork_line || !fork_mode_) r_.last_status = *s;
       }
-      lines.push_back(std::move(l));
+      lines_.push_back(std::move(l));
     }
-  };
+  }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  LogFollower follower_;
+  FuzzRunResult& r_;
+  std::vector<std::string> lines_;
+  bool fork_mode_ = false;
+};
+
+// Waits for the child, reporting status while it runs; past the watchdog
+// deadline (when there is one) the child is killed and r.watchdog_killed
+// set. Returns the wait status.
+int wait_with_watchdog(pid_t pid, const FuzzRunRequest& req, RunLog& log, FuzzRunResult& r,
+                       const std::function<double()>& elapsed) {
+  const std::optional<double> deadline = watchdog_seconds(req);
   int status = 0;
   double next_report = req.status_interval;
   for (;;) {
     const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
+    if (done == pid) return status;
+    if (done < 0 && errno != EINTR) return status;
+    if (deadline && !r.watchdog_killed && elapsed() > *deadline) {
+      ::kill(pid, SIGKILL);  // the next waitpid reaps it
+      r.watchdog_killed = true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (req.on_status && elapsed() >= next_report) {
-      absorb();
+      log.absorb();
       if (r.last_status.executions >= 0) req.on_status(r.last_status, elapsed());
       next_report = elapsed() + req.status_interval;
     }
   }
-  r.seconds = elapsed();
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  absorb();
+}
 
-  std::vector<std::string> finding_lines;
+// Executions, the finding's report lines, the case file and crash input,
+// from the whole log.
+void read_final_log(const std::vector<std::string>& lines, FuzzRunResult& r, std::vector<std::string>& finding_lines) {
   bool in_finding = false;
   for (const auto& line : lines) {
     if (const auto n = number_after(line, "stat::number_of_executed_units:"); n >= 0) r.executions = n;
@@ -211,14 +230,68 @@ FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
   // Fork mode prints no final stats: take the last status line's.
   if (r.executions == 0 && r.last_status.executions > 0) r.executions = r.last_status.executions;
   if (r.exec_per_second == 0 && r.last_status.exec_per_second > 0) r.exec_per_second = r.last_status.exec_per_second;
-  r.finding = r.exit_code != 0;
-  if (r.finding) {
-    std::ostringstream os;
-    for (const auto& l : finding_lines) os << l << "\n";
-    r.report = os.str();
-    r.reason = finding_reason(lines);
-    if (r.report.empty()) r.report = fmt::format("fuzzer exited with {} (log: {})", r.exit_code, log_path);
+}
+
+// A run is a finding when the fuzzer failed, when the watchdog had to kill
+// it, or when a timed plain-mode run executed nothing (a broken target, a
+// fuzzer that exits at once: "ok" would hide that nothing was tested).
+void judge_run(const FuzzRunRequest& req, const std::vector<std::string>& lines,
+               const std::vector<std::string>& finding_lines, const std::string& log_path, FuzzRunResult& r) {
+  r.no_executions = r.exit_code == 0 && !r.watchdog_killed && req.seconds > 0 && !fork_mode_requested(req) &&
+                    r.executions <= 0;
+  r.finding = r.exit_code != 0 || r.watchdog_killed || r.no_executions;
+  if (!r.finding) return;
+  std::ostringstream os;
+  for (const auto& l : finding_lines) os << l << "\n";
+  r.report = os.str();
+  r.reason = finding_reason(lines);
+  if (r.watchdog_killed) {
+    r.reason = fmt::format("watchdog: still running {:.1f} s after start (-max_total_time={}); killed",
+                           *watchdog_seconds(req), req.seconds);
+    r.report = fmt::format("{} (log: {})\n{}", r.reason, log_path, r.report);
+  } else if (r.no_executions) {
+    r.reason = "the fuzzer ran 0 executions";
+    r.report = fmt::format("{} in {:.1f} s (exit 0; log: {})", r.reason, r.seconds, log_path);
+  } else if (r.report.empty()) {
+    r.report = fmt::format("fuzzer exited with {} (log: {})", r.exit_code, log_path);
   }
+}
+
+std::string temporary_log_path(const FuzzRunRequest& req) {
+  return (std::filesystem::temp_directory_path() /
+          fmt::format("qdiff-fuzz-{}-{}.log", getpid(), std::filesystem::path(req.binary).filename().string()))
+      .string();
+}
+
+}  // namespace
+
+std::optional<double> watchdog_seconds(const FuzzRunRequest& req) {
+  if (req.seconds <= 0) return std::nullopt;
+  return double(req.seconds) + double(req.timeout_seconds) + req.watchdog_slack_seconds;
+}
+
+FuzzRunResult run_fuzzer(const FuzzRunRequest& req) {
+  FuzzRunResult r;
+  const bool keep_log = !req.log_path.empty();
+  const std::string log_path = keep_log ? req.log_path : temporary_log_path(req);
+  std::vector<std::string> extra_env = {"QDIFF_FINDINGS_DIR=" + req.findings_dir};
+  extra_env.insert(extra_env.end(), req.env.begin(), req.env.end());
+  const auto start = std::chrono::steady_clock::now();
+  const std::function<double()> elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const std::optional<pid_t> pid = spawn_logged(fuzzer_args(req), extra_env, log_path, r.report);
+  if (!pid) return r;
+  r.launched = true;
+
+  RunLog log(log_path, r);
+  const int status = wait_with_watchdog(*pid, req, log, r, elapsed);
+  r.seconds = elapsed();
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  log.absorb();
+  std::vector<std::string> finding_lines;
+  read_final_log(log.lines(), r, finding_lines);
+  judge_run(req, log.lines(), finding_lines, log_path, r);
   if (r.finding || keep_log) {
     r.log_path = log_path;
   } else {

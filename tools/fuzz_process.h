@@ -52,7 +52,21 @@ struct FuzzRunRequest {
   // with its latest status line.
   std::function<void(const FuzzStatus&, double elapsed_seconds)> on_status;
   double status_interval = 1.0;
+  // The watchdog (watchdog_seconds()) allows this much beyond the time cap
+  // and one input's -timeout: libFuzzer's own exit work (final stats,
+  // LeakSanitizer's leak check, writing an artifact) takes about a second
+  // on these targets; 10 s covers that on a loaded 2-core CI runner.
+  double watchdog_slack_seconds = 10.0;
 };
+
+// How long a timed run (seconds > 0) may take before run_fuzzer kills it:
+// seconds + timeout_seconds + watchdog_slack_seconds. libFuzzer checks
+// -max_total_time only between inputs, so a run may overrun its cap by one
+// input, and libFuzzer's own -timeout ends an input that runs longer (a
+// better report than a kill: the input is saved), hence the per-input
+// timeout is part of the margin. nullopt: no watchdog (seconds == 0:
+// merges and reruns of one input, bounded by -timeout instead).
+std::optional<double> watchdog_seconds(const FuzzRunRequest& req);
 
 struct FuzzRunResult {
   bool launched = false;
@@ -60,7 +74,9 @@ struct FuzzRunResult {
   int64_t executions = 0;
   int64_t exec_per_second = 0;
   FuzzStatus last_status;    // the last status line (coverage, features, corpus)
-  bool finding = false;
+  bool finding = false;      // a crash, a watchdog kill or no executions
+  bool watchdog_killed = false;  // still running at watchdog_seconds(): killed
+  bool no_executions = false;    // a timed plain-mode run that executed nothing
   std::string crash_input;   // libFuzzer's artifact
   std::string case_file;     // the qdiff case file the target saved
   std::string report;        // the finding's report lines (stderr tail)

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cases/printable_text.h"
 #include "core/block_layout.h"
 #include "core/error.h"
 #include "reference/graph_eval.h"
@@ -49,7 +50,8 @@ std::string graph_listing(const GraphCase& c) {
       dense[id] = reference::evaluate_node(g, int(id), dense);
       values[id] = dense[id];
     } catch (const Error& e) {
-      failure = fmt::format("node {} does not evaluate: {}: {}", id, error_kind_name(e.kind()), e.what());
+      failure = fmt::format("node {} does not evaluate: {}: {}", id, error_kind_name(e.kind()),
+                            escape_control_chars(e.what()));
     }
   }
   const auto shape_of = [&](int id) -> std::optional<Shape> {
@@ -61,7 +63,7 @@ std::string graph_listing(const GraphCase& c) {
   for (size_t id = 0; id < g.nodes.size(); ++id) {
     const Node& n = g.nodes[id];
     std::string kind(node_kind_name(n.kind));
-    if (!n.name.empty()) kind += fmt::format(" \"{}\"", n.name);
+    if (!n.name.empty()) kind += fmt::format(" \"{}\"", escape_control_chars(n.name));
     std::string value = values[id] ? value_type(*values[id]) : "?";
     if (n.kind == NodeKind::constant && n.value.numel() <= 4 && values[id]) {
       std::vector<std::string> v;

@@ -6,48 +6,120 @@
 //   qdiff fuzz     run the libFuzzer targets at scale; record findings as case files
 //   qdiff coverage clang source-based coverage of impl/ and reference/
 //   qdiff faults   measured detection power of the fault catalogue
+#include <climits>
+#include <optional>
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "tools/case_deadline.h"
 #include "tools/check_command.h"
 #include "tools/commands.h"
+#include "tools/exit_codes.h"
 #include "tools/coverage_command.h"
 #include "tools/detection_power.h"
 #include "tools/fuzz_command.h"
+
+namespace {
+
+// Readable bounds (CLI::PositiveNumber and NonNegativeNumber print
+// DBL_MAX in full) for int flags.
+const CLI::Range kPositiveInt(1, INT_MAX);
+const CLI::Range kNonNegativeInt(0, INT_MAX);
+const CLI::Range kCaseTimeoutSeconds(0.0, 86400.0);  // a day: no case may need more
+
+constexpr const char* kCaseTimeoutHelp =
+    "seconds one case may take before it is killed and reported as a timeout (default 10; 0: no deadline)";
+
+// CLI11 reads "-1" into a uint64 as 2^64 - 1.
+const CLI::Validator kUnsignedInt(
+    [](std::string& s) {
+      return s.find_first_not_of("0123456789") == std::string::npos && !s.empty()
+                 ? std::string()
+                 : "must be a non-negative integer (0 to 18446744073709551615), got " + s;
+    },
+    "UINT64");
+
+// CLI11 says "A subcommand is required" for `qdiff frobnicate`.
+bool known_subcommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return true;
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands({})) {
+    if (sub->get_name() == argv[1]) return true;
+    names.push_back(sub->get_name());
+  }
+  fmt::print(stderr, "qdiff: unknown subcommand '{}'; subcommands: {}\n", argv[1], fmt::join(names, ", "));
+  return false;
+}
+
+CLI::App* add_faults_subcommand(CLI::App& app, qdiff::tools::FaultsOptions& faults) {
+  auto* fl = app.add_subcommand("faults", "measure detection power: each fault point vs the property suite and the fuzzers");
+  fl->add_option("--seeds", faults.seeds, "seeds 1..N per fault")->check(kPositiveInt);
+  fl->add_option("--cases", faults.cases, "RapidCheck cases per property")->check(kPositiveInt);
+  fl->add_option("--fuzz-seconds", faults.fuzz_seconds, "libFuzzer cap per run (0: no fuzzing)")->check(kNonNegativeInt);
+  fl->add_option("--fuzz-build", faults.fuzz_build_dir, "directory holding the *_fuzz binaries (or its build tree)");
+  fl->add_option("--only", faults.only, "only these fault points (repeatable)");
+  fl->add_option("--markdown", faults.markdown, "also write the report as Markdown");
+  return fl;
+}
+
+// The exit code when the command line does not run a subcommand.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  if (!known_subcommand(app, argc, argv)) return qdiff::tools::kExitUsage;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help prints and exits 0; every other parse error is a usage error.
+    return app.exit(error) == 0 ? 0 : qdiff::tools::kExitUsage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"qdiff: differential verification and fuzzing of affine quantization"};
   app.require_subcommand(1);
 
   qdiff::tools::CheckOptions check;
-  std::vector<std::string> only;
-  std::string isa, fault;
   auto* c = app.add_subcommand("check", "run every property, replay corpus/, fuzz each target");
-  c->add_option("--cases", check.cases, "cases per property (RapidCheck)")->check(CLI::PositiveNumber);
-  c->add_option("--seed", check.seed, "RapidCheck seed (printed; reruns are identical)");
+  c->add_option("--cases", check.cases, "cases per property (RapidCheck)")->check(kPositiveInt);
+  c->add_option("--seed", check.seed, "RapidCheck seed (printed; reruns are identical)")->check(kUnsignedInt);
   c->add_option("--fuzz-seconds", check.fuzz_seconds, "seconds per fuzz target (0: no fuzzing)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegativeInt);
   c->add_option("--junit", check.junit, "write a JUnit XML report");
   c->add_option("--findings", check.findings_dir, "directory for case files of findings");
-  c->add_option("--corpus", check.corpus_dir, "corpus directory (default: the source tree's)");
+  c->add_option("--corpus", check.corpus_dir,
+                "corpus directory (default: an installed qdiff's share/qdiff/corpus, else the source tree's)");
   c->add_option("--fuzz-build", check.fuzz_build_dir, "directory holding the *_fuzz binaries");
-  c->add_option("--property", only, "only properties whose name contains this (repeatable)");
-  c->add_option("--isa", isa, "only this ISA: scalar, avx2, avx512");
-  c->add_option("--fault", fault, "inject an impl/ fault point (to see a failure report)");
+  c->add_option("--property", check.only, "only properties whose name contains this (repeatable)");
+  // Given means checked, even when empty: `--isa ""` is a typo, not "every ISA".
+  c->add_option_function<std::string>("--isa", [&](const std::string& v) { check.isa = v; },
+                                      "only this ISA: scalar, avx2, avx512");
+  c->add_option_function<std::string>("--fault", [&](const std::string& v) { check.fault = v; },
+                                      "inject an impl/ fault point (to see a failure report)");
   c->add_flag("--no-corpus", check.skip_corpus, "skip corpus replay");
+  c->add_option("--case-timeout", check.case_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
   c->add_option("--backend", check.backend_library,
                 "check a plug-in backend (shared library implementing include/qdiff/backend.h)")
       ->check(CLI::ExistingFile);
 
-  std::string eval_path, eval_impl = "optimized", eval_isa;
+  std::string eval_path, eval_impl = "optimized";
+  std::optional<std::string> eval_isa;
   auto* e = app.add_subcommand("eval", "evaluate one case file; print the result JSON");
   e->add_option("case", eval_path, "case file")->required();
   e->add_option("--impl", eval_impl, "reference or optimized");
-  e->add_option("--isa", eval_isa, "optimized ISA");
+  e->add_option_function<std::string>("--isa", [&](const std::string& v) { eval_isa = v; }, "optimized ISA");
+  double eval_timeout = qdiff::tools::kDefaultCaseTimeoutSeconds;
+  e->add_option("--case-timeout", eval_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
 
   std::vector<std::string> replay_paths;
   auto* r = app.add_subcommand("replay", "run case files through every implementation and the oracle");
   r->add_option("paths", replay_paths, "case files or directories")->required();
+  double replay_timeout = qdiff::tools::kDefaultCaseTimeoutSeconds;
+  r->add_option("--case-timeout", replay_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
 
   std::string explain_path, explain_target;
   auto* x = app.add_subcommand("explain", "explain a case file or fuzzer input; print a regression test");
@@ -61,31 +133,17 @@ int main(int argc, char** argv) {
   qdiff::tools::CoverageOptions coverage;
   auto* cov = app.add_subcommand("coverage", "clang source-based coverage of the property suite and corpus replay");
   cov->add_option("--out", coverage.out_dir, "HTML report directory (default build/coverage/html)");
-  cov->add_option("--cases", coverage.cases, "QDIFF_CASES for the property suite")->check(CLI::PositiveNumber);
+  cov->add_option("--cases", coverage.cases, "QDIFF_CASES for the property suite")->check(kPositiveInt);
   cov->add_option("--build-dir", coverage.build_dir, "clang coverage build tree (default build/coverage)");
 
   qdiff::tools::FaultsOptions faults;
-  auto* fl = app.add_subcommand("faults", "measure detection power: each fault point vs the property suite and the fuzzers");
-  fl->add_option("--seeds", faults.seeds, "seeds 1..N per fault")->check(CLI::PositiveNumber);
-  fl->add_option("--cases", faults.cases, "RapidCheck cases per property")->check(CLI::PositiveNumber);
-  fl->add_option("--fuzz-seconds", faults.fuzz_seconds, "libFuzzer cap per run (0: no fuzzing)")->check(CLI::NonNegativeNumber);
-  fl->add_option("--fuzz-build", faults.fuzz_build_dir, "directory holding the *_fuzz binaries (or its build tree)");
-  fl->add_option("--only", faults.only, "only these fault points (repeatable)");
-  fl->add_option("--markdown", faults.markdown, "also write the report as Markdown");
+  auto* fl = add_faults_subcommand(app, faults);
 
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   try {
-    if (*c) {
-      check.only = only;
-      if (!isa.empty()) check.isa = isa;
-      if (!fault.empty()) check.fault = fault;
-      return qdiff::tools::run_check(check);
-    }
-    if (*e) {
-      return qdiff::tools::run_eval(eval_path, eval_impl,
-                                    eval_isa.empty() ? std::nullopt : std::optional(eval_isa));
-    }
-    if (*r) return qdiff::tools::run_replay(replay_paths);
+    if (*c) return qdiff::tools::run_check(check);
+    if (*e) return qdiff::tools::run_eval(eval_path, eval_impl, eval_isa, eval_timeout);
+    if (*r) return qdiff::tools::run_replay(replay_paths, replay_timeout);
     if (*f) return qdiff::tools::run_fuzz(fuzz);
     if (*cov) return qdiff::tools::run_coverage(coverage);
     if (*fl) return qdiff::tools::run_faults(faults);
@@ -95,7 +153,7 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception& ex) {
     fmt::print(stderr, "qdiff: {}\n", ex.what());
-    return 2;
+    return qdiff::tools::kExitUsage;
   }
   return 0;
 }

@@ -26,48 +26,23 @@
 #include <limits>
 #include <string>
 
-#include "qdiff/backend.h"
+#include "examples/plugin_support/params.h"
 
 namespace {
 
-int64_t numel(const qdiff_tensor& t) {
-  int64_t n = 1;
-  for (int32_t i = 0; i < t.rank; ++i) n *= t.shape[i];
-  return n;
-}
-
-bool is_storage_8bit(qdiff_dtype d) { return d == QDIFF_DTYPE_I8 || d == QDIFF_DTYPE_U8; }
-
-int64_t dtype_min(qdiff_dtype d) { return d == QDIFF_DTYPE_I8 ? -128 : 0; }
-int64_t dtype_max(qdiff_dtype d) { return d == QDIFF_DTYPE_I8 ? 127 : 255; }
+using qdiff_plugin::numel;
 
 // Per-tensor int-domain params of an 8-bit type, checked in the order of
-// docs/validation-order.md (steps the wrapper can decline come first:
-// anything it does not cover is UNSUPPORTED, never a wrong error kind).
-qdiff_status check_params(const qdiff_quant_params& p, float* scale, int32_t* zero_point) {
-  if (!is_storage_8bit(p.dtype) || p.zero_point_domain != QDIFF_ZERO_POINT_INT || p.block_size != nullptr ||
-      p.scale.dtype != QDIFF_DTYPE_F32 || numel(p.scale) != 1) {
-    return QDIFF_STATUS_UNSUPPORTED;
-  }
-  // A zero point must have exactly the scale's shape (SPEC section 4); one
-  // that does not is an invalid_shape whose place in the validation order
-  // the wrapper does not model, so it declines rather than guess.
-  if (p.zero_point && (p.zero_point->rank != p.scale.rank || p.zero_point->dtype != QDIFF_DTYPE_I32)) {
-    return QDIFF_STATUS_UNSUPPORTED;
-  }
-  for (int32_t d = 0; p.zero_point && d < p.scale.rank; ++d) {
-    if (p.zero_point->shape[d] != p.scale.shape[d]) return QDIFF_STATUS_UNSUPPORTED;
-  }
-  if (p.quant_min < dtype_min(p.dtype) || p.quant_max > dtype_max(p.dtype) || p.quant_min > p.quant_max) {
-    return QDIFF_STATUS_INVALID_RANGE;
-  }
-  const float s = *static_cast<const float*>(p.scale.data);
-  if (!std::isfinite(s) || !(s >= std::numeric_limits<float>::min())) return QDIFF_STATUS_INVALID_SCALE;
-  // An absent zero point is 0 (SPEC section 4); only a given one is range-checked.
-  const int32_t z = p.zero_point ? *static_cast<const int32_t*>(p.zero_point->data) : 0;
-  if (p.zero_point && (z < p.quant_min || z > p.quant_max)) return QDIFF_STATUS_INVALID_ZERO_POINT;
-  *scale = s;
-  *zero_point = z;
+// docs/validation-order.md (examples/plugin_support/params.h); XNNPACK's
+// convert operators take one scale and one zero point, so every other
+// layout is declined first.
+qdiff_status check_params(const qdiff_quant_params& p, const qdiff_tensor& input, float* scale,
+                          int32_t* zero_point) {
+  if (numel(p.scale) != 1) return QDIFF_STATUS_UNSUPPORTED;
+  qdiff_plugin::Params8 resolved;
+  if (const qdiff_status st = qdiff_plugin::resolve_params(p, input, &resolved); st != QDIFF_STATUS_OK) return st;
+  *scale = resolved.scales[0];
+  *zero_point = resolved.zero_points[0];
   return QDIFF_STATUS_OK;
 }
 
@@ -117,12 +92,10 @@ qdiff_status quantize(void*, const qdiff_tensor* x, const qdiff_quant_params* p,
   if (x->dtype != QDIFF_DTYPE_F32) return QDIFF_STATUS_UNSUPPORTED;
   float s;
   int32_t z;
-  if (const qdiff_status st = check_params(*p, &s, &z); st != QDIFF_STATUS_OK) return st;
+  if (const qdiff_status st = check_params(*p, *x, &s, &z); st != QDIFF_STATUS_OK) return st;
   const int64_t n = numel(*x);
   const float* in = static_cast<const float*>(x->data);
-  for (int64_t i = 0; i < n; ++i) {
-    if (std::isnan(in[i])) return QDIFF_STATUS_NAN_INPUT;  // XNNPACK would convert NaN silently
-  }
+  if (qdiff_plugin::has_nan(in, n)) return QDIFF_STATUS_NAN_INPUT;  // XNNPACK would convert NaN silently
   if (decline_subnormals() && (1.0f / s < std::numeric_limits<float>::min() || has_subnormal(in, n))) {
     return QDIFF_STATUS_UNSUPPORTED;
   }
@@ -152,7 +125,7 @@ qdiff_status dequantize(void*, const qdiff_tensor* q, const qdiff_quant_params* 
   float s;
   int32_t z;
   if (q->dtype != p->dtype) return QDIFF_STATUS_UNSUPPORTED;
-  if (const qdiff_status st = check_params(*p, &s, &z); st != QDIFF_STATUS_OK) return st;
+  if (const qdiff_status st = check_params(*p, *q, &s, &z); st != QDIFF_STATUS_OK) return st;
   const int64_t n = numel(*q);
   if (n == 0) return QDIFF_STATUS_OK;
   xnn_operator_t op = nullptr;

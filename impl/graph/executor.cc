@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/graph_budget.h"
 #include "impl/graph/executor.h"
 #include "impl/graph/float_ops.h"
 #include "impl/graph/legacy_quant.h"
@@ -134,6 +135,7 @@ class GraphRun {
 
 std::vector<Tensor> execute_graph(const Graph& g, const std::vector<Tensor>& inputs, const ImplOptions& options) {
   g.check_structure();
+  check_graph_budget(g);  // before any node: the same decision as reference/
   return GraphRun(g, options).run(inputs);
 }
 

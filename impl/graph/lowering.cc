@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/graph_budget.h"
 #include "impl/graph/compact_scales.h"
 #include "impl/graph/fixed_point.h"
 #include "impl/graph/graph_edit.h"
@@ -423,6 +424,7 @@ class Lowerer {
 
 LoweredProgram lower_graph(const Graph& optimized, const ImplOptions& options) {
   optimized.check_structure();
+  check_graph_budget(optimized);  // the program does the graph's work
   return Lowerer(optimized, options).run();
 }
 

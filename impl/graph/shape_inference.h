@@ -1,32 +1,16 @@
-// Static types of a graph's values (dtype and shape), for the passes and the
-// lowering: what each node WOULD produce if the graph evaluates, derived from
-// the input declarations, the constants and the node attributes (the node
-// table of docs/graph.md). A value whose type cannot be derived (a shape or
-// dtype error, a reshape of the wrong count, a legacy axis out of range) is
-// unknown, and every pass leaves the nodes touching it alone. Never throws.
+// Static types of a graph's values, for the passes and the lowering: every
+// pass leaves the nodes touching a value of unknown type alone. The
+// inference itself is core/graph_shapes.h (shared with the work budget that
+// reference/ checks too); these names keep impl/'s spelling.
 #pragma once
 
-#include <optional>
-#include <vector>
-
-#include "core/graph.h"
+#include "core/graph_shapes.h"
 
 namespace qdiff::impl {
 
-struct ValueType {
-  DType dtype = DType::f32;
-  Shape shape;
-};
-
-// One entry per node (index = node id).
-std::vector<std::optional<ValueType>> infer_value_types(const Graph& g);
-
-// The conv2d / qconv2d output [N, O, OH, OW] for these operand shapes, or
-// nullopt when the geometry is invalid (docs/validation-order.md, qconv2d
-// step 4).
-std::optional<Shape> conv2d_output_shape(const Shape& x, const Shape& w, const Conv2dAttrs& attrs);
-
-// The linear / qlinear output x.shape[:-1] + [K], or nullopt.
-std::optional<Shape> linear_output_shape(const Shape& x, const Shape& w);
+using qdiff::conv2d_output_shape;
+using qdiff::infer_value_types;
+using qdiff::linear_output_shape;
+using qdiff::ValueType;
 
 }  // namespace qdiff::impl

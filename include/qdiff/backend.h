@@ -4,6 +4,11 @@
  *
  *     const qdiff_backend* qdiff_backend_v1(void);
  *
+ * (quantize, dequantize, qlinear) or, for every operation and the graph
+ * passes (docs/plugin-backends.md, "ABI v2"),
+ *
+ *     const qdiff_backend_table_v2* qdiff_backend_v2(void);
+ *
  * can be checked against qdiff's reference with
  *
  *     qdiff check --backend path/to/libmine.so
@@ -20,6 +25,7 @@
 #ifndef QDIFF_BACKEND_H_
 #define QDIFF_BACKEND_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -112,6 +118,100 @@ typedef struct {
 
 typedef const qdiff_backend* (*qdiff_backend_entry)(void);
 #define QDIFF_BACKEND_ENTRY_SYMBOL "qdiff_backend_v1"
+
+/* ---- ABI v2: every operation and the graph passes --------------------
+ * v2 keeps every v1 type and adds the rest of SPEC sections 6-8. qdiff
+ * looks for qdiff_backend_v2 first, then qdiff_backend_v1. */
+
+#define QDIFF_BACKEND_ABI_VERSION_2 2
+
+typedef enum {
+  QDIFF_MAPPING_SYMMETRIC = 0,
+  QDIFF_MAPPING_SYMMETRIC_NO_CLIPPING_ERR = 1,
+  QDIFF_MAPPING_ASYMMETRIC = 2
+} qdiff_mapping;
+
+typedef struct {
+  qdiff_mapping mapping;
+  qdiff_dtype dtype;
+  int64_t quant_min;
+  int64_t quant_max;
+  float eps;
+  qdiff_zero_point_domain zero_point_domain;
+  const int64_t* block_size;          /* one per input dim; NULL: one block */
+} qdiff_choose_qparams_args;
+
+typedef struct {
+  qdiff_tensor x;                     /* NCHW */
+  qdiff_quant_params x_params;
+  qdiff_tensor w;                     /* [O, C / groups, kh, kw] */
+  qdiff_quant_params w_params;
+  const qdiff_tensor* bias;           /* f32 [O] or NULL */
+  qdiff_quant_params out_params;
+  int64_t stride[2];
+  int64_t padding[4];                 /* top, left, bottom, right */
+  int64_t dilation[2];
+  int64_t groups;
+  int32_t activation;                 /* 0 none, 1 relu, 2 clamp */
+  float activation_lo, activation_hi;
+} qdiff_qconv2d_args;
+
+typedef enum { QDIFF_ELEMENTWISE_ADD = 0, QDIFF_ELEMENTWISE_MUL = 1 } qdiff_elementwise_op;
+
+typedef struct {
+  qdiff_elementwise_op op;
+  qdiff_tensor a;                     /* numpy broadcasting of a and b */
+  qdiff_quant_params a_params;
+  qdiff_tensor b;
+  qdiff_quant_params b_params;
+  qdiff_quant_params out_params;
+  int32_t activation;                 /* 0 none, 1 relu, 2 clamp */
+  float activation_lo, activation_hi;
+} qdiff_qelementwise_args;
+
+/* Text a backend returns (a transformed graph): allocated by the backend,
+ * released by qdiff through free_text. */
+typedef struct {
+  char* data;
+  size_t size;
+} qdiff_text;
+
+typedef struct {
+  uint32_t abi_version;               /* QDIFF_BACKEND_ABI_VERSION_2 */
+  const char* name;
+  void* context;
+  /* v1's entry points, same meaning. */
+  qdiff_status (*quantize_affine)(void* context, const qdiff_tensor* input,
+                                  const qdiff_quant_params* params, qdiff_contract contract,
+                                  qdiff_output* output);
+  qdiff_status (*dequantize_affine)(void* context, const qdiff_tensor* input,
+                                    const qdiff_quant_params* params, qdiff_output* output);
+  qdiff_status (*qlinear)(void* context, const qdiff_qlinear_args* args, qdiff_output* output);
+  /* SPEC section 6: scale (f32, shape input.shape[i] / block[i]) and, unless
+   * the domain is none, zero point (i32 for int, f32 for float; same shape)
+   * are preallocated; zero_point is NULL for the none domain. */
+  qdiff_status (*choose_qparams_affine)(void* context, const qdiff_tensor* input,
+                                        const qdiff_choose_qparams_args* args, qdiff_output* scale,
+                                        qdiff_output* zero_point);
+  /* SPEC section 7; NULL: qdiff composes it from quantize and dequantize. */
+  qdiff_status (*fake_quantize_affine)(void* context, const qdiff_tensor* input,
+                                       const qdiff_quant_params* params, qdiff_contract contract,
+                                       qdiff_output* output);
+  qdiff_status (*qconv2d)(void* context, const qdiff_qconv2d_args* args, qdiff_output* output);
+  qdiff_status (*qelementwise)(void* context, const qdiff_qelementwise_args* args, qdiff_output* output);
+  /* Graph passes (SPEC section 8). graph_passes lists the pipeline in
+   * order, NULL-terminated (NULL: no passes). run_graph_pass applies one of
+   * them to a graph given as the JSON "graph" object of a graph case file
+   * (docs/case-file-format.md, "Graphs": {"nodes": [...], "outputs": [...]})
+   * and returns the transformed graph in the same form, in *out, to be
+   * released with free_text. UNSUPPORTED declines the graph. */
+  const char* const* graph_passes;
+  qdiff_status (*run_graph_pass)(void* context, const char* pass, const char* graph_json, qdiff_text* out);
+  void (*free_text)(void* context, qdiff_text* text);
+} qdiff_backend_table_v2;
+
+typedef const qdiff_backend_table_v2* (*qdiff_backend_v2_entry)(void);
+#define QDIFF_BACKEND_V2_ENTRY_SYMBOL "qdiff_backend_v2"
 
 #ifdef __cplusplus
 }

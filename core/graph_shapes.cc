@@ -1,12 +1,12 @@
-// Static value types of a graph (impl/graph/shape_inference.h).
-#include "impl/graph/shape_inference.h"
+// Static value types of a graph (core/graph_shapes.h).
+#include "core/graph_shapes.h"
 
 #include <limits>
 
 #include "core/error.h"
 #include "core/limits.h"
 
-namespace qdiff::impl {
+namespace qdiff {
 namespace {
 
 using Types = std::vector<std::optional<ValueType>>;
@@ -153,4 +153,4 @@ std::vector<std::optional<ValueType>> infer_value_types(const Graph& g) {
   return t;
 }
 
-}  // namespace qdiff::impl
+}  // namespace qdiff

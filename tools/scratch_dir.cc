@@ -1,0 +1,54 @@
+// Scratch directories removed on every way out (tools/scratch_dir.h).
+#include "tools/scratch_dir.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <set>
+
+namespace qdiff::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The live directories, for exits that skip destructors.
+struct Registry {
+  std::mutex mutex;
+  std::set<fs::path> live;
+};
+Registry& registry() {
+  static Registry* r = [] {
+    std::atexit(remove_live_scratch_dirs);
+    return new Registry;  // never destroyed: the atexit handler may run after statics die
+  }();
+  return *r;
+}
+
+void remove_quietly(const fs::path& p) {
+  std::error_code ec;
+  fs::remove_all(p, ec);
+}
+
+}  // namespace
+
+ScopedScratchDir::ScopedScratchDir(fs::path path) : path_(std::move(path)) {
+  {
+    std::lock_guard lock(registry().mutex);
+    registry().live.insert(path_);
+  }
+  remove_quietly(path_);
+  fs::create_directories(path_);
+}
+
+ScopedScratchDir::~ScopedScratchDir() {
+  remove_quietly(path_);
+  std::lock_guard lock(registry().mutex);
+  registry().live.erase(path_);
+}
+
+void remove_live_scratch_dirs() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (const auto& p : r.live) remove_quietly(p);
+}
+
+}  // namespace qdiff::tools
