@@ -193,13 +193,17 @@ TEST(DurableCheck, KillNineNeverLeavesAnEmptyOrTruncatedFinding) {
   const std::string findings = d.str() + "/findings";
   const std::string earlier = earlier_finding(findings);
   const std::string earlier_text = read_text(earlier);
-  // A run takes a few hundred ms (measured 0.1 to 0.3 s): kill at
-  // spread-out moments before, during and after its saves.
+  // Kill at spread-out moments before, during and after the saves: steps
+  // of a twentieth of one whole run's measured time (machines differ by
+  // an order of magnitude, so no fixed schedule would land mid-run).
+  const auto start = std::chrono::steady_clock::now();
+  wait_qdiff(start_qdiff(kFindingsCheck + "--seed 1 --findings " + findings, d.str() + "/run.out"));
+  const auto whole = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   int killed = 0;
-  for (int ms = 10; ms <= 400; ms += 15) {
-    const pid_t pid = start_qdiff(kFindingsCheck + "--seed " + std::to_string(ms) + " --findings " + findings,
+  for (int step = 1; step <= 24; ++step) {
+    const pid_t pid = start_qdiff(kFindingsCheck + "--seed " + std::to_string(step + 1) + " --findings " + findings,
                                   d.str() + "/run.out");
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    std::this_thread::sleep_for(whole * step / 20);
     kill(pid, SIGKILL);
     killed += wait_qdiff(pid) == 128 + SIGKILL;
   }
