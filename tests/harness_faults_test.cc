@@ -190,23 +190,28 @@ bool judges_firing(const Property& p) {
   return p.name == "LegalFusionsAreApplied" || p.name == "IllegalFusionsAreNotApplied";
 }
 
+// One property against the optimized backend with fault f, seed 1, the
+// fault's budget, detection only (no shrinking or reduction).
+RcReport hunt(const Property& p, impl::FaultPoint f) {
+  impl::ImplOptions options;
+  options.threads = 1;
+  options.faults = options.faults.with(f);
+  RcConfig config;
+  config.seed = 1;
+  config.cases = budget(f);
+  config.shrink = false;
+  config.reduce = false;
+  return run_rapidcheck(p, *make_optimized_backend(options), config);
+}
+
 class LostFusion : public ::testing::TestWithParam<impl::FaultPoint> {};
 
 TEST_P(LostFusion, IsInvisibleToEveryOtherGraphProperty) {
-  impl::ImplOptions options;
-  options.threads = 1;
-  options.faults = options.faults.with(GetParam());
-  const auto backend = make_optimized_backend(options);
   int others = 0;
   for (const Property& p : all_properties()) {
     if (p.family != "graph" || judges_firing(p)) continue;
     ++others;
-    RcConfig config;
-    config.seed = 1;
-    config.cases = budget(GetParam());
-    config.shrink = false;
-    config.reduce = false;
-    const RcReport r = run_rapidcheck(p, *backend, config);
+    const RcReport r = hunt(p, GetParam());
     EXPECT_FALSE(r.failed) << p.name << " found " << impl::fault_point_name(GetParam()) << ": "
                            << (r.failure ? r.failure->headline : r.rapidcheck_message);
   }
@@ -224,16 +229,8 @@ INSTANTIATE_TEST_SUITE_P(Impl, LostFusion,
 class ForbiddenFusion : public ::testing::TestWithParam<impl::FaultPoint> {};
 
 TEST_P(ForbiddenFusion, IsFoundByIllegalFusionsAreNotApplied) {
-  impl::ImplOptions options;
-  options.threads = 1;
-  options.faults = options.faults.with(GetParam());
-  RcConfig config;
-  config.seed = 1;
-  config.cases = budget(GetParam());
-  config.shrink = false;
-  config.reduce = false;
-  const RcReport r = run_rapidcheck(*find_property("IllegalFusionsAreNotApplied"), *make_optimized_backend(options), config);
-  ASSERT_TRUE(r.failed) << impl::fault_point_name(GetParam()) << " not found in " << config.cases << " cases";
+  const RcReport r = hunt(*find_property("IllegalFusionsAreNotApplied"), GetParam());
+  ASSERT_TRUE(r.failed) << impl::fault_point_name(GetParam()) << " not found in " << budget(GetParam()) << " cases";
   ASSERT_TRUE(r.failure.has_value());
   EXPECT_NE(r.failure->headline.find("must not fire"), std::string::npos) << r.failure->headline;
   fmt::print("{} found by IllegalFusionsAreNotApplied after {} cases\n", impl::fault_point_name(GetParam()), r.cases);
