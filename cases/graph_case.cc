@@ -304,6 +304,7 @@ GraphCase read_graph_case_fields(const JsonObjectReader& root) {
   GraphCase c;
   c.graph = read_graph_field(root);
   c.inputs = read_fed_inputs(root, c.graph);
+  c.expected_fusions = read_fusion_sites(root, c.graph.nodes.size());
   return c;
 }
 
@@ -335,6 +336,7 @@ std::string write_graph_case(const GraphCase& c) {
     fed.tensor(c.graph.node(ids[k]).name, c.inputs[k]);
   }
   w.member("inputs") += fed.finish();
+  if (!c.expected_fusions.empty()) w.member("expected_fusions") += write_fusion_sites(c.expected_fusions);
   return w.finish() + "\n";
 }
 

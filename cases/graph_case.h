@@ -4,7 +4,8 @@
 //
 //   {"format": "qdiff-case", "version": 1, "op": "graph",
 //    "graph": {"nodes": [NODE, ...], "outputs": [id, ...]},
-//    "inputs": {"x": TENSOR, ...}}       // keyed by input node name
+//    "inputs": {"x": TENSOR, ...},       // keyed by input node name
+//    "expected_fusions": [SITE, ...]}    // optional (cases/fusion_site.h)
 //
 //   NODE = {"id": i, "kind": K, "name": "...", "inputs": [id | -1, ...], ...}
 //   "id" equals the node's position; "name" is optional (default ""), but
@@ -42,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cases/fusion_site.h"
 #include "cases/json_fields.h"
 #include "core/graph.h"
 #include "core/tensor.h"
@@ -53,9 +55,13 @@ inline constexpr size_t kMaxGraphNodes = 256;
 struct GraphCase {
   Graph graph;
   std::vector<Tensor> inputs;  // fed to graph.input_ids(), in that order
+  // Where the passes must (not) fire, as the generator built the graph
+  // (cases/fusion_site.h); written as "expected_fusions" when not empty.
+  std::vector<FusionSite> expected_fusions = {};
 };
 
-// Reads "graph" and "inputs" from the document root (after the header).
+// Reads "graph", "inputs" and "expected_fusions" from the document root
+// (after the header).
 GraphCase read_graph_case_fields(const JsonObjectReader& root);
 // Reads only the "graph" member of `root` (a graph-pass answer of the
 // process protocol, docs/process-protocol.md, has no fed inputs).

@@ -47,8 +47,9 @@ const std::vector<FuzzTarget>& property_fuzz_targets() {
       // 1/8 of the (slow, ~200/s under ASan) executions.
       {"graph",
        {"FusionPreservesGraphOutputs", "OptimizedGraphExecutionMatchesReference",
-        "ScalesStayValidAfterEveryPass", "PassesNeverChangeOutputShapes", "PassesAreIdempotent"},
-       "random graphs: passes and optimized execution vs the reference"},
+        "ScalesStayValidAfterEveryPass", "PassesNeverChangeOutputShapes", "PassesAreIdempotent",
+        "LegalFusionsAreApplied", "IllegalFusionsAreNotApplied"},
+       "random graphs: passes and optimized execution vs the reference; passes fire where they may"},
       {"lowering",
        {"LoweredExecutionMatchesReference", "CompactScaleRoundTrips", "LoweredFixedPointMatchesGemmlowpModel"},
        "random graphs lowered: compact scales, integer executor vs the reference and gemmlowp"},

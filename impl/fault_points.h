@@ -46,6 +46,9 @@ enum class FaultPoint : uint8_t {
   choose_qparams_without_eps,       // symmetric choose_qparams drops max(scale, eps): an all-zero block gets scale 0
   zero_point_stored_as_int8,        // zero points held in int8: u8 z = 128 becomes -128
   per_row_scale_indexed_by_column,  // qlinear's per-row x scale [M] broadcast along the output's last dim
+  // Appended in issue 16 (graph; outputs stay correct, only a fusion is lost):
+  fold_linear_first_only,      // fuse-mul-into-linear tries only mul(linear, c): mul(c, linear) is never folded
+  fused_bias_wrong_input,      // fuse-quantized-ops reads the bias from input 1: no linear with a bias is fused
   kCount
 };
 
@@ -68,6 +71,8 @@ constexpr FaultLevel fault_level(FaultPoint f) {
     case FaultPoint::choose_qparams_without_eps:
     case FaultPoint::zero_point_stored_as_int8: return FaultLevel::quant_core;
     case FaultPoint::per_row_scale_indexed_by_column: return FaultLevel::fused;
+    case FaultPoint::fold_linear_first_only:
+    case FaultPoint::fused_bias_wrong_input: return FaultLevel::graph;
     default: break;
   }
   if (f < kFirstFusedFaultPoint) return FaultLevel::quant_core;

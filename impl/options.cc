@@ -78,6 +78,8 @@ std::string_view fault_point_name(FaultPoint f) {
     case FaultPoint::choose_qparams_without_eps: return "choose_qparams_without_eps";
     case FaultPoint::zero_point_stored_as_int8: return "zero_point_stored_as_int8";
     case FaultPoint::per_row_scale_indexed_by_column: return "per_row_scale_indexed_by_column";
+    case FaultPoint::fold_linear_first_only: return "fold_linear_first_only";
+    case FaultPoint::fused_bias_wrong_input: return "fused_bias_wrong_input";
     case FaultPoint::kCount: break;
   }
   return "?";

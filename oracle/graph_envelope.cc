@@ -496,9 +496,12 @@ class Evaluator {
     if (op->kind == NodeKind::relu) op = &g_.node(op->input(0));
     const Tensor* factor = nullptr;
     if (op->kind == NodeKind::mul) {
-      const Node& lhs = g_.node(op->input(0));
-      factor = &values_[size_t(op->input(1))];
-      op = &lhs;
+      // Either operand order (SPEC section 8 names none): mul(c, linear)
+      // once got no slack here (found when the generator began drawing it).
+      const NodeKind first = g_.node(op->input(0)).kind;
+      const size_t gemm = first == NodeKind::linear || first == NodeKind::conv2d ? 0 : 1;
+      factor = &values_[size_t(op->input(1 - gemm))];
+      op = &g_.node(op->input(gemm));
     }
     if (op->kind != NodeKind::linear && op->kind != NodeKind::conv2d) return 0.0;
     const Node& xdq = g_.node(op->input(0));

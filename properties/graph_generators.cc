@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "core/float_bits.h"
+#include "properties/fusion_legality.h"
 
 namespace qdiff::props {
 namespace {
@@ -72,7 +74,9 @@ class GraphDraw {
     // The output: the quantized tensor, or sometimes its dequantized value.
     src_.label(ChoiceLabel::node_count);
     g_.output(src_.chance(100 - limits_.output_dequantize_percent) ? last_quantized : dequantize_like(last_quantized));
-    return GraphCase{g_.build(), inputs_};
+    Graph graph = g_.build();
+    std::vector<FusionSite> sites = record_firings(graph);
+    return GraphCase{std::move(graph), inputs_, std::move(sites)};
   }
 
  private:
@@ -81,6 +85,16 @@ class GraphDraw {
     QuantSpec spec;
     int scale;
     std::optional<int> zp;
+  };
+  // What requantize built: the output quantize q1 and, when drawn, the
+  // absorption pair quantize2(dequantize(q1)).
+  struct Requantized {
+    int q1;
+    std::optional<int> dq, q2;
+    int last() const { return q2 ? *q2 : q1; }
+  };
+  struct MulNode {
+    int mul, c;
   };
 
   void fit(Shape& s) const {
@@ -218,6 +232,80 @@ class GraphDraw {
       wd[i] = int8_t(from.integer(wspec.quant_min, wspec.quant_max));
     });
     const int w = g_.constant(wq, "W");
+    const auto [ws, wz] = weight_params(k, in, wspec);
+    const int wdq = g_.dequantize(w, ws, wz, wspec);
+    std::optional<int> bias;
+    src_.label(ChoiceLabel::node_count);
+    if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
+    const BlockSite site{value, shape, w, g_.linear(value, wdq, bias)};
+    int y = site.op;
+    shape[shape.rank() - 1] = k;
+    // When K equals the batch dim, a [K, 1] mul constant reads as
+    // per-channel but varies along the batch: the reason K == N is drawn
+    // at all, so such blocks get a mul, and that shape, more often.
+    const bool k_is_batch = rank >= 2 && k > 1 && shape[rank - 2] == k;
+    src_.label(ChoiceLabel::node_count);
+    const Shape linear_shape = shape;
+    std::optional<MulNode> mul;
+    if (src_.chance(k_is_batch ? 70 : 40)) {
+      mul = mul_constant(y, shape, k_is_batch);
+      y = mul->mul;
+    }
+    src_.label(ChoiceLabel::node_count);
+    if (src_.chance(limits_.relu_percent)) y = g_.relu(y);
+    const Requantized out = requantize(y, shape);
+    record_block_sites(FusionKind::quantized_linear, site, mul, out, linear_shape, shape);
+    return out.last();
+  }
+
+  // The nodes of a linear or conv block that its fusion sites name.
+  struct BlockSite {
+    int x_dq;
+    Shape x_shape;
+    int w, op;
+  };
+
+  // The block's fusion sites (cases/fusion_site.h), by role; their firing
+  // is derived once the graph is built (record_firings), and the shapes
+  // the rules need are noted here.
+  void record_block_sites(FusionKind chain, const BlockSite& s, const std::optional<MulNode>& mul,
+                          const Requantized& out, const Shape& op_shape, const Shape& out_shape) {
+    shapes_[s.x_dq] = s.x_shape;
+    shapes_[s.op] = op_shape;
+    shapes_[out.q1] = out_shape;
+    if (mul) sites_.push_back({FusionKind::mul_into_linear, Firing::may, {mul->mul, s.op, s.w, mul->c}});
+    sites_.push_back({chain, Firing::may, {out.q1, s.op, s.w}});
+    if (!out.q2) return;
+    shapes_[*out.q2] = out_shape;
+    sites_.push_back({FusionKind::absorption, Firing::may, {*out.q2, *out.dq, out.q1, s.w}});
+  }
+
+  // Each site's firing by SPEC section 8's rules (properties/fusion_legality.h).
+  std::vector<FusionSite> record_firings(const Graph& g) const {
+    const std::vector<int> uses = g.use_counts();
+    const ShapeOf shape_of = [this](int id) -> std::optional<Shape> {
+      const auto it = shapes_.find(id);
+      if (it == shapes_.end()) return std::nullopt;
+      return it->second;
+    };
+    std::vector<FusionSite> out;
+    for (FusionSite s : sites_) {
+      const std::optional<Firing> f = site_firing(g, shape_of, uses, s);
+      if (!f) continue;
+      s.firing = *f;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  // The weight's dequantize params: per-tensor, per-channel [K, 1] (zero
+  // point sometimes), per-group [K, G] (G = 1 included), or legacy
+  // per-channel (1-D [K] along axis 0 or -2, set in wspec).
+  struct WeightParams {
+    int ws;
+    std::optional<int> wz;
+  };
+  WeightParams weight_params(int64_t k, int64_t in, QuantSpec& wspec) {
     int ws;
     std::optional<int> wz;
     src_.label(ChoiceLabel::layout);
@@ -254,27 +342,13 @@ class GraphDraw {
         break;
       }
     }
-    const int wdq = g_.dequantize(w, ws, wz, wspec);
-    std::optional<int> bias;
-    src_.label(ChoiceLabel::node_count);
-    if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
-    int y = g_.linear(value, wdq, bias);
-    shape[shape.rank() - 1] = k;
-    // When K equals the batch dim, a [K, 1] mul constant reads as
-    // per-channel but varies along the batch: the reason K == N is drawn
-    // at all, so such blocks get a mul, and that shape, more often.
-    const bool k_is_batch = rank >= 2 && k > 1 && shape[rank - 2] == k;
-    src_.label(ChoiceLabel::node_count);
-    if (src_.chance(k_is_batch ? 70 : 40)) y = mul_constant(y, shape, k_is_batch);
-    src_.label(ChoiceLabel::node_count);
-    if (src_.chance(limits_.relu_percent)) y = g_.relu(y);
-    return requantize(y, shape);
+    return {ws, wz};
   }
 
   // mul(y, c): foldable shapes ([K], [1, K], [1]) and non-foldable ones
   // ([K, 1] when the batch equals K, the full [N, K]); values sometimes zero,
   // negative or non-finite.
-  int mul_constant(int y, Shape& shape, bool k_is_batch) {
+  MulNode mul_constant(int y, Shape& shape, bool k_is_batch) {
     const int r = shape.rank();
     const int64_t k = shape[r - 1];
     Shape cs;
@@ -299,12 +373,19 @@ class GraphDraw {
     if (src_.chance(15) && c.numel() > 0) {
       d[src_.index(size_t(c.numel()))] = src_.pick<float>({0.0f, -0.5f, kInf, -1.0f});
     }
-    return g_.mul(y, g_.constant(c, "c"));
+    // A c with more dims than y broadcasts y up ([1, K] times [K] is
+    // [1, K]): later blocks and the fusion rules see the mul's shape.
+    shape = broadcast_shapes(shape, cs);
+    const int c_id = g_.constant(c, "c");
+    // Either operand order: SPEC section 8 names none (fault point
+    // fold_linear_first_only folds only mul(linear, c)).
+    src_.label(ChoiceLabel::other);
+    return {src_.chance(35) ? g_.mul(c_id, y) : g_.mul(y, c_id), c_id};
   }
 
   // quantize(y, p_out), sometimes followed by the absorption pattern
   // quantize(dequantize(., p_out), p2) with p2 per-tensor or per-channel.
-  int requantize(int y, const Shape& shape) {
+  Requantized requantize(int y, const Shape& shape) {
     QuantSpec spec;
     src_.label(ChoiceLabel::dtype_range);
     const bool u8 = src_.chance(40);
@@ -328,7 +409,7 @@ class GraphDraw {
       q = g_.quantize(y, sc, zero_point_constant(Shape{}, spec.quant_min, spec.quant_max), spec);
     }
     src_.label(ChoiceLabel::node_count);
-    if (!src_.chance(25)) return q;
+    if (!src_.chance(25)) return {q, std::nullopt, std::nullopt};
     const int dq = dequantize_like(q);
     QuantSpec p2 = spec;
     p2.contract = Contract::torchao;
@@ -339,10 +420,10 @@ class GraphDraw {
       ss[axis] = shape[axis];
       Tensor s(DType::f32, ss);
       for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -6, -1);
-      return g_.quantize(dq, g_.constant(s, "scale2"), std::nullopt, p2);
+      return {q, dq, g_.quantize(dq, g_.constant(s, "scale2"), std::nullopt, p2)};
     }
-    return g_.quantize(dq, g_.constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -6, -1)}), "scale2"),
-                       std::nullopt, p2);
+    return {q, dq, g_.quantize(dq, g_.constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -6, -1)}), "scale2"),
+                               std::nullopt, p2)};
   }
 
   // add/mul with a second quantized operand of a broadcast shape.
@@ -356,7 +437,12 @@ class GraphDraw {
     src_.label(ChoiceLabel::node_kind);
     const int y = src_.boolean() ? g_.add(value, bdq) : g_.mul(value, bdq);
     src_.label(ChoiceLabel::node_count);
-    return requantize(src_.chance(20) ? g_.relu(y) : y, shape);
+    const Requantized out = requantize(src_.chance(20) ? g_.relu(y) : y, shape);
+    shapes_[value] = shape;
+    shapes_[bdq] = other;
+    shapes_[out.q1] = shape;
+    sites_.push_back({FusionKind::quantized_elementwise, Firing::may, {out.q1, y, b}});
+    return out.last();
   }
 
   // conv2d with per-tensor or per-output-channel weights.
@@ -392,18 +478,22 @@ class GraphDraw {
     std::optional<int> bias;
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{o}, 1.0f), "bias");
-    const int y = g_.conv2d(value, wdq, bias, at);
+    const BlockSite site{value, shape, w, g_.conv2d(value, wdq, bias, at)};
     const int64_t oh = (shape[2] + at.padding[0] + at.padding[2] - kh) / at.stride[0] + 1;
     const int64_t ow = (shape[3] + at.padding[1] + at.padding[3] - kw) / at.stride[1] + 1;
     shape = Shape{shape[0], o, oh, ow};
     src_.label(ChoiceLabel::node_count);
-    return requantize(src_.chance(30) ? g_.relu(y) : y, shape);
+    const Requantized out = requantize(src_.chance(30) ? g_.relu(site.op) : site.op, shape);
+    record_block_sites(FusionKind::quantized_conv2d, site, std::nullopt, out, shape, shape);
+    return out.last();
   }
 
   Source& src_;
   GraphLimits limits_;
   GraphBuilder g_;
   std::vector<Tensor> inputs_;
+  std::vector<FusionSite> sites_;             // firing decided by record_firings
+  std::map<int, Shape> shapes_;                // value shapes the firing rules need
 };
 
 }  // namespace

@@ -50,6 +50,7 @@ const std::vector<Property>& all_properties() {
     std::vector<Property> all = affine_properties();
     for (auto& p : fused_properties()) all.push_back(std::move(p));
     for (auto& p : graph_properties()) all.push_back(std::move(p));
+    for (auto& p : pass_firing_properties()) all.push_back(std::move(p));
     return all;
   }();
   return properties;

@@ -58,5 +58,6 @@ const Property* find_property(std::string_view name);
 std::vector<Property> affine_properties();
 std::vector<Property> fused_properties();
 std::vector<Property> graph_properties();
+std::vector<Property> pass_firing_properties();
 
 }  // namespace qdiff::props

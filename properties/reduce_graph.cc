@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "properties/fusion_legality.h"
 #include "reference/graph_eval.h"
 
 namespace qdiff::props {
@@ -127,6 +128,27 @@ float nearest_power_of_two(float v) {
   return v < 0 ? -p : p;
 }
 
+// The expected fusion sites of a candidate, re-derived: a site whose nodes
+// no longer form its pattern is dropped, the others get the firing the
+// rules give on the candidate (a shrunk [K, 1] mul constant with K = 1
+// folds; a bypassed relu leaves the chain fusable). `values` are the
+// reference's (empty when it rejects the graph: shapes unknown).
+void refresh_fusion_sites(GraphCase& c, const std::vector<Tensor>& values) {
+  const std::vector<int> uses = c.graph.use_counts();
+  const ShapeOf shape_of = [&values](int id) -> std::optional<Shape> {
+    if (id < 0 || size_t(id) >= values.size()) return std::nullopt;
+    return values[size_t(id)].shape();
+  };
+  std::vector<FusionSite> kept;
+  for (FusionSite s : c.expected_fusions) {
+    const std::optional<Firing> f = site_firing(c.graph, shape_of, uses, s);
+    if (!f) continue;
+    s.firing = *f;
+    kept.push_back(std::move(s));
+  }
+  c.expected_fusions = std::move(kept);
+}
+
 bool same_case(const GraphCase& a, const GraphCase& b) {
   return write_graph_case(a) == write_graph_case(b);
 }
@@ -158,7 +180,9 @@ class GraphReducer {
     // keep an input node when the original had one.
     if (fed_ && candidate.graph.input_ids().empty()) return false;
     ++checks_;
-    if (!(judge_with_reference(candidate) == judgement_)) return false;
+    std::vector<Tensor> values;
+    if (!(judge_with_reference(candidate, &values) == judgement_)) return false;
+    refresh_fusion_sites(candidate, values);
     ++stats_.attempts;
     if (!fails_(candidate)) return false;
     ++stats_.accepted;
@@ -578,6 +602,15 @@ GraphCase prune_graph_case(const GraphCase& c) {
   // Tensors fed beyond the input nodes stay (an invalid case stays invalid).
   for (size_t k = fed; k < c.inputs.size(); ++k) out.inputs.push_back(c.inputs[k]);
   for (int o : g.outputs) out.graph.outputs.push_back(o >= 0 && size_t(o) < n ? new_id[size_t(o)] : o);
+  // Fusion sites follow their nodes; a site with a pruned node goes.
+  for (FusionSite s : c.expected_fusions) {
+    bool live_site = true;
+    for (int& id : s.nodes) {
+      live_site = live_site && id >= 0 && size_t(id) < n && new_id[size_t(id)] != kNoInput;
+      if (live_site) id = new_id[size_t(id)];
+    }
+    if (live_site) out.expected_fusions.push_back(std::move(s));
+  }
   return out;
 }
 

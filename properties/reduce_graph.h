@@ -31,6 +31,11 @@
 // "fail" some properties (error parity) for an unrelated reason. And a
 // candidate keeps an input node when the original has one (a graph of
 // constants only feeds nothing: another kind of case).
+// Expected fusion sites (GraphCase::expected_fusions) follow their nodes
+// through pruning; on every candidate each site's firing is re-derived
+// (properties/fusion_legality.h, site_firing) and a site whose nodes no
+// longer form its pattern is dropped, so the expectation always describes
+// the candidate (docs/graph.md).
 // Deterministic (no randomness, fixed move order) and bounded: at most
 // `max_attempts` calls of `still_fails` (structural rejects are free; the
 // reference is run on at most 4 * max_attempts candidates; 8 rounds).

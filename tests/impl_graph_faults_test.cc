@@ -74,6 +74,49 @@ TEST(ImplGraphFaults, FoldNonFoldableMulFiresForABatchConstant) {
   EXPECT_EQ(bits(reference::evaluate_graph(bad, in)[0]), bits({10, -10, 4, -4}));
 }
 
+// The same fold with the constant first: mul(c, linear) is mul(linear, c)
+// (SPEC section 8 names no operand order). Correct: folded (no mul left,
+// scale [[1], [1]] as above); with the fault only mul(linear, c) is tried,
+// so the graph is unchanged (outputs stay right: only the fusion is lost).
+TEST(ImplGraphFaults, FoldLinearFirstOnlyLeavesMulOfConstantAndLinear) {
+  GraphBuilder b;
+  const int x = b.input("x", DType::f32, {1, 4});
+  const int dq = b.dequantize(b.constant(i8({2, 4}, {1, 2, 3, 4, -1, -2, -3, -4})), b.constant(f32({2, 1}, {0.5f, 0.25f})),
+                              std::nullopt, i8_spec());
+  b.output(b.mul(b.constant(f32({2}, {2, 4})), b.linear(x, dq)));
+  const Graph g = b.build();
+  const Graph good = run_pass(GraphPass::fuse_mul_into_linear, g);
+  EXPECT_EQ(count_kind(good, NodeKind::mul), 0) << listing(good);
+  const Graph bad = run_pass(GraphPass::fuse_mul_into_linear, g, with(FaultPoint::fold_linear_first_only));
+  EXPECT_TRUE(same_graph(bad, g)) << listing(bad);
+  // mul(linear, c) still folds with the fault on.
+  EXPECT_EQ(count_kind(run_pass(GraphPass::fuse_mul_into_linear, fold_graph({1, 4}, f32({2}, {2, 4})),
+                                with(FaultPoint::fold_linear_first_only)),
+                       NodeKind::mul),
+            0);
+}
+
+// dequantize(x) -> linear(dequantize(W), bias?) -> quantize: with the fault
+// the bias is read from the weight's slot (a dequantize, not a constant),
+// so the chain with a bias stays unfused and the one without still fuses.
+Graph linear_chain(bool with_bias) {
+  GraphBuilder b;
+  const int x = b.input("x", DType::f32, {1, 3});
+  const int s = b.constant(scalar(0.5f));
+  const int xd = b.dequantize(b.quantize(x, s, std::nullopt, i8_spec()), s, std::nullopt, i8_spec());
+  const int wd = b.dequantize(b.constant(i8({2, 3}, {1, 2, 3, -1, 0, 2})), b.constant(scalar(0.25f)), std::nullopt, i8_spec());
+  const std::optional<int> bias = with_bias ? std::optional<int>(b.constant(f32({2}, {1, -1}))) : std::nullopt;
+  b.output(b.quantize(b.linear(xd, wd, bias), b.constant(scalar(0.5f)), std::nullopt, i8_spec()));
+  return b.build();
+}
+
+TEST(ImplGraphFaults, FusedBiasWrongInputLeavesEveryLinearWithABias) {
+  const ImplOptions bad = with(FaultPoint::fused_bias_wrong_input);
+  EXPECT_EQ(count_kind(run_pass(GraphPass::fuse_quantized_ops, linear_chain(true)), NodeKind::qlinear), 1);
+  EXPECT_EQ(count_kind(run_pass(GraphPass::fuse_quantized_ops, linear_chain(true), bad), NodeKind::qlinear), 0);
+  EXPECT_EQ(count_kind(run_pass(GraphPass::fuse_quantized_ops, linear_chain(false), bad), NodeKind::qlinear), 1);
+}
+
 // Per-group K == 1: W [1, 4] = [1, -2, 3, 2], scale [1, 2] = [0.25, 0.5],
 // x [2, 4, -2, 6] (s 0.5): correct y = -6 * 0.125 + 6 * 0.25 = 0.75 -> 3
 // (out s 0.25). Squeezed to [2] and read as per-channel, both groups use
@@ -211,7 +254,7 @@ TEST(ImplGraphFaults, EveryGraphPointHasATarget) {
   for (int f = 0; f < int(FaultPoint::kCount); ++f) {
     graph_points += fault_level(FaultPoint(f)) == FaultLevel::graph;
   }
-  EXPECT_EQ(graph_points, 8);
+  EXPECT_EQ(graph_points, 10);
 }
 
 // All faults at once (the quantize core's and fused ops' too) through the

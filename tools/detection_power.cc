@@ -44,7 +44,9 @@ std::vector<std::string_view> fuzz_targets_for(FaultPoint fault) {
     case FaultPoint::fold_without_reshape:
     case FaultPoint::fold_non_foldable_mul:
     case FaultPoint::negative_legacy_axis_wrong:
-    case FaultPoint::absorption_on_per_channel: return {"graph"};
+    case FaultPoint::absorption_on_per_channel:
+    case FaultPoint::fold_linear_first_only:
+    case FaultPoint::fused_bias_wrong_input: return {"graph"};
     // lowering and the integer executor
     case FaultPoint::squeeze_compaction:
     case FaultPoint::requant_shift_wrong_sign:

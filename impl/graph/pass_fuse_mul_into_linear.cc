@@ -170,7 +170,10 @@ class FuseMulRule {
     const Graph& g = rw.original();
     const Node& mul = g.node(id);
     if (mul.kind != NodeKind::mul) return false;
-    for (int order = 0; order < 2; ++order) {
+    // FAULT POINT fold_linear_first_only: replaces `order < 2` (both operand
+    // orders, mul(linear, c) and mul(c, linear)) by `order < 1`.
+    const int orders = faults_.has(FaultPoint::fold_linear_first_only) ? 1 : 2;
+    for (int order = 0; order < orders; ++order) {
       if (try_fold(rw, id, mul.input(size_t(order)), mul.input(size_t(1 - order)))) return true;
     }
     return false;

@@ -60,7 +60,7 @@ bool accepted(F&& validate) {
 
 class FuseRule {
  public:
-  explicit FuseRule(const Graph& g) : types_(infer_value_types(g)) {}
+  FuseRule(const Graph& g, FaultSet faults) : types_(infer_value_types(g)), faults_(faults) {}
 
   bool operator()(graph_edit::Rewriter& rw, int id) const {
     const Graph& g = rw.original();
@@ -111,7 +111,11 @@ class FuseRule {
     if (!x || !w) return false;
     std::optional<Tensor> bias;
     if (op.input(2) != kNoInput) {
-      const Tensor* b = constant_value(g, op.input(2));
+      // FAULT POINT fused_bias_wrong_input: replaces `op.input(2)` (the bias
+      // slot) by `op.input(1)` (the weight's dequantize, never a constant),
+      // so no op with a bias is fused.
+      const int bias_id = faults_.has(FaultPoint::fused_bias_wrong_input) ? op.input(1) : op.input(2);
+      const Tensor* b = constant_value(g, bias_id);
       if (!b || b->dtype() != DType::f32) return false;
       for (float v : b->data<float>()) {
         if (!std::isfinite(v)) return false;
@@ -159,14 +163,14 @@ class FuseRule {
   }
 
   std::vector<std::optional<ValueType>> types_;
+  FaultSet faults_;
 };
 
 }  // namespace
 
-Graph fuse_quantized_ops(const Graph& g) {
-  return graph_edit::sweep_to_fixed_point(g, [](const Graph& current) -> graph_edit::Rule {
-    return FuseRule(current);
-  });
+Graph fuse_quantized_ops(const Graph& g, FaultSet faults) {
+  return graph_edit::sweep_to_fixed_point(
+      g, [faults](const Graph& current) -> graph_edit::Rule { return FuseRule(current, faults); });
 }
 
 }  // namespace qdiff::impl::passes

@@ -18,7 +18,7 @@ namespace qdiff::impl::passes {
 Graph legacy_to_affine(const Graph& g, FaultSet faults);
 Graph constant_folding(const Graph& g);
 Graph fuse_mul_into_linear(const Graph& g, FaultSet faults);
-Graph fuse_quantized_ops(const Graph& g);
+Graph fuse_quantized_ops(const Graph& g, FaultSet faults);
 Graph quant_absorption(const Graph& g, FaultSet faults);
 
 // The value of a constant node, or null for any other node (or kNoInput).

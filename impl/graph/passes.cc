@@ -37,7 +37,7 @@ Graph run_pass(GraphPass pass, const Graph& g, const ImplOptions& options) {
     case GraphPass::legacy_to_affine: return passes::legacy_to_affine(g, options.faults);
     case GraphPass::constant_folding: return passes::constant_folding(g);
     case GraphPass::fuse_mul_into_linear: return passes::fuse_mul_into_linear(g, options.faults);
-    case GraphPass::fuse_quantized_ops: return passes::fuse_quantized_ops(g);
+    case GraphPass::fuse_quantized_ops: return passes::fuse_quantized_ops(g, options.faults);
     case GraphPass::quant_absorption: return passes::quant_absorption(g, options.faults);
   }
   fail(ErrorKind::unsupported, "unknown graph pass {}", int(pass));
