@@ -56,6 +56,18 @@ if(NOT CMAKE_DISABLE_FIND_PACKAGE_Python3)
 endif()
 qdiff_peer(python3 "${QDIFF_HAVE_PYTHON}" "python3")
 
+# PyTorch, Debian's python3-torch, imported from that interpreter
+# (examples/torch_backend).
+set(QDIFF_HAVE_TORCH OFF)
+if(QDIFF_HAVE_PYTHON AND NOT CMAKE_DISABLE_FIND_PACKAGE_Torch)
+  execute_process(COMMAND ${QDIFF_PYTHON3} -c "import torch" RESULT_VARIABLE torch_import
+                  OUTPUT_QUIET ERROR_QUIET TIMEOUT 120)
+  if(torch_import EQUAL 0)
+    set(QDIFF_HAVE_TORCH ON)
+  endif()
+endif()
+qdiff_peer(torch "${QDIFF_HAVE_TORCH}" "python3-torch")
+
 function(qdiff_report_peers)
   get_property(found GLOBAL PROPERTY QDIFF_PEERS_FOUND)
   get_property(skipped GLOBAL PROPERTY QDIFF_PEERS_SKIPPED)

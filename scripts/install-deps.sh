@@ -14,6 +14,7 @@
 #   benchmark  libbenchmark-dev (bench/)
 #   Python     python3 (process backends in examples/, from Debian's own
 #              interpreter)
+#   torch      python3-torch (examples/torch_backend: PyTorch's quantized engines)
 #   ccache     not a peer: makes CI's second configuration (no peers) cheap
 set -euo pipefail
 
@@ -26,7 +27,7 @@ optional=(
   libdnnl-dev ocl-icd-opencl-dev
   libxnnpack-dev libpthreadpool-dev
   libbenchmark-dev
-  python3
+  python3 python3-torch
   ccache
 )
 

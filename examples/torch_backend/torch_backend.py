@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""PyTorch's quantized operators as a qdiff process backend.
+
+    qdiff check --backend-cmd "/usr/bin/python3 examples/torch_backend/torch_backend.py qnnpack [--decline-known]"
+
+Debian's python3-torch (1.13) is imported from Debian's own interpreter
+(/usr/bin/python3; a python3 earlier on PATH may not see it). The argument
+picks the quantized engine: qnnpack or onednn. The protocol is
+docs/process-protocol.md: one case file per line in, one qdiff-result (or
+{"unsupported": why}) per line out.
+
+Mapped (SPEC sections 4-8 onto torch):
+- quantize_affine: quantize_per_tensor / quantize_per_channel (the scale's
+  one varying dim is the axis); storage i8, u8, i32 with the storage's
+  whole range (torch saturates to the dtype);
+- dequantize_affine: the same quantized tensors made from the integers,
+  then .dequantize();
+- fake_quantize_affine: fake_quantize_per_tensor_affine /
+  fake_quantize_per_channel_affine (any quant range torch accepts);
+- qlinear: quantized::linear_prepack + quantized::linear (and linear_relu),
+  x and out i8 or u8 per tensor over the whole range (i8 re-encoded as u8
+  with zero point + 128), w i8 per tensor or per channel [K, 1];
+- qconv2d: quantized::conv2d_prepack + conv2d (conv2d_relu); torch pads
+  symmetrically, so the uneven part of a padding is added to x beforehand
+  with its zero point (the real 0 of SPEC section 8);
+- qadd, qmul: quantized::add / mul (add_relu / mul_relu), operands and
+  output as qlinear's x.
+Declined: per-group and blockwise layouts, sub-ranges torch cannot express,
+the float and none zero-point domains, the onnx / half_away / zp_before
+contracts, clamp activations, and every invalid input (torch does not
+validate the way SPEC section 10 orders errors, so error parity is not
+judged here).
+"""
+import json
+import math
+import struct
+import sys
+
+import torch
+
+FLT_MIN = 1.1754943508222875e-38
+STORAGE = {"i8": (torch.qint8, -128, 127), "u8": (torch.quint8, 0, 255), "i32": (torch.qint32, -2**31, 2**31 - 1)}
+INT_DTYPES = {"i8": torch.int8, "u8": torch.uint8, "i16": torch.int16, "i32": torch.int32}
+
+
+# --decline-known: decline the inputs of the findings docs/plugin-backends.md
+# records, so that a run judges everything else.
+DECLINE_KNOWN = "--decline-known" in sys.argv[2:]
+
+
+class Decline(Exception):
+    pass
+
+
+def f32_value(v):
+    if isinstance(v, str):
+        return float.fromhex(v) if "x" in v else float(v)  # "nan", "inf", "-inf", hex floats
+    return float(v)
+
+
+def tensor(t):
+    data = t["data"]
+    if t["dtype"] == "f32":
+        return torch.tensor([f32_value(v) for v in data], dtype=torch.float32).reshape(t["shape"])
+    if t["dtype"] not in INT_DTYPES:
+        raise Decline("tensor dtype " + t["dtype"])
+    return torch.tensor(data, dtype=INT_DTYPES[t["dtype"]]).reshape(t["shape"])
+
+
+def json_tensor(name, t):
+    if t.dtype == torch.float32:
+        data = [v if math.isfinite(v) else str(v) for v in t.flatten().tolist()]
+    else:
+        data = [int(v) for v in t.flatten().tolist()]
+    return {"dtype": name, "shape": list(t.shape), "data": data}
+
+
+class Params:
+    """A per-tensor (axis None) or per-channel params object, validated."""
+
+    def __init__(self, p, shape):
+        if p.get("block_size") or p.get("zero_point_domain", "int") != "int" or p["dtype"] not in STORAGE:
+            raise Decline("layout, domain or dtype")
+        self.qdtype, lo, hi = STORAGE[p["dtype"]]
+        self.quant_min, self.quant_max = p.get("quant_min", lo), p.get("quant_max", hi)
+        self.full_range = (self.quant_min, self.quant_max) == (lo, hi)
+        if DECLINE_KNOWN and self.qdtype == torch.qint32:
+            raise Decline("contract difference: i32 storage, torch's zero-point arithmetic is not f32's")
+        scale = tensor(p["scale"])
+        if p.get("zero_point") and p["zero_point"]["dtype"] == "f32":
+            raise Decline("an f32 zero point in the int domain (the spec rejects it)")
+        zp = tensor(p["zero_point"]) if p.get("zero_point") else torch.zeros(scale.shape, dtype=torch.int32)
+        if zp.shape != scale.shape or not lo <= self.quant_min <= self.quant_max <= hi:
+            raise Decline("params the spec rejects")
+        if not all(math.isfinite(s) and s >= FLT_MIN for s in scale.flatten().tolist()):
+            raise Decline("invalid scale")
+        if not all(self.quant_min <= z <= self.quant_max for z in zp.flatten().tolist()):
+            raise Decline("invalid zero point")
+        self.axis = None
+        if scale.numel() != 1:
+            varying = [d for d in range(scale.dim()) if scale.shape[d] != 1]
+            if scale.dim() != len(shape) or len(varying) != 1 or scale.shape[varying[0]] != shape[varying[0]]:
+                raise Decline("not per-tensor or per-channel")
+            self.axis = varying[0]
+        self.scales = scale.flatten().double()
+        self.zero_points = zp.flatten().long()
+
+    def quantize(self, x):
+        if self.axis is None:
+            return torch.quantize_per_tensor(x, float(self.scales[0]), int(self.zero_points[0]), self.qdtype)
+        return torch.quantize_per_channel(x, self.scales, self.zero_points, self.axis, self.qdtype)
+
+    def from_int(self, q):
+        if self.axis is None:
+            return torch._make_per_tensor_quantized_tensor(q, float(self.scales[0]), int(self.zero_points[0]))
+        return torch._make_per_channel_quantized_tensor(q, self.scales, self.zero_points, self.axis)
+
+
+class Activation:
+    """Per-tensor i8 or u8 activations with the whole storage range, as the
+    quint8 tensors torch's quantized ops take: an i8 tensor is the same real
+    values as the u8 tensor q + 128 with zero point z + 128 (an exact
+    re-encoding, no arithmetic on values)."""
+
+    def __init__(self, p, shape):
+        params = Params(p, shape)
+        if params.axis is not None or params.qdtype == torch.qint32 or not params.full_range:
+            raise Decline("torch's quantized ops take per-tensor 8-bit activations over the whole range")
+        self.name = p["dtype"]
+        self.shift = 128 if params.qdtype == torch.qint8 else 0
+        self.scale, self.zero_point = float(params.scales[0]), int(params.zero_points[0]) + self.shift
+
+    def from_int(self, q):
+        return self.from_uint8((q.int() + self.shift).to(torch.uint8))
+
+    def from_uint8(self, q):
+        return torch._make_per_tensor_quantized_tensor(q, self.scale, self.zero_point)
+
+    def result(self, y):
+        return result(self.name, y.int_repr().int() - self.shift)
+
+
+def activation_suffix(case):
+    kind = case.get("activation", {}).get("kind", "none")
+    if kind == "clamp":
+        raise Decline("clamp activation")
+    return "_relu" if kind == "relu" else ""
+
+
+def result(name, t):
+    return {"format": "qdiff-result", "version": 1, "outputs": {"output": json_tensor(name, t)}}
+
+
+def beyond_int64(x, p):
+    """Whether some x * (1/s) lies outside int64 (infinities included), where
+    torch converts without saturating."""
+    inv = (1.0 / p.scales).max().item()
+    return bool((x.double().abs() * inv >= 2.0 ** 63).any())
+
+
+def quantize(c):
+    x = tensor(c["input"])
+    p = Params(c, list(x.shape))
+    if c.get("contract", "torchao") != "torchao" or not p.full_range or x.dtype != torch.float32 or x.isnan().any():
+        raise Decline("contract, range, dtype or NaN")
+    if DECLINE_KNOWN and beyond_int64(x, p):
+        raise Decline("known bug: |x / s| beyond the int64 range quantizes to the wrong end")
+    return result(c["dtype"], p.quantize(x).int_repr())
+
+
+def dequantize(c):
+    q = tensor(c["input"])
+    p = Params(c, list(q.shape))
+    if q.dtype != {torch.qint8: torch.int8, torch.quint8: torch.uint8, torch.qint32: torch.int32}[p.qdtype]:
+        raise Decline("input dtype")
+    return result("f32", p.from_int(q).dequantize())
+
+
+def fake_quantize(c):
+    x = tensor(c["input"])
+    p = Params(c, list(x.shape))
+    if c.get("contract", "torchao") != "torchao" or x.dtype != torch.float32 or x.isnan().any():
+        raise Decline("contract, dtype or NaN")
+    if DECLINE_KNOWN and beyond_int64(x, p):
+        raise Decline("known bug: |x / s| beyond the int64 range quantizes to the wrong end")
+    if p.axis is None:
+        y = torch.fake_quantize_per_tensor_affine(x, float(p.scales[0]), int(p.zero_points[0]), p.quant_min, p.quant_max)
+    else:
+        y = torch.fake_quantize_per_channel_affine(x, p.scales.float(), p.zero_points.int(), p.axis, p.quant_min, p.quant_max)
+    return result("f32", y)
+
+
+def weight(c):
+    w = tensor(c["w"])
+    p = Params(c["w_params"], list(w.shape))
+    if p.qdtype != torch.qint8 or not p.full_range or p.axis not in (None, 0):
+        raise Decline("weights: i8 per tensor or per output channel")
+    return p.from_int(w)
+
+
+def bias(c, k):
+    if not c.get("bias"):
+        return None
+    if DECLINE_KNOWN:
+        raise Decline("known limitation: the bias is quantized to int32 at scale sx * sw")
+    b = tensor(c["bias"])
+    if b.dtype != torch.float32 or list(b.shape) != [k] or b.isnan().any():
+        raise Decline("bias")
+    return b
+
+
+def qlinear(c):
+    x, w_int = tensor(c["x"]), tensor(c["w"])
+    if w_int.dim() != 2 or x.dim() < 1 or x.shape[-1] != w_int.shape[1]:
+        raise Decline("shapes")
+    xp, op = Activation(c["x_params"], list(x.shape)), Activation(c["out_params"], [])
+    packed = torch.ops.quantized.linear_prepack(weight(c), bias(c, w_int.shape[0]))
+    linear = getattr(torch.ops.quantized, "linear" + activation_suffix(c))
+    return op.result(linear(xp.from_int(x), packed, op.scale, op.zero_point))
+
+
+def qconv2d(c):
+    x, w_int = tensor(c["x"]), tensor(c["w"])
+    top, left, bottom, right = c.get("padding", [0, 0, 0, 0]) * (2 if len(c.get("padding", [])) == 2 else 1)
+    stride, dilation, groups = c.get("stride", [1, 1]), c.get("dilation", [1, 1]), c.get("groups", 1)
+    if (x.dim() != 4 or w_int.dim() != 4 or min(top, left, bottom, right) < 0 or min(stride + dilation) < 1
+            or groups < 1 or x.shape[1] % groups or w_int.shape[0] % groups or w_int.shape[1] * groups != x.shape[1]):
+        raise Decline("conv shapes the spec rejects")  # torch's prepack divides by groups unchecked (SIGFPE)
+    xp, op = Activation(c["x_params"], list(x.shape)), Activation(c["out_params"], [])
+    # torch pads symmetrically ([ph, pw]); the uneven rest is padded here with
+    # the zero point, which is the real 0 SPEC section 8 pads with.
+    ph, pw = min(top, bottom), min(left, right)
+    qx = xp.from_int(x)
+    if (top, left) != (bottom, right):
+        extra = (left - pw, right - pw, top - ph, bottom - ph)
+        qx = xp.from_uint8(torch.nn.functional.pad(qx.int_repr(), extra, value=xp.zero_point))
+    packed = torch.ops.quantized.conv2d_prepack(weight(c), bias(c, w_int.shape[0]), stride, [ph, pw], dilation, groups)
+    conv = getattr(torch.ops.quantized, "conv2d" + activation_suffix(c))
+    return op.result(conv(qx, packed, op.scale, op.zero_point))
+
+
+def elementwise(c):
+    a, b = tensor(c["a"]), tensor(c["b"])
+    ap, bp = Activation(c["a_params"], list(a.shape)), Activation(c["b_params"], list(b.shape))
+    op = Activation(c["out_params"], [])
+    fn = getattr(torch.ops.quantized, {"qadd": "add", "qmul": "mul"}[c["op"]] + activation_suffix(c))
+    return op.result(fn(ap.from_int(a), bp.from_int(b), op.scale, op.zero_point))
+
+
+OPS = {"quantize_affine": quantize, "dequantize_affine": dequantize, "fake_quantize_affine": fake_quantize,
+       "qlinear": qlinear, "qconv2d": qconv2d, "qadd": elementwise, "qmul": elementwise}
+
+
+def answer(request):
+    if request.get("qdiff") == "hello":
+        return {"qdiff": "hello", "version": 1, "name": "torch-" + torch.backends.quantized.engine, "ops": list(OPS)}
+    try:
+        return OPS[request["op"]](request)
+    except Decline as why:
+        return {"unsupported": str(why)}
+    except RuntimeError as e:  # torch refuses the configuration: declined, and the reason said
+        return {"unsupported": "torch: " + str(e).splitlines()[0][:200]}
+
+
+def main():
+    torch.backends.quantized.engine = sys.argv[1] if len(sys.argv) > 1 else "qnnpack"
+    torch.set_num_threads(1)
+    for line in sys.stdin:
+        print(json.dumps(answer(json.loads(line))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
