@@ -41,6 +41,33 @@ void set_activation(CArgs& c, const Activation& a) {
   c.activation_hi = a.hi;
 }
 
+// The operands qlinear and qconv2d share (x, w, the optional bias, out and
+// the activation), as views that stay valid while this object lives.
+class WeightedOperands {
+ public:
+  template <typename Args>
+  explicit WeightedOperands(const Args& a) : x_(a.x_params), w_(a.w_params), out_(a.out_params) {
+    if (a.bias) bias_ = view(*a.bias);
+  }
+  WeightedOperands(const WeightedOperands&) = delete;
+  WeightedOperands& operator=(const WeightedOperands&) = delete;
+
+  template <typename Args, typename CArgs>
+  void fill(const Args& a, CArgs& c) const {
+    c.x = view(a.x);
+    c.x_params = x_.get();
+    c.w = view(a.w);
+    c.w_params = w_.get();
+    c.bias = bias_ ? &*bias_ : nullptr;
+    c.out_params = out_.get();
+    set_activation(c, a.activation);
+  }
+
+ private:
+  ParamsView x_, w_, out_;
+  std::optional<qdiff_tensor> bias_;
+};
+
 // OK returns; UNSUPPORTED throws NotApplicable (oracle/plugin_backend.h);
 // an error kind throws that Error; anything else is a broken plug-in.
 void check_status(qdiff_status s, const std::string& backend, const char* op);

@@ -189,19 +189,9 @@ Tensor PluginBackend::qlinear(const QLinearArgs& a) const {
   if (out_shape.rank() == 0 || a.w.shape().rank() != 2) throw NotApplicable("qlinear shapes it cannot express");
   out_shape[out_shape.rank() - 1] = a.w.shape()[0];
   Tensor out = allocate(output_dtype(a.out_params), out_shape);
-  const ParamsView xp(a.x_params), wp(a.w_params), op(a.out_params);
+  const plugin::WeightedOperands operands(a);
   qdiff_qlinear_args c{};
-  c.x = view(a.x);
-  c.x_params = xp.get();
-  c.w = view(a.w);
-  c.w_params = wp.get();
-  qdiff_tensor bias{};
-  if (a.bias) {
-    bias = view(*a.bias);
-    c.bias = &bias;
-  }
-  c.out_params = op.get();
-  plugin::set_activation(c, a.activation);
+  operands.fill(a, c);
   qdiff_output o = output_view(out);
   check_status(b_.qlinear(b_.context, &c, &o), name(), "qlinear");
   return out;
@@ -212,23 +202,13 @@ Tensor PluginBackend::qconv2d(const QConv2dArgs& a) const {
   const std::optional<Shape> shape = qconv2d_shape(a);
   if (!shape) throw NotApplicable("qconv2d shapes that give no output shape");
   Tensor out = allocate(output_dtype(a.out_params), *shape);
-  const ParamsView xp(a.x_params), wp(a.w_params), op(a.out_params);
+  const plugin::WeightedOperands operands(a);
   qdiff_qconv2d_args c{};
-  c.x = view(a.x);
-  c.x_params = xp.get();
-  c.w = view(a.w);
-  c.w_params = wp.get();
-  qdiff_tensor bias{};
-  if (a.bias) {
-    bias = view(*a.bias);
-    c.bias = &bias;
-  }
-  c.out_params = op.get();
+  operands.fill(a, c);
   for (int i = 0; i < 2; ++i) c.stride[i] = a.attrs.stride[size_t(i)];
   for (int i = 0; i < 4; ++i) c.padding[i] = a.attrs.padding[size_t(i)];
   for (int i = 0; i < 2; ++i) c.dilation[i] = a.attrs.dilation[size_t(i)];
   c.groups = a.attrs.groups;
-  plugin::set_activation(c, a.activation);
   qdiff_output o = output_view(out);
   check_status(b_.qconv2d(b_.context, &c, &o), name(), "qconv2d");
   return out;
