@@ -26,7 +26,7 @@
 
 namespace qdiff {
 
-// Derivation (docs/reliability-bounds.md, "Budget numbers"):
+// Derivation (docs/reliability.md, "Bounded work", "Budget numbers"):
 //
 // Elements, 2^28. The largest generated graph (properties/graph_generators.h:
 // at most 2048 elements per tensor; the input's quantize / dequantize pair
@@ -47,7 +47,7 @@ inline constexpr int64_t kGraphElementBudget = int64_t{1} << 28;
 // them per graph: < 2^24 (conv blocks are smaller: x <= 2 * 4 * 7 * 7);
 // the largest of 3000 drawn graphs needed 203,280 (< 2^18). Time at the
 // budget, measured on a 1024 x 1024 x 1024 linear
-// (docs/reliability-bounds.md): about 1 s of CPU in the reference and
+// (docs/reliability.md, "Bounded work"): about 1 s of CPU in the reference and
 // 3 s for one replay of the case against one ISA (the envelope oracle plus
 // both executions), so a graph at the budget stays inside the 10 s default
 // case deadline (tools/case_deadline.h) on a runner loaded 3x.

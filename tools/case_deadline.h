@@ -7,7 +7,7 @@
 // finding too ("crashed"), instead of taking the whole run down.
 //
 // Cost: one fork per case, measured on the corpus replay in
-// docs/reliability-bounds.md ("Fork per case").
+// docs/reliability.md ("Bounded work", "Fork per case").
 #pragma once
 
 #include <functional>
@@ -17,7 +17,7 @@ namespace qdiff::tools {
 
 // Issue 20: the default deadline of one case, in seconds. A graph at the
 // work budget (core/graph_budget.h) takes about 3 s of CPU for one replay
-// against one ISA (measured, docs/reliability-bounds.md), so 10 s leaves a
+// against one ISA (measured, docs/reliability.md, "Bounded work"), so 10 s leaves a
 // legitimate case room on a loaded runner while a runaway case costs a run
 // at most 10 s.
 inline constexpr double kDefaultCaseTimeoutSeconds = 10.0;
