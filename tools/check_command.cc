@@ -343,8 +343,12 @@ class CheckRun {
   void replay_corpus() {
     rows_.push_back({});
     std::vector<ReplaySummary> replays;
-    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front(), o_.case_timeout));
-    for (auto& s : replay_seed_corpora(corpus_, *backends_.front(), o_.case_timeout)) replays.push_back(std::move(s));
+    // A process backend is not replayed in forked children (they would
+    // talk to its process behind this one's back); its own per-request
+    // timeout bounds each case instead.
+    const double timeout = o_.backend_command.empty() ? o_.case_timeout : 0;
+    replays.push_back(replay_case_files({corpus_ + "/regressions"}, *backends_.front(), timeout));
+    for (auto& s : replay_seed_corpora(corpus_, *backends_.front(), timeout)) replays.push_back(std::move(s));
     for (const auto& s : replays) {
       Row row{"corpus", s.what, "replay", std::to_string(s.inputs),
               std::to_string(s.failures.size()), "", "", seconds_cell(s.seconds)};
