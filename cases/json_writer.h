@@ -26,7 +26,6 @@ class ObjectWriter {
   // An object written on one line, {"a": 1, "b": [2]} (graph nodes).
   static ObjectWriter one_line();
   int indent() const { return indent_; }
-  bool is_one_line() const { return one_line_; }
   // A writer for an object nested as a member of this one: on one line if
   // this one is, else indented 2 more.
   ObjectWriter nested() const;

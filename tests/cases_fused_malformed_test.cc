@@ -14,6 +14,7 @@
 #include "cases/case_file.h"
 #include "cases/fused_case.h"
 #include "core/limits.h"
+#include "tests/test_util.h"
 
 namespace qdiff {
 namespace {
@@ -392,11 +393,7 @@ TEST(FusedCaseMalformed, ShapesOverTheElementCapAreTooLarge) {
   j["a"]["data"] = ojson::array();
   EXPECT_NO_THROW(parse_case(j.dump()));
   // A lowered cap applies to every operand.
-  struct CapGuard {
-    int64_t saved = max_elements();
-    ~CapGuard() { set_max_elements(saved); }
-  } guard;
-  set_max_elements(8);
+  const test_util::CapGuard guard(8);
   expect_rejected({"cap 8, 12-element w", base_qlinear().dump(),
                    "w shape [4, 3] has more than 8 elements", ErrorKind::too_large});
 }

@@ -12,6 +12,7 @@
 
 #include "cases/case_file.h"
 #include "core/limits.h"
+#include "tests/test_util.h"
 
 namespace qdiff {
 namespace {
@@ -250,11 +251,7 @@ TEST(CaseMalformed, ShapesOverTheElementCapAreTooLargeBeforeAllocation) {
     expect_rejected(b);
   }
   // A lowered cap applies to a shape whose data is actually present.
-  struct CapGuard {
-    int64_t saved = max_elements();
-    ~CapGuard() { set_max_elements(saved); }
-  } guard;
-  set_max_elements(4);
+  const test_util::CapGuard guard(4);
   expect_rejected({"cap 4, 8 elements", base_quantize().dump(), ErrorKind::too_large,
                    "input shape [2, 4] has more than 4 elements"});
 }

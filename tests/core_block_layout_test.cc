@@ -15,8 +15,12 @@
 
 #include "core/block_layout.h"
 #include "core/error.h"
+#include "tests/test_util.h"
 
 namespace qdiff {
+
+using test_util::error_of;
+
 namespace {
 
 using ::testing::ElementsAre;
@@ -25,16 +29,6 @@ using ::testing::IsEmpty;
 using Blocks = std::optional<std::vector<int64_t>>;
 constexpr std::nullopt_t kDerived = std::nullopt;
 Blocks blocks(std::initializer_list<int64_t> b) { return std::vector<int64_t>(b); }
-
-template <typename F>
-std::optional<Error> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
 
 int64_t index_of(const BlockLayout& l, std::initializer_list<int64_t> idx) {
   return l.scale_index(std::span<const int64_t>(idx.begin(), idx.size()));

@@ -12,23 +12,16 @@
 #include "core/error.h"
 #include "core/limits.h"
 #include "core/shape.h"
+#include "tests/test_util.h"
 
 namespace qdiff {
+
+using test_util::error_of;
+
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-// The qdiff::Error that f throws, or nullopt when it throws none.
-template <typename F>
-std::optional<Error> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
 
 TEST(Shape, DefaultIsARankZeroScalarWithOneElement) {
   const Shape s;

@@ -13,22 +13,16 @@
 #include "core/limits.h"
 #include "core/quant_params.h"
 #include "core/tensor.h"
+#include "tests/test_util.h"
 
 namespace qdiff {
+
+using test_util::error_of;
+
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-template <typename F>
-std::optional<Error> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
 
 TEST(Tensor, DefaultIsAnF32ScalarZero) {
   const Tensor t;

@@ -24,6 +24,7 @@
 #include "oracle/backend.h"
 #include "properties/property.h"
 #include "properties/reduce_graph.h"
+#include "tests/test_util.h"
 
 namespace qdiff::props {
 namespace {
@@ -45,13 +46,7 @@ std::vector<impl::FaultPoint> graph_faults() {
   return out;
 }
 
-std::vector<impl::Isa> supported_isas() {
-  std::vector<impl::Isa> out;
-  for (impl::Isa isa : impl::kAllIsas) {
-    if (impl::isa_supported(isa)) out.push_back(isa);
-  }
-  return out;
-}
+using test_util::supported_isas;
 
 class GraphFaultCorpusEntry : public ::testing::TestWithParam<impl::FaultPoint> {};
 

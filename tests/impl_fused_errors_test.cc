@@ -11,8 +11,13 @@
 #include "core/limits.h"
 #include "reference/fused_ops.h"
 #include "tests/impl_fused_test_util.h"
+#include "tests/test_util.h"
 
 namespace qdiff::impl {
+
+using test_util::error_of;
+using test_util::CapGuard;
+
 namespace {
 
 using namespace fused_testing;
@@ -20,15 +25,6 @@ using ::testing::HasSubstr;
 
 constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-class CapGuard {
- public:
-  explicit CapGuard(int64_t cap) { set_max_elements(cap); }
-  ~CapGuard() { set_max_elements(saved_); }
-
- private:
-  int64_t saved_ = max_elements();
-};
 
 QuantParams pt(float s, int32_t z = 0, DType d = DType::i8, int64_t lo = -128, int64_t hi = 127) {
   return QuantParams::per_tensor(s, z, d, lo, hi);
@@ -73,16 +69,6 @@ QElementwiseArgs valid_add() {
   a.b_params = pt(1.0f);
   a.out_params = pt(1.0f);
   return a;
-}
-
-template <typename F>
-std::optional<Error> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
 }
 
 std::optional<Error> reference_error(const QLinearArgs& a) { return error_of([&] { reference::qlinear(a); }); }

@@ -28,16 +28,11 @@
 #include "oracle/backend.h"
 #include "oracle/fused_oracle.h"
 #include "reference/fused_ops.h"
+#include "tests/test_util.h"
 
 namespace qdiff::impl::fused_testing {
 
-inline std::vector<Isa> supported_isas() {
-  std::vector<Isa> out;
-  for (Isa isa : kAllIsas) {
-    if (isa_supported(isa)) out.push_back(isa);
-  }
-  return out;
-}
+using test_util::supported_isas;
 
 inline ImplOptions options_for(Isa isa, int threads = 1, FaultSet faults = {}) {
   ImplOptions o;

@@ -25,16 +25,11 @@
 #include "core/tensor.h"
 #include "impl/options.h"
 #include "impl/quantize/affine.h"
+#include "tests/test_util.h"
 
 namespace qdiff::impl::testing {
 
-inline std::vector<Isa> supported_isas() {
-  std::vector<Isa> out;
-  for (Isa isa : kAllIsas) {
-    if (isa_supported(isa)) out.push_back(isa);
-  }
-  return out;
-}
+using test_util::supported_isas;
 
 inline ImplOptions single_thread(Isa isa, FaultSet faults = {}) {
   ImplOptions o;

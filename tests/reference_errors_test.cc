@@ -18,8 +18,13 @@
 #include "reference/dequantize.h"
 #include "reference/fake_quantize.h"
 #include "reference/quantize.h"
+#include "tests/test_util.h"
 
 namespace qdiff::reference {
+
+using test_util::error_of;
+using test_util::CapGuard;
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -29,25 +34,6 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Lowers the element cap for its scope and restores it even when an
 // assertion or an exception leaves the scope early.
-class CapGuard {
- public:
-  explicit CapGuard(int64_t cap) { set_max_elements(cap); }
-  ~CapGuard() { set_max_elements(saved_); }
-
- private:
-  int64_t saved_ = max_elements();
-};
-
-template <typename F>
-std::optional<Error> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
 // A valid quantize setup that each test breaks in one or two places:
 // x [2, 4] f32, per-channel scale [2, 1], zp [2, 1] i32, i8 [-128, 127].
 struct ValidCase {

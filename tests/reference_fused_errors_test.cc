@@ -16,8 +16,13 @@
 #include "reference/fused_ops.h"
 #include "reference/fused_validate.h"
 #include "tests/reference_fused_test_util.h"
+#include "tests/test_util.h"
 
 namespace qdiff::reference {
+
+using test_util::error_of;
+using test_util::CapGuard;
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -27,25 +32,6 @@ constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Lowers the element cap for its scope (after the tensors exist) and restores it.
-class CapGuard {
- public:
-  explicit CapGuard(int64_t cap) { set_max_elements(cap); }
-  ~CapGuard() { set_max_elements(saved_); }
-
- private:
-  int64_t saved_ = max_elements();
-};
-
-template <typename F>
-std::optional<Error> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
 std::optional<Error> err(const QLinearArgs& a) { return error_of([&] { qlinear(a); }); }
 std::optional<Error> err(const QConv2dArgs& a) { return error_of([&] { qconv2d(a); }); }
 std::optional<Error> err(const QElementwiseArgs& a) { return error_of([&] { qelementwise(a); }); }

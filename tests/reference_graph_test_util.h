@@ -15,8 +15,13 @@
 #include "core/float_bits.h"
 #include "core/limits.h"
 #include "core/tensor.h"
+#include "tests/test_util.h"
 
 namespace qdiff::graph_test {
+
+using test_util::error_of;
+
+using test_util::CapGuard;
 
 inline Tensor f32(const Shape& shape, std::vector<float> v) { return Tensor::of<float>(shape, v); }
 inline Tensor i8(const Shape& shape, std::vector<int8_t> v) { return Tensor::of<int8_t>(shape, v); }
@@ -41,28 +46,6 @@ inline std::vector<uint32_t> bits(const std::vector<float>& v) {
   for (float x : v) out.push_back(f32_bits(x));
   return out;
 }
-
-template <typename F>
-std::optional<Error> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
-// Lowers the element cap for its scope and restores it.
-class CapGuard {
- public:
-  explicit CapGuard(int64_t cap) { set_max_elements(cap); }
-  ~CapGuard() { set_max_elements(saved_); }
-  CapGuard(const CapGuard&) = delete;
-  CapGuard& operator=(const CapGuard&) = delete;
-
- private:
-  int64_t saved_ = max_elements();
-};
 
 }  // namespace qdiff::graph_test
 

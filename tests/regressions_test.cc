@@ -11,13 +11,13 @@
 #include "impl/options.h"
 #include "oracle/backend.h"
 #include "properties/property.h"
+#include "tests/test_util.h"
 
 namespace {
 
 std::vector<std::unique_ptr<qdiff::Backend>> OptimizedBackendsForEveryIsa() {
   std::vector<std::unique_ptr<qdiff::Backend>> out;
-  for (qdiff::impl::Isa isa : qdiff::impl::kAllIsas) {
-    if (!qdiff::impl::isa_supported(isa)) continue;
+  for (qdiff::impl::Isa isa : qdiff::test_util::supported_isas()) {
     qdiff::impl::ImplOptions options;
     options.isa = isa;
     out.push_back(qdiff::make_optimized_backend(options));

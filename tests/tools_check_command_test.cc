@@ -12,6 +12,7 @@
 #include "impl/options.h"
 #include "properties/property.h"
 #include "tests/qdiff_command.h"
+#include "tests/test_util.h"
 
 namespace qdiff {
 namespace {
@@ -19,13 +20,7 @@ namespace {
 using testing::run_qdiff;
 using testing::ScratchDir;
 
-std::vector<impl::Isa> supported_isas() {
-  std::vector<impl::Isa> isas;
-  for (impl::Isa isa : impl::kAllIsas) {
-    if (impl::isa_supported(isa)) isas.push_back(isa);
-  }
-  return isas;
-}
+using test_util::supported_isas;
 
 TEST(CheckCommand, DifferentialRowsCoverEverySupportedIsa) {
   ScratchDir findings("check-isa");

@@ -28,15 +28,11 @@ const Tensor* constant_value(const Graph& g, int id);
 // zero point are constants: its QuantParams. nullopt otherwise.
 std::optional<QuantParams> constant_params(const Graph& g, int id);
 
-// Whether `p` passes steps 1-6 of quantize (data f32) / dequantize (data of
-// p.dtype) for data of `shape` (impl/quantize/validate.h).
-bool params_valid_for_quantize(const Shape& shape, const QuantParams& p);
+// Whether `p` passes steps 1-6 of dequantize (data of p.dtype) for data of
+// `shape` (impl/quantize/validate.h).
 bool params_valid_for_dequantize(const Shape& shape, const QuantParams& p);
 
 // A node's inferred type, or nullopt (also for kNoInput).
 const std::optional<ValueType>& type_of(const std::vector<std::optional<ValueType>>& types, int id);
-
-// The name a replacement node takes: the replaced node's.
-inline std::string name_of(const Graph& g, int id) { return g.node(id).name; }
 
 }  // namespace qdiff::impl::passes

@@ -80,23 +80,13 @@ std::optional<QuantParams> constant_params(const Graph& g, int id) {
   return p;
 }
 
-namespace {
-bool valid_for(AffineCall call, std::optional<DType> dtype, const Shape& shape, const QuantParams& p) {
+bool params_valid_for_dequantize(const Shape& shape, const QuantParams& p) {
   try {
-    (void)validate_affine(call, dtype, shape, p, FaultSet{});
+    (void)validate_affine(AffineCall::dequantize, p.dtype, shape, p, FaultSet{});
     return true;
   } catch (const Error&) {
     return false;
   }
-}
-}  // namespace
-
-bool params_valid_for_quantize(const Shape& shape, const QuantParams& p) {
-  return valid_for(AffineCall::quantize, DType::f32, shape, p);
-}
-
-bool params_valid_for_dequantize(const Shape& shape, const QuantParams& p) {
-  return valid_for(AffineCall::dequantize, p.dtype, shape, p);
 }
 
 const std::optional<ValueType>& type_of(const std::vector<std::optional<ValueType>>& types, int id) {
