@@ -85,11 +85,7 @@ impl::ImplOptions options_from_env() {
   o.threads = 1;
   if (const char* isa = std::getenv("QDIFF_FUZZ_ISA")) o.isa = impl::parse_isa(isa);
   if (const char* fault = std::getenv("QDIFF_FAULT")) {
-    for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-      if (impl::fault_point_name(impl::FaultPoint(f)) == fault) {
-        o.faults = o.faults.with(impl::FaultPoint(f));
-      }
-    }
+    if (const auto point = impl::parse_fault_point(fault)) o.faults = o.faults.with(*point);
   }
   return o;
 }

@@ -82,10 +82,8 @@ class OptimizedBackend final : public Backend {
     if (options_.threads > 1) n += fmt::format("+threads:{}", options_.threads);
     if (config_.prepack_qlinear_weights) n += "+prepacked";
     if (config_.preallocated_outputs) n += "+into";
-    for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-      if (options_.faults.has(impl::FaultPoint(f))) {
-        n += fmt::format("+fault:{}", impl::fault_point_name(impl::FaultPoint(f)));
-      }
+    for (const impl::FaultInfo& fault : impl::kFaultCatalogue) {
+      if (options_.faults.has(fault.point)) n += fmt::format("+fault:{}", fault.name);
     }
     return n;
   }

@@ -1,5 +1,5 @@
-// Each graph-level fault point (impl/fault_points.h, from
-// kFirstGraphFaultPoint) changes a targeted result: a pass's output graph,
+// Each graph-level fault point (impl/fault_points.h's catalogue, level
+// graph) changes a targeted result: a pass's output graph,
 // a lowered program, or the values they compute. The targets are the
 // smallest cases that show each defect (the [K, K] outer product at K = 2),
 // worked by hand. And every fault at once on varied graphs never crashes

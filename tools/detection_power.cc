@@ -13,48 +13,11 @@ namespace qdiff::tools {
 
 using impl::FaultPoint;
 
-// The switch has no default, so -Wswitch names a new fault point that
-// lacks an entry; tests/tools_faults_test.cc checks every entry is a real
-// target. One target per fault where one property family owns the code
-// (every run is a full fuzzing process, up to the cap when it misses).
+// One target per fault (impl/fault_points.h's catalogue): one property
+// family owns the code it changes, and every run is a full fuzzing process.
 std::vector<std::string_view> fuzz_targets_for(FaultPoint fault) {
-  switch (fault) {
-    // quantize kernels and planner: the quantize target's differential property
-    case FaultPoint::divide_instead_of_reciprocal:
-    case FaultPoint::zero_point_before_rounding:
-    case FaultPoint::half_away_rounding:
-    case FaultPoint::clamp_before_zero_point:
-    case FaultPoint::simd_tail_dropped:
-    case FaultPoint::channel_axis_off_by_one:
-    case FaultPoint::floor_block_division:
-    case FaultPoint::wrong_block_stride:
-    case FaultPoint::squeeze_unit_scale_dims:
-    case FaultPoint::zero_point_stored_as_int8: return {"quantize"};
-    case FaultPoint::choose_qparams_without_eps: return {"choose_qparams"};
-    // the quantized GEMM under qlinear and qconv2d
-    case FaultPoint::missing_zero_point_correction:
-    case FaultPoint::bias_after_requantization:
-    case FaultPoint::per_group_scale_wrong_group:
-    case FaultPoint::int16_accumulation_overflow:
-    case FaultPoint::output_zero_point_before_rounding:
-    case FaultPoint::requant_scale_outer_product:
-    case FaultPoint::per_row_scale_indexed_by_column: return {"qlinear"};
-    case FaultPoint::broadcast_per_channel_wrong_axis: return {"elementwise"};
-    // the passes
-    case FaultPoint::fold_without_reshape:
-    case FaultPoint::fold_non_foldable_mul:
-    case FaultPoint::negative_legacy_axis_wrong:
-    case FaultPoint::absorption_on_per_channel:
-    case FaultPoint::fold_linear_first_only:
-    case FaultPoint::fused_bias_wrong_input: return {"graph"};
-    // lowering and the integer executor
-    case FaultPoint::squeeze_compaction:
-    case FaultPoint::requant_shift_wrong_sign:
-    case FaultPoint::int4_nibbles_swapped:
-    case FaultPoint::fixed_point_round_half_up: return {"lowering"};
-    case FaultPoint::kCount: break;
-  }
-  return {};
+  if (fault >= FaultPoint::kCount) return {};
+  return {impl::fault_info(fault).fuzz_target};
 }
 
 std::string_view fault_level_name(impl::FaultLevel level) {

@@ -35,18 +35,14 @@ std::optional<impl::Isa> isa_from_flag(const std::string& name) {
 }
 
 std::string fault_name_problem(const std::string& name) {
+  if (impl::parse_fault_point(name)) return "";
   std::vector<std::string_view> names;
-  for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-    if (impl::fault_point_name(impl::FaultPoint(f)) == name) return "";
-    names.push_back(impl::fault_point_name(impl::FaultPoint(f)));
-  }
+  for (const impl::FaultInfo& fault : impl::kFaultCatalogue) names.push_back(fault.name);
   return fmt::format("unknown fault point '{}'; valid:\n  {}", escape_control_chars(name), fmt::join(names, "\n  "));
 }
 
 std::optional<impl::FaultPoint> fault_from_flag(const std::string& name) {
-  for (int f = 0; f < int(impl::FaultPoint::kCount); ++f) {
-    if (impl::fault_point_name(impl::FaultPoint(f)) == name) return impl::FaultPoint(f);
-  }
+  if (const auto point = impl::parse_fault_point(name)) return point;
   fmt::print(stderr, "{}\n", fault_name_problem(name));
   return std::nullopt;
 }
