@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -335,115 +336,169 @@ std::string command_line(const FaultsOptions& o) {
   return s;
 }
 
+// The faults --only names, in catalogue order; nullopt (after saying
+// which) when a name is unknown.
+std::optional<std::vector<FaultPoint>> selected_faults(const FaultsOptions& o) {
+  for (const auto& n : o.only) {
+    if (!impl::parse_fault_point(n)) {
+      fmt::print(stderr, "unknown fault point '{}'\n", n);
+      return std::nullopt;
+    }
+  }
+  std::vector<FaultPoint> faults;
+  for (const impl::FaultInfo& fault : impl::kFaultCatalogue) {
+    if (o.only.empty() || std::find(o.only.begin(), o.only.end(), fault.name) != o.only.end()) {
+      faults.push_back(fault.point);
+    }
+  }
+  return faults;
+}
+
+// Where the fuzz binaries are and which of them have a custom mutator.
+struct FuzzSetup {
+  std::optional<fs::path> bin_dir;
+  std::map<std::string, bool> custom;  // target -> has a custom mutator
+};
+
+// Finds the fuzz binaries the faults need; false (after saying which)
+// when one is missing. No fuzz build at all only adds a note.
+bool prepare_fuzz(const FaultsOptions& o, const std::vector<FaultPoint>& faults, Scratch& scratch,
+                  FuzzSetup& setup, ReportSettings& settings, std::vector<std::string>& notes) {
+  if (o.fuzz_seconds <= 0) return true;
+  setup.bin_dir = fuzz_binary_dir(o.fuzz_build_dir);
+  if (!setup.bin_dir) {
+    notes.push_back(fmt::format(
+        "No fuzz build at {}: fuzz columns skipped (build one with the fuzz preset, or pass "
+        "--fuzz-build).",
+        o.fuzz_build_dir.empty() ? "build/fuzz" : o.fuzz_build_dir));
+    return true;
+  }
+  settings.fuzz_measured = true;
+  settings.custom_mutator = true;
+  for (FaultPoint f : faults) {
+    for (auto t : fuzz_targets_for(f)) {
+      const std::string name(t);
+      if (setup.custom.count(name)) continue;
+      const fs::path bin = *setup.bin_dir / (name + "_fuzz");
+      if (!fs::exists(bin)) {
+        fmt::print(stderr, "missing fuzz binary {}\n", bin.string());
+        return false;
+      }
+      setup.custom[name] = has_custom_mutator(bin, scratch);
+      settings.custom_mutator &= setup.custom[name];
+    }
+  }
+  fmt::print(stderr, "fuzz binaries: {} ({})\n", setup.bin_dir->string(),
+             settings.custom_mutator ? "custom mutator found: measuring with and without it"
+                                     : "no custom mutator in (some of) them: plain mutation only");
+  if (!settings.custom_mutator) {
+    notes.push_back("The fuzz binaries have no LLVMFuzzerCustomMutator (libFuzzer did not announce "
+                    "one): only plain byte mutation was measured.");
+  }
+  return true;
+}
+
+// One row's progress prefix: "[i/n] fault".
+struct RowLabel {
+  size_t index, count;
+  std::string fault;
+  std::string prefix() const { return fmt::format("[{}/{}] {}", index + 1, count, fault); }
+};
+
+// The property suite on seeds 1..seeds; false when some seed missed.
+bool measure_suite(const FaultsOptions& o, const RowLabel& row, FaultMeasurement& m,
+                   std::vector<std::string>& notes) {
+  for (int s = 1; s <= o.seeds; ++s) {
+    fmt::print(stderr, "{}: property suite, seed {} ...", row.prefix(), s);
+    std::fflush(stderr);
+    m.suite.push_back(run_suite(m.fault, uint64_t(s), o.cases));
+    const DetectionRun& r = m.suite.back();
+    fmt::print(stderr, " {}\n",
+               r.found ? fmt::format("{} after {} cases, {}", r.by, r.effort, seconds_cell(r.seconds))
+                       : fmt::format("NOT FOUND ({} cases, {})", r.effort, seconds_cell(r.seconds)));
+  }
+  if (found_count(m.suite) == o.seeds) return true;
+  notes.push_back(fmt::format("{}: the property suite missed it on {} of {} seeds ({} cases per "
+                              "property).", row.fault, o.seeds - found_count(m.suite), o.seeds, o.cases));
+  return false;
+}
+
+// libFuzzer on seeds 1..seeds, with the custom mutator (when every target
+// has one) and without.
+void measure_fuzz(const FaultsOptions& o, const RowLabel& row, const FuzzSetup& setup, Scratch& scratch,
+                  FaultMeasurement& m, std::vector<std::string>& notes) {
+  bool with_custom = true;
+  for (auto t : m.targets) with_custom &= setup.custom.at(std::string(t));
+  for (int mode = with_custom ? 0 : 1; mode < 2; ++mode) {
+    const bool plain = mode == 1;
+    const char* kind = plain ? "plain" : "custom mutator";
+    auto& runs = plain ? m.fuzz_plain : m.fuzz_custom;
+    for (int s = 1; s <= o.seeds; ++s) {
+      fmt::print(stderr, "{}: fuzz {} ({}), seed {} ...", row.prefix(), fmt::join(m.targets, ","), kind, s);
+      std::fflush(stderr);
+      runs.push_back(run_fuzz(*setup.bin_dir, m.fault, m.targets, uint64_t(s), o.fuzz_seconds, plain, scratch));
+      const DetectionRun& r = runs.back();
+      fmt::print(stderr, " {}\n", r.found ? fmt::format("found in {}, {} execs", seconds_cell(r.seconds), r.effort)
+                                          : fmt::format("not found in {} s{}", o.fuzz_seconds,
+                                                        r.note.empty() ? "" : " (" + r.note + ")"));
+      if (!r.note.empty()) {
+        notes.push_back(fmt::format("{} ({}, seed {}): {}", row.fault, plain ? "plain" : "custom", s, r.note));
+      }
+    }
+    if (found_count(runs) < o.seeds) {
+      notes.push_back(fmt::format("{}: libFuzzer ({}, {}) missed it on {} of {} seeds within {} s.", row.fault,
+                                  fmt::join(m.targets, ", "), kind, o.seeds - found_count(runs), o.seeds,
+                                  o.fuzz_seconds));
+    }
+  }
+}
+
+// The report as Markdown (--markdown); kExitOutputNotWritten when it could
+// not be written.
+int write_markdown(const FaultsOptions& o, const FuzzSetup& setup, const std::vector<FaultMeasurement>& rows,
+                   const ReportSettings& settings, const std::string& summary, const std::string& mutators,
+                   const std::vector<std::string>& notes) {
+  std::string md = fmt::format("Command: `{}`\n\nDate: {}; machine: {}, {} hardware threads; fuzz binaries: "
+                               "{}.\n\n{}\n\n{}\n",
+                               command_line(o), utc_date(), cpu_model(), std::thread::hardware_concurrency(),
+                               setup.bin_dir ? setup.bin_dir->string() : std::string("none"), summary,
+                               render_detection_table(rows, settings, true));
+  if (!mutators.empty()) md += mutators + "\n\n";
+  for (const auto& n : notes) md += "- " + n + "\n";
+  try {
+    write_file_durably(o.markdown, md);
+  } catch (const WriteError& e) {
+    fmt::print(stderr, "qdiff faults: the Markdown report was NOT written: {}\n", e.what());
+    return kExitOutputNotWritten;
+  }
+  fmt::print("wrote {}\n", o.markdown);
+  return 0;
+}
+
 }  // namespace
 
 int run_faults(const FaultsOptions& o) {
-  std::vector<FaultPoint> faults;
-  for (int f = 0; f < int(FaultPoint::kCount); ++f) {
-    const auto name = impl::fault_point_name(FaultPoint(f));
-    bool keep = o.only.empty();
-    for (const auto& n : o.only) keep |= n == name;
-    if (keep) faults.push_back(FaultPoint(f));
-  }
-  for (const auto& n : o.only) {
-    bool known = false;
-    for (int f = 0; f < int(FaultPoint::kCount); ++f) known |= impl::fault_point_name(FaultPoint(f)) == n;
-    if (!known) {
-      fmt::print(stderr, "unknown fault point '{}'\n", n);
-      return 2;
-    }
-  }
-
+  const auto faults = selected_faults(o);
+  if (!faults) return 2;
   Scratch scratch;
   ReportSettings settings;
   settings.seeds = o.seeds;
   settings.cases = o.cases;
   settings.fuzz_seconds = o.fuzz_seconds;
   std::vector<std::string> notes;
-  std::optional<fs::path> bin_dir;
-  std::map<std::string, bool> custom;  // target -> has a custom mutator
-  if (o.fuzz_seconds > 0) {
-    bin_dir = fuzz_binary_dir(o.fuzz_build_dir);
-    if (!bin_dir) {
-      notes.push_back(fmt::format(
-          "No fuzz build at {}: fuzz columns skipped (build one with the fuzz preset, or pass "
-          "--fuzz-build).",
-          o.fuzz_build_dir.empty() ? "build/fuzz" : o.fuzz_build_dir));
-    }
-  }
-  if (bin_dir) {
-    settings.fuzz_measured = true;
-    settings.custom_mutator = true;
-    for (FaultPoint f : faults) {
-      for (auto t : fuzz_targets_for(f)) {
-        const std::string name(t);
-        if (custom.count(name)) continue;
-        const fs::path bin = *bin_dir / (name + "_fuzz");
-        if (!fs::exists(bin)) {
-          fmt::print(stderr, "missing fuzz binary {}\n", bin.string());
-          return 2;
-        }
-        custom[name] = has_custom_mutator(bin, scratch);
-        settings.custom_mutator &= custom[name];
-      }
-    }
-    fmt::print(stderr, "fuzz binaries: {} ({})\n", bin_dir->string(),
-               settings.custom_mutator ? "custom mutator found: measuring with and without it"
-                                       : "no custom mutator in (some of) them: plain mutation only");
-    if (!settings.custom_mutator) {
-      notes.push_back("The fuzz binaries have no LLVMFuzzerCustomMutator (libFuzzer did not announce "
-                      "one): only plain byte mutation was measured.");
-    }
-  }
+  FuzzSetup setup;
+  if (!prepare_fuzz(o, *faults, scratch, setup, settings, notes)) return 2;
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<FaultMeasurement> rows;
   bool all_found = true;
-  for (size_t i = 0; i < faults.size(); ++i) {
-    const FaultPoint f = faults[i];
-    const std::string name(impl::fault_point_name(f));
+  for (size_t i = 0; i < faults->size(); ++i) {
     FaultMeasurement m;
-    m.fault = f;
-    m.targets = fuzz_targets_for(f);
-    for (int s = 1; s <= o.seeds; ++s) {
-      fmt::print(stderr, "[{}/{}] {}: property suite, seed {} ...", i + 1, faults.size(), name, s);
-      std::fflush(stderr);
-      m.suite.push_back(run_suite(f, uint64_t(s), o.cases));
-      const DetectionRun& r = m.suite.back();
-      fmt::print(stderr, " {}\n",
-                 r.found ? fmt::format("{} after {} cases, {}", r.by, r.effort, seconds_cell(r.seconds))
-                         : fmt::format("NOT FOUND ({} cases, {})", r.effort, seconds_cell(r.seconds)));
-    }
-    if (found_count(m.suite) < o.seeds) {
-      all_found = false;
-      notes.push_back(fmt::format("{}: the property suite missed it on {} of {} seeds ({} cases per "
-                                  "property).", name, o.seeds - found_count(m.suite), o.seeds, o.cases));
-    }
-    if (settings.fuzz_measured) {
-      bool with_custom = true;
-      for (auto t : m.targets) with_custom &= custom[std::string(t)];
-      for (int mode = with_custom ? 0 : 1; mode < 2; ++mode) {
-        const bool plain = mode == 1;
-        auto& runs = plain ? m.fuzz_plain : m.fuzz_custom;
-        for (int s = 1; s <= o.seeds; ++s) {
-          fmt::print(stderr, "[{}/{}] {}: fuzz {} ({}), seed {} ...", i + 1, faults.size(), name,
-                     fmt::join(m.targets, ","), plain ? "plain" : "custom mutator", s);
-          std::fflush(stderr);
-          runs.push_back(run_fuzz(*bin_dir, f, m.targets, uint64_t(s), o.fuzz_seconds, plain, scratch));
-          const DetectionRun& r = runs.back();
-          fmt::print(stderr, " {}\n", r.found ? fmt::format("found in {}, {} execs", seconds_cell(r.seconds), r.effort)
-                                              : fmt::format("not found in {} s{}", o.fuzz_seconds,
-                                                            r.note.empty() ? "" : " (" + r.note + ")"));
-          if (!r.note.empty()) notes.push_back(fmt::format("{} ({}, seed {}): {}", name,
-                                                           plain ? "plain" : "custom", s, r.note));
-        }
-        if (found_count(runs) < o.seeds) {
-          notes.push_back(fmt::format("{}: libFuzzer ({}, {}) missed it on {} of {} seeds within {} s.",
-                                      name, fmt::join(m.targets, ", "), plain ? "plain" : "custom mutator",
-                                      o.seeds - found_count(runs), o.seeds, o.fuzz_seconds));
-        }
-      }
-    }
+    m.fault = (*faults)[i];
+    m.targets = fuzz_targets_for(m.fault);
+    const RowLabel row{i, faults->size(), std::string(impl::fault_point_name(m.fault))};
+    all_found &= measure_suite(o, row, m, notes);
+    if (settings.fuzz_measured) measure_fuzz(o, row, setup, scratch, m, notes);
     rows.push_back(std::move(m));
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -457,22 +512,8 @@ int run_faults(const FaultsOptions& o) {
   const std::string mutators = mutator_comparison(rows, settings);
   if (!mutators.empty()) fmt::print("{}\n", mutators);
   for (const auto& n : notes) fmt::print("note: {}\n", n);
-
   if (!o.markdown.empty()) {
-    std::string md = fmt::format("Command: `{}`\n\nDate: {}; machine: {}, {} hardware threads; fuzz binaries: "
-                                 "{}.\n\n{}\n\n{}\n",
-                                 command_line(o), utc_date(), cpu_model(), std::thread::hardware_concurrency(),
-                                 bin_dir ? bin_dir->string() : std::string("none"), summary,
-                                 render_detection_table(rows, settings, true));
-    if (!mutators.empty()) md += mutators + "\n\n";
-    for (const auto& n : notes) md += "- " + n + "\n";
-    try {
-      write_file_durably(o.markdown, md);
-    } catch (const WriteError& e) {
-      fmt::print(stderr, "qdiff faults: the Markdown report was NOT written: {}\n", e.what());
-      return kExitOutputNotWritten;
-    }
-    fmt::print("wrote {}\n", o.markdown);
+    if (const int rc = write_markdown(o, setup, rows, settings, summary, mutators, notes)) return rc;
   }
   return all_found ? 0 : 1;
 }

@@ -173,6 +173,163 @@ T* workspace(size_t n, std::vector<T>& fresh) {
   return b.data();
 }
 
+// The scale table the tiles read: pw.sw, or, when a fault changes it
+// (per_group_scale_wrong_group, requant_scale_outer_product), a copy with
+// the scale the fault picks. Set up once per call, outside the tile loop.
+const float* scale_table(const GemmCall& call, const PackedWeights& pw, std::vector<float>& faulty) {
+  const ScaleChoice choice = scale_choice(call);
+  if (!choice.next_group && !choice.first_channel) return pw.sw.data();
+  const auto scale = call.w.params->scale.data<float>();
+  const int64_t G = pw.groups;
+  faulty = pw.sw;
+  for (int64_t p = 0; p < pw.panels; ++p) {
+    for (int64_t g = 0; g < G; ++g) {
+      for (int c = 0; c < kPanelWidth && p * kPanelWidth + c < pw.channels; ++c) {
+        const int64_t k = pw.channel_offset + p * kPanelWidth + c;
+        faulty[size_t(pw.table_offset(p, g) + c)] =
+            scale[size_t(call.w.scale_index(choice.channel(k), choice.group(g, G), G))];
+      }
+    }
+  }
+  return faulty.data();
+}
+
+// What every panel of one block of rows [r0, r0 + n) reads.
+struct RowBlock {
+  const GemmCall& call;
+  const PackedWeights& pw;
+  const GemmKernels& kernels;
+  const std::vector<Segment>& segs;
+  const std::vector<size_t>& block_end;
+  const float* sw_table;
+  int64_t x_stride;
+  bool fast_output;
+  bool wrap16;
+  int64_t r0, n;
+  const uint8_t* xpack;
+  const int32_t* row_sums;
+  const float* sx;
+  const int32_t* zx;
+};
+
+// Packs rows [r0, r0 + n) of x (shifted to u8) and their group sums.
+void pack_rows(const GemmCall& call, const PackedWeights& pw, int64_t r0, int64_t n, int threads,
+               int32_t shift, int64_t x_stride, uint8_t* xpack, int32_t* row_sums) {
+  const size_t esize = dtype_size(call.x_dtype);
+  parallel_for(n, std::min<int64_t>(threads, n), [&](int64_t begin, int64_t end, int) {
+    std::vector<uint8_t> gathered;
+    for (int64_t i = begin; i < end; ++i) {
+      const void* src = call.x->direct(r0 + i);
+      if (!src) {
+        gathered.resize(size_t(pw.depth) * esize);
+        call.x->gather(r0 + i, gathered.data());
+        src = gathered.data();
+      }
+      uint8_t* dst = xpack + i * x_stride;
+      int32_t* rs = row_sums + i * pw.groups;
+      if (call.x_dtype == DType::i8) {
+        pack_x_row_t(static_cast<const int8_t*>(src), pw, *call.groups, shift, dst, rs);
+      } else {
+        pack_x_row_t(static_cast<const uint8_t*>(src), pw, *call.groups, shift, dst, rs);
+      }
+    }
+  });
+}
+
+// Runs every tile of panel p over the block's rows into d / y (per-tensor
+// x tables in t_table / s_table when non-null).
+void run_panel_tiles(const RowBlock& b, int64_t p, int32_t* d, float* y, int32_t* t_table, float* s_table) {
+  const PackedWeights& pw = b.pw;
+  const int64_t G = pw.groups;
+  const int64_t table = pw.table_offset(p, 0);
+  if (t_table) {
+    const uint32_t zx0 = uint32_t(b.zx[0]);
+    for (int64_t i = 0; i < G * kPanelWidth; ++i) {
+      t_table[size_t(i)] = int32_t(0u - zx0 * uint32_t(pw.a[size_t(table + i)]));
+      s_table[size_t(i)] = b.sx[0] * b.sw_table[table + i];
+    }
+  }
+  TileArgs t;
+  t.x_stride = b.x_stride;
+  t.w = pw.panel(p);
+  t.nv = pw.panel_width(p) / kLaneGroup;
+  t.a = pw.a.data() + table;
+  t.zw = pw.zw.empty() ? nullptr : pw.zw.data() + table;
+  t.sw = b.sw_table + table;
+  t.neg_t = t_table;
+  t.s = s_table;
+  t.rs_stride = G;
+  t.wrap16 = b.wrap16;
+  size_t seg = 0;
+  for (size_t blk = 0; blk < b.block_end.size(); ++blk) {
+    t.segments = b.segs.data() + seg;
+    t.segment_count = int64_t(b.block_end[blk] - seg);
+    for (int64_t t0 = 0; t0 < b.n; t0 += kMaxTileRows) {
+      t.rows = int(std::min<int64_t>(kMaxTileRows, b.n - t0));
+      t.x = b.xpack + t0 * b.x_stride;
+      t.d = d + t0 * kPanelWidth;
+      t.y = y + t0 * kPanelWidth;
+      t.zx = b.zx + t0;
+      t.sx = b.sx + t0;
+      t.rs = b.row_sums + t0 * G;
+      b.kernels.run_tile(t);
+    }
+    seg = b.block_end[blk];
+  }
+}
+
+// Requantizes and stores panel p's f32 results y (modified in place) for
+// the block's rows.
+void write_panel(const RowBlock& b, int64_t p, float* y) {
+  const GemmCall& call = b.call;
+  const int64_t k0 = b.pw.channel_offset + p * kPanelWidth;
+  const int valid = int(std::min<int64_t>(kPanelWidth, b.pw.channels - p * kPanelWidth));
+  if (!b.fast_output) {
+    for (int64_t i = 0; i < b.n; ++i) {
+      for (int c = 0; c < valid; ++c) write_output(call, b.r0 + i, k0 + c, y[size_t(i * kPanelWidth + c)]);
+    }
+    return;
+  }
+  const OutputParams& op = *call.out_params;
+  OutputRunArgs o;
+  o.y = y;
+  o.rows = int(b.n);
+  o.width = valid;
+  o.bias = call.bias ? call.bias + k0 : nullptr;
+  o.s = op.s.data() + k0;
+  o.z = op.z.data() + k0;
+  o.lo = op.lo.data() + k0;
+  o.hi = op.hi.data() + k0;
+  o.qmin = int32_t(call.stage.qmin);
+  o.qmax = int32_t(call.stage.qmax);
+  o.activation = call.stage.activation;
+  o.out = static_cast<char*>(call.out.data) + (call.out.base(b.r0) + k0) * int64_t(dtype_size(call.out.dtype));
+  o.row_stride = call.out.image_stride;
+  o.dtype = call.out.dtype;
+  b.kernels.output_runs(o);
+}
+
+// Every panel of one row block, split across threads.
+void run_panels(const RowBlock& b, int threads) {
+  parallel_for(b.pw.panels, threads, [&](int64_t p_begin, int64_t p_end, int) {
+    std::vector<int32_t> fresh_d, fresh_t;
+    std::vector<float> fresh_y, fresh_s;
+    int32_t* const d = workspace<int32_t, 4>(size_t(b.n * kPanelWidth), fresh_d);
+    float* const y = workspace<float, 5>(size_t(b.n * kPanelWidth), fresh_y);
+    // Per-tensor x: -(Zx a) and f32(s_x s_w) per group and lane, once per
+    // panel, when at least two row tiles share them (else the kernel
+    // multiplies per group, which is cheaper than a table per panel).
+    const bool tables = b.call.x_per_tensor && b.n > kMaxTileRows;
+    const size_t table_size = tables ? size_t(b.pw.groups * kPanelWidth) : 0;
+    int32_t* const t_table = workspace<int32_t, 6>(table_size, fresh_t);
+    float* const s_table = workspace<float, 7>(table_size, fresh_s);
+    for (int64_t p = p_begin; p < p_end; ++p) {
+      run_panel_tiles(b, p, d, y, tables ? t_table : nullptr, tables ? s_table : nullptr);
+      write_panel(b, p, y);
+    }
+  });
+}
+
 void run_packed(const GemmCall& call, const PackedWeights& pw, const GemmKernels& kernels,
                 const ImplOptions& options) {
   const int64_t rows = call.rows, G = pw.groups;
@@ -184,33 +341,14 @@ void run_packed(const GemmCall& call, const PackedWeights& pw, const GemmKernels
 
   const int32_t shift = call.x_dtype == DType::i8 ? 128 : 0;
   const bool drop_zx = call.faults.has(FaultPoint::missing_zero_point_correction);
-  const bool wrap16 = call.faults.has(FaultPoint::int16_accumulation_overflow);
-  const ScaleChoice choice = scale_choice(call);
-  // The faults that change the scale table work on a copy of it.
   std::vector<float> faulty_sw;
-  const float* sw_table = pw.sw.data();
-  if (choice.next_group || choice.first_channel) {
-    const auto scale = call.w.params->scale.data<float>();
-    faulty_sw = pw.sw;
-    for (int64_t p = 0; p < pw.panels; ++p) {
-      for (int64_t g = 0; g < G; ++g) {
-        for (int c = 0; c < kPanelWidth && p * kPanelWidth + c < pw.channels; ++c) {
-          const int64_t k = pw.channel_offset + p * kPanelWidth + c;
-          faulty_sw[size_t(pw.table_offset(p, g) + c)] =
-              scale[size_t(call.w.scale_index(choice.channel(k), choice.group(g, G), G))];
-        }
-      }
-    }
-    sw_table = faulty_sw.data();
-  }
-
+  const float* const sw_table = scale_table(call, pw, faulty_sw);
   const OutputParams& op = *call.out_params;
   const bool fast_output = op.narrow && call.stage.variant == OutputVariant::exact &&
                            call.out.channel_stride == 1 && call.out.rows_per_image == 1;
   // Work in units of 64 multiply-adds, against ImplOptions::parallel_threshold.
   const double work = double(rows) * double(pw.channels) * double(pw.depth) / 64.0;
   const int threads = fused_thread_count(options, work, std::max(pw.panels, rows));
-  const size_t esize = dtype_size(call.x_dtype);
 
   std::vector<uint8_t> fresh_x;
   std::vector<int32_t> fresh_sums, fresh_zx;
@@ -222,101 +360,11 @@ void run_packed(const GemmCall& call, const PackedWeights& pw, const GemmKernels
   for (int64_t r0 = 0; r0 < rows; r0 += mc) {
     const int64_t n = std::min(mc, rows - r0);
     row_params(call, r0, n, drop_zx, shift, sx, zx);
-    parallel_for(n, std::min<int64_t>(threads, n), [&](int64_t begin, int64_t end, int) {
-      std::vector<uint8_t> gathered;
-      for (int64_t i = begin; i < end; ++i) {
-        const void* src = call.x->direct(r0 + i);
-        if (!src) {
-          gathered.resize(size_t(pw.depth) * esize);
-          call.x->gather(r0 + i, gathered.data());
-          src = gathered.data();
-        }
-        uint8_t* dst = xpack + i * x_stride;
-        int32_t* rs = row_sums + i * G;
-        if (call.x_dtype == DType::i8) {
-          pack_x_row_t(static_cast<const int8_t*>(src), pw, *call.groups, shift, dst, rs);
-        } else {
-          pack_x_row_t(static_cast<const uint8_t*>(src), pw, *call.groups, shift, dst, rs);
-        }
-      }
-    });
-    parallel_for(pw.panels, threads, [&](int64_t p_begin, int64_t p_end, int) {
-      std::vector<int32_t> fresh_d, fresh_t;
-      std::vector<float> fresh_y, fresh_s;
-      int32_t* const d = workspace<int32_t, 4>(size_t(n * kPanelWidth), fresh_d);
-      float* const y = workspace<float, 5>(size_t(n * kPanelWidth), fresh_y);
-      // Per-tensor x: -(Zx a) and f32(s_x s_w) per group and lane, once per
-      // panel, when at least two row tiles share them (else the kernel
-      // multiplies per group, which is cheaper than a table per panel).
-      const bool tables = call.x_per_tensor && n > kMaxTileRows;
-      int32_t* const t_table = workspace<int32_t, 6>(tables ? size_t(G * kPanelWidth) : 0, fresh_t);
-      float* const s_table = workspace<float, 7>(tables ? size_t(G * kPanelWidth) : 0, fresh_s);
-      for (int64_t p = p_begin; p < p_end; ++p) {
-        const int width = pw.panel_width(p);
-        const int64_t table = pw.table_offset(p, 0);
-        if (tables) {
-          const uint32_t zx0 = uint32_t(zx[0]);
-          for (int64_t i = 0; i < G * kPanelWidth; ++i) {
-            t_table[size_t(i)] = int32_t(0u - zx0 * uint32_t(pw.a[size_t(table + i)]));
-            s_table[size_t(i)] = sx[0] * sw_table[table + i];
-          }
-        }
-        TileArgs t;
-        t.x_stride = x_stride;
-        t.w = pw.panel(p);
-        t.nv = width / kLaneGroup;
-        t.a = pw.a.data() + table;
-        t.zw = pw.zw.empty() ? nullptr : pw.zw.data() + table;
-        t.sw = sw_table + table;
-        t.neg_t = tables ? t_table : nullptr;
-        t.s = tables ? s_table : nullptr;
-        t.rs_stride = G;
-        t.wrap16 = wrap16;
-        size_t seg = 0;
-        for (size_t b = 0; b < block_end.size(); ++b) {
-          t.segments = segs.data() + seg;
-          t.segment_count = int64_t(block_end[b] - seg);
-          for (int64_t t0 = 0; t0 < n; t0 += kMaxTileRows) {
-            t.rows = int(std::min<int64_t>(kMaxTileRows, n - t0));
-            t.x = xpack + t0 * x_stride;
-            t.d = d + t0 * kPanelWidth;
-            t.y = y + t0 * kPanelWidth;
-            t.zx = zx + t0;
-            t.sx = sx + t0;
-            t.rs = row_sums + t0 * G;
-            kernels.run_tile(t);
-          }
-          seg = block_end[b];
-        }
-        const int64_t k0 = pw.channel_offset + p * kPanelWidth;
-        const int valid = int(std::min<int64_t>(kPanelWidth, pw.channels - p * kPanelWidth));
-        if (fast_output) {
-          OutputRunArgs o;
-          o.y = y;
-          o.rows = int(n);
-          o.width = valid;
-          o.bias = call.bias ? call.bias + k0 : nullptr;
-          o.s = op.s.data() + k0;
-          o.z = op.z.data() + k0;
-          o.lo = op.lo.data() + k0;
-          o.hi = op.hi.data() + k0;
-          o.qmin = int32_t(call.stage.qmin);
-          o.qmax = int32_t(call.stage.qmax);
-          o.activation = call.stage.activation;
-          o.out = static_cast<char*>(call.out.data) +
-                  (call.out.base(r0) + k0) * int64_t(dtype_size(call.out.dtype));
-          o.row_stride = call.out.image_stride;
-          o.dtype = call.out.dtype;
-          kernels.output_runs(o);
-        } else {
-          for (int64_t i = 0; i < n; ++i) {
-            for (int c = 0; c < valid; ++c) {
-              write_output(call, r0 + i, k0 + c, y[size_t(i * kPanelWidth + c)]);
-            }
-          }
-        }
-      }
-    });
+    pack_rows(call, pw, r0, n, threads, shift, x_stride, xpack, row_sums);
+    const RowBlock block{call, pw, kernels, segs, block_end, sw_table, x_stride, fast_output,
+                         call.faults.has(FaultPoint::int16_accumulation_overflow), r0, n, xpack, row_sums,
+                         sx, zx};
+    run_panels(block, threads);
   }
 }
 
