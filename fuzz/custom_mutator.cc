@@ -18,12 +18,7 @@ int default_byte_percent(std::string_view target) {
   // lowering: its faults are value-level (a fixed-point tie, nibble order,
   // a shift's sign) where byte mutation of long inputs does well, next to
   // squeeze_compaction, a shape fault the structured edits find sooner.
-  // Measured 2026-11-27, 3 seeds each, median CPU seconds to detection
-  // (fixed_point_round_half_up / requant_shift_wrong_sign /
-  // int4_nibbles_swapped / squeeze_compaction): 20 % of the mutations and
-  // no cross-over by bytes > 20 / 12.7 / 14.5 / 0.88; 80 % of both
-  // > 20 / 0.76 / 2.69 / 13.3; 50 % of both 9.18 / 0.08 / 2.69 / 4.33
-  // (docs/fuzzing.md has the table).
+  // The shares were chosen by time to detection (docs/fuzzing.md).
   return target == "lowering" ? 50 : 20;
 }
 

@@ -5,46 +5,9 @@
 #include <fmt/format.h>
 
 #include "core/block_layout.h"
-#include "core/float_bits.h"
 #include "reference/quantize.h"
 
 namespace qdiff {
-
-std::string Verdict::describe() const {
-  if (ok) return "ok";
-  std::string s = headline;
-  if (!details.empty()) s += "\n" + details;
-  if (mismatch) {
-    const Mismatch& m = *mismatch;
-    s += fmt::format("\n  first mismatch: {}[{}] (flat {})", m.output,
-                     fmt::join(m.index, ", "), m.flat);
-    s += fmt::format("\n    expected (reference): {}\n    actual:               {}",
-                     m.expected, m.actual);
-    if (m.pre_rounding) {
-      s += fmt::format("\n    pre-rounding value:   {:.9g}", *m.pre_rounding);
-    }
-    if (!m.context.empty()) s += "\n    " + m.context;
-  }
-  return s;
-}
-
-std::vector<int64_t> unflatten(const Shape& shape, int64_t flat) {
-  std::vector<int64_t> index(size_t(shape.rank()));
-  for (int d = shape.rank() - 1; d >= 0; --d) {
-    if (shape[d] == 0) break;
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return index;
-}
-
-std::string format_element(const Tensor& t, int64_t flat) {
-  if (t.dtype() == DType::f32) {
-    const float v = t.f32_at(flat);
-    return fmt::format("{} ({:#010x})", v, f32_bits(v));
-  }
-  return fmt::format("{}", t.int_at(flat));
-}
 
 CaseResult evaluate_affine(const AffineCase& c, const Backend& b) {
   CaseResult r;

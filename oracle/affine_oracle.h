@@ -21,10 +21,4 @@ Verdict compare_affine(const AffineCase& c, const CaseResult& expected,
 // evaluate on the reference and on `backend`, then compare.
 Verdict check_affine(const AffineCase& c, const Backend& backend);
 
-// Formats element `flat` of a tensor: ints as is, f32 as the shortest
-// round-trip decimal plus its bit pattern ("-12.5 (0xc1480000)").
-std::string format_element(const Tensor& t, int64_t flat);
-// N-D index of a flat row-major offset.
-std::vector<int64_t> unflatten(const Shape& shape, int64_t flat);
-
 }  // namespace qdiff

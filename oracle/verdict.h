@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/shape.h"
+#include "core/tensor.h"
+
 namespace qdiff {
 
 struct Mismatch {
@@ -39,5 +42,11 @@ struct Verdict {
   // headline + details + mismatch, as printed in reports.
   std::string describe() const;
 };
+
+// Formats element `flat` of a tensor: ints as is, f32 as the shortest
+// round-trip decimal plus its bit pattern ("-12.5 (0xc1480000)").
+std::string format_element(const Tensor& t, int64_t flat);
+// N-D index of a flat row-major offset.
+std::vector<int64_t> unflatten(const Shape& shape, int64_t flat);
 
 }  // namespace qdiff

@@ -116,9 +116,8 @@ class PrngSource final : public Source {
     const uint64_t span = uint64_t(hi) - uint64_t(lo) + 1;  // 0 means full 2^64
     if (span == 0) return int64_t(next());
     // The high 64 bits of next() * span: uniform in [0, span) up to a bias
-    // of span / 2^64, without the 64-bit division of next() % span (~40
-    // cycles; two per drawn value made it a fifth of a qlinear fuzz
-    // execution).
+    // of span / 2^64, without the 64-bit division of next() % span (its
+    // cost per fuzz execution: docs/benchmarks.md).
     return int64_t(uint64_t(lo) + uint64_t((unsigned __int128)next() * span >> 64));
   }
   uint32_t bits32() override { return uint32_t(next() >> 32); }
