@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "fuzz/fuzz_driver.h"
-#include "oracle/backend.h"
+#include "adapters/optimized_backend.h"
+#include "oracle/backend_interface.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 

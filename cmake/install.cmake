@@ -20,7 +20,7 @@ set(QDIFF_INSTALL_CORPUSDIR ${CMAKE_INSTALL_DATADIR}/qdiff/corpus)
 # Libraries of the package and their names under qdiff::. The fuzz build has
 # no RapidCheck engine (qdiff_rc); the others exist in every build.
 set(qdiff_exported qdiff_core qdiff_reference qdiff_impl qdiff_cases qdiff_oracle
-    qdiff_properties qdiff_fuzz_driver)
+    qdiff_adapters qdiff_properties qdiff_fuzz_driver)
 if(TARGET qdiff_rc)
   list(APPEND qdiff_exported qdiff_rc)
 endif()
@@ -48,7 +48,7 @@ install(TARGETS ${qdiff_exported} EXPORT qdiffTargets
 # Headers: every header of the installed libraries (public and internal
 # alike: the public ones include internal ones; docs/install.md says which
 # is which). fuzz/: only the two headers of qdiff_fuzz_driver.
-foreach(dir core reference impl cases oracle properties)
+foreach(dir core reference impl cases oracle adapters properties)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/qdiff/${dir}
     FILES_MATCHING PATTERN "*.h")
 endforeach()

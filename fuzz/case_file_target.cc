@@ -1,3 +1,4 @@
+#include "adapters/optimized_backend.h"
 #include "fuzz/case_file_target.h"
 
 #include <cstdio>

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 
 namespace qdiff::fuzz {
 

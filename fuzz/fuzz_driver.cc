@@ -1,3 +1,4 @@
+#include "adapters/optimized_backend.h"
 #include "fuzz/fuzz_driver.h"
 
 #include <cstdio>

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "properties/property.h"
 
 namespace qdiff::fuzz {

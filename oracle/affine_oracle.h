@@ -6,7 +6,7 @@
 
 #include "cases/affine_case.h"
 #include "cases/case_file.h"
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 
 namespace qdiff {

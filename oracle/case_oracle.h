@@ -5,7 +5,7 @@
 
 #include "cases/case_file.h"
 #include "cases/fused_case.h"
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 
 namespace qdiff {

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "core/fused_ops.h"
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 
 namespace qdiff {

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "cases/graph_case.h"
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 
 namespace qdiff {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 
 namespace qdiff {
 

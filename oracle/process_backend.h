@@ -25,7 +25,7 @@
 #include <memory>
 #include <string>
 
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 
 namespace qdiff {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "cases/fused_case.h"
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 #include "properties/source.h"
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "adapters/optimized_backend.h"
 #include "cases/durable_file.h"
 #include "cases/finding_file.h"
 #include "cases/fused_case.h"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 #include "properties/coverage.h"
 #include "properties/property.h"

@@ -12,7 +12,7 @@
 #include "fuzz/choice_codec.h"
 #include "fuzz/choice_replay.h"
 #include "fuzz/fuzz_driver.h"
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 
 namespace qdiff::fuzz {
 namespace {

@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "adapters/optimized_backend.h"
 #include "impl/options.h"
 #include "properties/property.h"
 #include "properties/source.h"

@@ -10,7 +10,8 @@
 
 #include "cases/fused_case.h"
 #include "impl/options.h"
-#include "oracle/backend.h"
+#include "adapters/optimized_backend.h"
+#include "oracle/backend_interface.h"
 #include "properties/fusion_legality.h"
 #include "properties/fusion_site_match.h"
 #include "properties/graph_generators.h"

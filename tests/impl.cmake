@@ -13,7 +13,7 @@ qdiff_add_test(NAME impl_test
 qdiff_add_test(NAME impl_fused_test
   SOURCES impl_fused_qlinear_test.cc impl_fused_qconv2d_test.cc impl_fused_elementwise_test.cc
           impl_fused_errors_test.cc impl_fused_faults_test.cc
-  LIBS qdiff_impl qdiff_reference qdiff_oracle GTest::gmock
+  LIBS qdiff_impl qdiff_reference qdiff_adapters GTest::gmock
   LABELS unit)
 
 # Unit tests of the graph level (impl/graph): each pass on hand-built graphs

@@ -9,7 +9,8 @@
 
 #include "cases/fused_case.h"
 #include "impl/options.h"
-#include "oracle/backend.h"
+#include "adapters/optimized_backend.h"
+#include "oracle/backend_interface.h"
 #include "properties/property.h"
 #include "tests/test_util.h"
 

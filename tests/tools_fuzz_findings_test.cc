@@ -13,7 +13,7 @@
 
 #include "cases/fused_case.h"
 #include "fuzz/fuzz_driver.h"
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "tools/fuzz_findings.h"
 
 namespace qdiff::tools {

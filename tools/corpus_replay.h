@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "oracle/backend.h"
+#include "oracle/backend_interface.h"
 #include "tools/case_deadline.h"
 
 namespace qdiff::tools {

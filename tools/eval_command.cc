@@ -1,3 +1,4 @@
+#include "adapters/optimized_backend.h"
 #include "tools/commands.h"
 
 #include <filesystem>

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/optimized_backend.h"
 #include "cases/fused_case.h"
 #include "cases/input_file.h"
 #include "cases/printable_text.h"

@@ -46,7 +46,8 @@
 
 #include "cases/durable_file.h"
 #include "impl/options.h"
-#include "oracle/backend.h"
+#include "adapters/optimized_backend.h"
+#include "oracle/backend_interface.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"
 #include "tools/detection_power.h"

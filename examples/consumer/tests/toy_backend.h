@@ -1,4 +1,4 @@
-// The toy kernel as a qdiff Backend (<qdiff/oracle/backend.h>): what
+// The toy kernel as a qdiff Backend (<qdiff/oracle/backend_interface.h>): what
 // qdiff's oracle and properties call. The adapter converts qdiff's Tensor
 // and QuantParams to the kernel's own structs and back; a case outside
 // what the kernel implements (another contract, the float zero-point
@@ -8,7 +8,7 @@
 
 #include <memory>
 
-#include <qdiff/oracle/backend.h>
+#include <qdiff/oracle/backend_interface.h>
 
 namespace toyq {
 

@@ -17,7 +17,6 @@
 #include "core/lowered.h"
 #include "core/quant_params.h"
 #include "core/tensor.h"
-#include "impl/options.h"
 
 namespace qdiff {
 
@@ -57,18 +56,5 @@ class Backend {
 
 // The spec as code (reference/).
 std::unique_ptr<Backend> make_reference_backend();
-// qdiff's optimized implementation (impl/) with the given options; the
-// name says the ISA and any injected faults.
-// How the harness drives impl/ beyond ImplOptions.
-struct OptimizedBackendConfig {
-  // qlinear through PackedLinearWeights::pack + the prepacked entry point
-  // (the way a serving runtime calls it), instead of packing per call.
-  bool prepack_qlinear_weights = false;
-  // quantize / dequantize through the *_into entry points, writing into a
-  // caller-allocated output (how a runtime with a memory planner calls them).
-  bool preallocated_outputs = false;
-};
-std::unique_ptr<Backend> make_optimized_backend(const impl::ImplOptions& options = {},
-                                                const OptimizedBackendConfig& config = {});
 
 }  // namespace qdiff
