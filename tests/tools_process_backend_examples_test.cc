@@ -9,11 +9,14 @@
 #include <gtest/gtest.h>
 
 #include "cases/fused_case.h"
+#include "tests/fold_shape.h"
 #include "tests/qdiff_command.h"
 
 namespace qdiff {
 namespace {
 
+using testing::fold_shape;
+using testing::FoldShape;
 using testing::python_backend_command;
 using testing::read_text;
 using testing::run_qdiff;
@@ -72,27 +75,6 @@ TEST(ProcessBackendExamples, ToyPassPipelinePassesTheGraphProperties) {
   const auto r = check(python_backend_command(kPipeline), std::string("--cases 200 ") + kGraphProperties, findings);
   expect_passes(r, {"FusionPreservesGraphOutputs", "ScalesStayValidAfterEveryPass", "PassesNeverChangeOutputShapes",
                     "PassesAreIdempotent"});
-}
-
-// The K of the shrunk finding: rows of the weight under the linear's
-// dequantize, and the length of the folded constant.
-struct FoldShape {
-  int64_t weight_rows = -1, factor_length = -1;
-};
-FoldShape fold_shape(const GraphCase& g) {
-  FoldShape s;
-  for (const Node& n : g.graph.nodes) {
-    if (n.kind == NodeKind::linear) {
-      const Node& dq = g.graph.node(n.input(1));
-      s.weight_rows = g.graph.node(dq.input(0)).value.shape()[0];
-    }
-    if (n.kind == NodeKind::mul) {
-      for (int in : n.inputs) {
-        if (g.graph.node(in).kind == NodeKind::constant) s.factor_length = g.graph.node(in).value.numel();
-      }
-    }
-  }
-  return s;
 }
 
 class PlantedBug : public ::testing::Test {
