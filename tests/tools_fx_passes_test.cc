@@ -10,23 +10,19 @@
 
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
-#include "tests/fold_shape.h"
+#include "tests/pass_pipeline_findings.h"
 #include "tests/qdiff_command.h"
 
 namespace qdiff {
 namespace {
 
 using testing::python_backend_command;
-using testing::read_text;
 using testing::run_qdiff;
 using testing::ScratchDir;
 
 constexpr const char* kPort = "examples/fx_passes/fx_passes.py";
-constexpr const char* kProperties =
-    "--property FusionPreservesGraphOutputs --property ScalesStayValidAfterEveryPass "
-    "--property PassesNeverChangeOutputShapes --property PassesAreIdempotent --property LegalFusionsAreApplied "
-    "--property IllegalFusionsAreNotApplied";
+const std::string kProperties = std::string(testing::kGraphPassProperties) +
+                                " --property LegalFusionsAreApplied --property IllegalFusionsAreNotApplied";
 const std::string kRegression = std::string(QDIFF_SOURCE_DIR) + "/corpus/regressions/fx_passes";
 
 // The port's command, with the seed's bug switched on through the shell.
@@ -42,7 +38,7 @@ testing::CommandResult check(bool seed_bug, const std::string& args, const Scrat
 
 TEST(FxPasses, PassesEveryGraphPropertyWithoutTheSeedBug) {
   ScratchDir findings("fx-passes");
-  const auto r = check(false, std::string("--cases 100 ") + kProperties, findings);
+  const auto r = check(false, "--cases 100 " + kProperties, findings);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   for (const char* name : {"FusionPreservesGraphOutputs", "ScalesStayValidAfterEveryPass",
                            "PassesNeverChangeOutputShapes", "PassesAreIdempotent", "LegalFusionsAreApplied",
@@ -52,43 +48,30 @@ TEST(FxPasses, PassesEveryGraphPropertyWithoutTheSeedBug) {
   }
 }
 
-class FxSeedBug : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    findings_ = new ScratchDir("fx-passes-seed-bug");
-    // The two properties that see the bug (each stops at its first failure).
-    run_ = new testing::CommandResult(check(
-        true, "--cases 200 --property FusionPreservesGraphOutputs --property ScalesStayValidAfterEveryPass", *findings_));
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    delete findings_;
-  }
-  static std::string finding() { return testing::saved_finding(findings_->path(), "FusionPreservesGraphOutputs"); }
-  static ScratchDir* findings_;
-  static testing::CommandResult* run_;
-};
-ScratchDir* FxSeedBug::findings_ = nullptr;
-testing::CommandResult* FxSeedBug::run_ = nullptr;
+// The run with the seed's bug, shared by the FxSeedBug tests: the two
+// properties that see the bug (each stops at its first failure).
+const testing::SharedRun& seed_bug() {
+  static const testing::SharedRun run("fx-passes-seed-bug", [](const ScratchDir& findings) {
+    return check(true, "--cases 200 --property FusionPreservesGraphOutputs --property ScalesStayValidAfterEveryPass",
+                 findings);
+  });
+  return run;
+}
+std::string finding() { return seed_bug().finding("FusionPreservesGraphOutputs"); }
 
-TEST_F(FxSeedBug, IsFoundShrunkToKEquals2WithTheScaleShapes) {
-  EXPECT_EQ(run_->exit_code, 1) << run_->out;
+TEST(FxSeedBug, IsFoundShrunkToKEquals2WithTheScaleShapes) {
+  testing::expect_fold_found_with_k2(seed_bug());
   // The per-tensor scale [] times the [2] factor: a [2] scale on the [2, 2] weight.
-  EXPECT_NE(run_->out.find("FusionPreservesGraphOutputs  FAILED"), std::string::npos) << run_->out;
-  EXPECT_NE(run_->out.find("after pass fuse-mul-into-linear: the reference rejects the transformed graph "
+  const std::string& out = seed_bug().result.out;
+  EXPECT_NE(out.find("after pass fuse-mul-into-linear: the reference rejects the transformed graph "
                            "(invalid_shape: node 3 (dequantize): scale has rank 1 (shape [2]), input has rank 2 "
                            "(shape [2, 2])"),
             std::string::npos)
-      << run_->out;
-  ASSERT_FALSE(finding().empty()) << run_->out;
-  const CaseFile f = parse_case_file(read_text(finding()));
-  const testing::FoldShape s = testing::fold_shape(std::get<GraphCase>(f.c));
-  EXPECT_EQ(s.weight_rows, 2);
-  EXPECT_EQ(s.factor_length, 2);
+      << out;
 }
 
-TEST_F(FxSeedBug, ExplainPrintsTheSavedCaseAndTheVerdicts) {
-  ASSERT_FALSE(finding().empty()) << run_->out;
+TEST(FxSeedBug, ExplainPrintsTheSavedCaseAndTheVerdicts) {
+  ASSERT_FALSE(finding().empty()) << seed_bug().result.out;
   const auto buggy = run_qdiff("explain " + finding() + " --backend-cmd " + port(true));
   EXPECT_EQ(buggy.exit_code, 0) << buggy.out;
   EXPECT_TRUE(std::regex_search(buggy.out, std::regex("constant \"W\" +- +i8 \\[2, 2\\]"))) << buggy.out;
