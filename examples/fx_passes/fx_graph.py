@@ -7,7 +7,6 @@ get_attr nodes, as ExecuTorch's fused ops take them; writing back inlines
 them again. qdiff names live in node.meta["qdiff_name"], constants' storage
 names in node.meta["qdiff_dtype"] (torch 1.13 has no uint16).
 """
-import math
 
 import torch
 import torch.fx

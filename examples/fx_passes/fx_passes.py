@@ -11,7 +11,6 @@ back. Compact-scale lowering (fx_lowering.py) is not in the protocol:
 `fx_passes.py --lower CASE.json` prints what it makes of a graph case.
 Needs Debian's python3-torch (1.13): run with /usr/bin/python3.
 """
-import json
 import os
 import sys
 
