@@ -3,10 +3,10 @@
 Each pass is a PassBase whose `rewrite(gm, node)` rewrites one match at
 `node`; `call` propagates shapes (running the module on zero inputs, as
 ShapeProp does but without its traceback on stderr; ExecuTorch passes read
-the same from node.meta["val"]), rewrites
-the first match, removes dead code, and repeats to a fixed point. A graph
-whose shapes cannot be propagated (a node raises) is left alone: qdiff's
-reference rejects such graphs, and the properties discard them.
+the same from node.meta["val"]), rewrites the first match, removes dead
+code, and repeats to a fixed point. A graph whose shapes cannot be
+propagated (a node raises) is left alone: qdiff's reference rejects such
+graphs, and the properties discard them.
 """
 import math
 import os
