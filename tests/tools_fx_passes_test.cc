@@ -25,10 +25,12 @@ const std::string kProperties = std::string(testing::kGraphPassProperties) +
                                 " --property LegalFusionsAreApplied --property IllegalFusionsAreNotApplied";
 const std::string kRegression = std::string(QDIFF_SOURCE_DIR) + "/corpus/regressions/fx_passes";
 
-// The port's command, with the seed's bug switched on through the shell.
+// The port's command (the seed's bug switched on through the shell) with a
+// generous request timeout, the hello's too: importing torch on a loaded
+// 2-core machine has taken more than qdiff's default 10 s.
 std::string port(bool seed_bug) {
   const std::string cmd = python_backend_command(kPort);
-  return seed_bug ? "'QDIFF_FX_SEED_BUG=1 " + cmd.substr(1) : cmd;
+  return (seed_bug ? "'QDIFF_FX_SEED_BUG=1 " + cmd.substr(1) : cmd) + " --backend-timeout 60";
 }
 
 testing::CommandResult check(bool seed_bug, const std::string& args, const ScratchDir& findings) {
