@@ -108,26 +108,37 @@ CheckResult passes_keep_shapes(const Case& any, const Backend& b) {
 // never grows (fuse-mul-into-linear may only turn per-tensor into
 // per-channel; a [K] factor broadcast into a [K, 1] scale makes a [K, K]
 // scale, which reads as per-group or is invalid).
-std::map<LayoutClass, int> weight_layouts(const Graph& g, const std::vector<Tensor>& values) {
+// The layout class of every weight's scale, counted, and listed ("W [2, 2]:
+// scale [2, 1] per_channel") so that a failure shows the shapes before and
+// after the pass.
+struct WeightLayouts {
   std::map<LayoutClass, int> count;
+  std::vector<std::string> listed;
+};
+
+WeightLayouts weight_layouts(const Graph& g, const std::vector<Tensor>& values) {
+  WeightLayouts out;
+  const auto note = [&](const Tensor& w, const Shape& scale, LayoutClass k) {
+    ++out.count[k];
+    out.listed.push_back(fmt::format("W {}: scale {} {}", w.shape().str(), scale.str(), layout_class_name(k)));
+  };
   for (int id = 0; id < int(g.nodes.size()); ++id) {
     const Node& n = g.node(id);
     if (n.kind == NodeKind::qlinear || n.kind == NodeKind::qconv2d) {
       const Tensor& w = values[size_t(n.input(1))];
-      ++count[BlockLayout::derive(w.shape(), n.params[1].scale.shape(), n.params[1].block_size).classify()];
+      const Shape& s = n.params[1].scale.shape();
+      note(w, s, BlockLayout::derive(w.shape(), s, n.params[1].block_size).classify());
     } else if ((n.kind == NodeKind::linear || n.kind == NodeKind::conv2d) &&
                g.node(n.input(1)).kind == NodeKind::dequantize) {
       const int dq = n.input(1);
       std::optional<int> legacy;
       const QuantParams p = reference::node_quant_params(g, dq, values, &legacy);
-      if (legacy) {
-        ++count[LayoutClass::per_channel];
-      } else {
-        ++count[BlockLayout::derive(values[size_t(dq)].shape(), p.scale.shape(), p.block_size).classify()];
-      }
+      const Tensor& w = values[size_t(dq)];
+      note(w, p.scale.shape(),
+           legacy ? LayoutClass::per_channel : BlockLayout::derive(w.shape(), p.scale.shape(), p.block_size).classify());
     }
   }
-  return count;
+  return out;
 }
 
 CheckResult scales_stay_valid(const Case& any, const Backend& b) {
@@ -150,11 +161,12 @@ CheckResult scales_stay_valid(const Case& any, const Backend& b) {
     }
     const auto after = weight_layouts(g, values);
     for (LayoutClass k : {LayoutClass::per_group, LayoutClass::blockwise}) {
-      const int was = before.count(k) ? before.at(k) : 0, now = after.count(k) ? after.at(k) : 0;
+      const int was = before.count.count(k) ? before.count.at(k) : 0, now = after.count.count(k) ? after.count.at(k) : 0;
       if (now > was) {
         return fail_with(Verdict::fail(fmt::format(
-            "after pass {} {} weight scale(s) are {} (before: {}): a scale gained blocks along the reduction",
-            pass, now, layout_class_name(k), was)));
+            "after pass {} {} weight scale(s) are {} (before: {}): a scale gained blocks along the reduction\n"
+            "  weight scales before: {}\n  weight scales after:  {}",
+            pass, now, layout_class_name(k), was, fmt::join(before.listed, "; "), fmt::join(after.listed, "; "))));
       }
     }
   }

@@ -19,3 +19,9 @@ if(TARGET qdiff AND TARGET qdiff_cpp_backend)
                              QDIFF_CPP_BACKEND="$<TARGET_FILE:qdiff_cpp_backend>")
   add_dependencies(tools_process_backend_examples_test qdiff qdiff_cpp_backend)
 endif()
+
+# The torch.fx port of the seed's passes (examples/fx_passes/), only where
+# Debian's python3-torch imports (cmake/optional_peers.cmake).
+if(TARGET qdiff AND QDIFF_HAVE_TORCH)
+  qdiff_add_command_test(NAME tools_fx_passes_test SOURCES tools_fx_passes_test.cc LIBS qdiff_cases LABELS backend)
+endif()

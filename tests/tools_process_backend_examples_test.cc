@@ -9,20 +9,18 @@
 #include <gtest/gtest.h>
 
 #include "cases/fused_case.h"
+#include "tests/pass_pipeline_findings.h"
 #include "tests/qdiff_command.h"
 
 namespace qdiff {
 namespace {
 
 using testing::python_backend_command;
-using testing::read_text;
 using testing::run_qdiff;
 using testing::ScratchDir;
 
 constexpr const char* kPipeline = "examples/process_backend/toy_pass_pipeline.py";
-constexpr const char* kGraphProperties =
-    "--property FusionPreservesGraphOutputs --property ScalesStayValidAfterEveryPass "
-    "--property PassesNeverChangeOutputShapes --property PassesAreIdempotent";
+constexpr const char* kGraphProperties = testing::kGraphPassProperties;
 
 testing::CommandResult check(const std::string& backend_command, const std::string& args, const ScratchDir& findings) {
   return run_qdiff("check --fuzz-seconds 0 --no-corpus --backend-cmd " + backend_command + " " + args +
@@ -74,56 +72,22 @@ TEST(ProcessBackendExamples, ToyPassPipelinePassesTheGraphProperties) {
                     "PassesAreIdempotent"});
 }
 
-// The K of the shrunk finding: rows of the weight under the linear's
-// dequantize, and the length of the folded constant.
-struct FoldShape {
-  int64_t weight_rows = -1, factor_length = -1;
-};
-FoldShape fold_shape(const GraphCase& g) {
-  FoldShape s;
-  for (const Node& n : g.graph.nodes) {
-    if (n.kind == NodeKind::linear) {
-      const Node& dq = g.graph.node(n.input(1));
-      s.weight_rows = g.graph.node(dq.input(0)).value.shape()[0];
-    }
-    if (n.kind == NodeKind::mul) {
-      for (int in : n.inputs) {
-        if (g.graph.node(in).kind == NodeKind::constant) s.factor_length = g.graph.node(in).value.numel();
-      }
-    }
-  }
-  return s;
+// The run with the planted bug, shared by the PlantedBug tests.
+const testing::SharedRun& planted_bug() {
+  static const testing::SharedRun run("process-pipeline-bug", [](const ScratchDir& findings) {
+    return check(python_backend_command(kPipeline, "--bug"), std::string("--cases 200 ") + kGraphProperties, findings);
+  });
+  return run;
+}
+std::string finding() { return planted_bug().finding("FusionPreservesGraphOutputs"); }
+
+TEST(PlantedBug, IsFoundAndShrunkToKEquals2) {
+  testing::expect_fold_found_with_k2(planted_bug());
+  const std::string& out = planted_bug().result.out;
+  EXPECT_NE(out.find("ScalesStayValidAfterEveryPass  FAILED"), std::string::npos) << out;
 }
 
-class PlantedBug : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    findings_ = new ScratchDir("process-pipeline-bug");
-    run_ = new testing::CommandResult(
-        check(python_backend_command(kPipeline, "--bug"), std::string("--cases 200 ") + kGraphProperties, *findings_));
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    delete findings_;
-  }
-  static std::string finding() { return testing::saved_finding(findings_->path(), "FusionPreservesGraphOutputs"); }
-  static ScratchDir* findings_;
-  static testing::CommandResult* run_;
-};
-ScratchDir* PlantedBug::findings_ = nullptr;
-testing::CommandResult* PlantedBug::run_ = nullptr;
-
-TEST_F(PlantedBug, IsFoundAndShrunkToKEquals2) {
-  EXPECT_EQ(run_->exit_code, 1) << run_->out;
-  EXPECT_NE(run_->out.find("FusionPreservesGraphOutputs  FAILED"), std::string::npos) << run_->out;
-  EXPECT_NE(run_->out.find("ScalesStayValidAfterEveryPass  FAILED"), std::string::npos) << run_->out;
-  const CaseFile f = parse_case_file(read_text(finding()));
-  const FoldShape s = fold_shape(std::get<GraphCase>(f.c));
-  EXPECT_EQ(s.weight_rows, 2);
-  EXPECT_EQ(s.factor_length, 2);
-}
-
-TEST_F(PlantedBug, ReplayFailsThroughTheBugAndPassesWithout) {
+TEST(PlantedBug, ReplayFailsThroughTheBugAndPassesWithout) {
   const auto buggy = run_qdiff("replay " + finding() + " --backend-cmd " + python_backend_command(kPipeline, "--bug"));
   EXPECT_EQ(buggy.exit_code, 1) << buggy.out;
   EXPECT_NE(buggy.out.find("process:toy-pass-pipeline-bug: 1 case files, 1 failures"), std::string::npos) << buggy.out;
@@ -132,7 +96,7 @@ TEST_F(PlantedBug, ReplayFailsThroughTheBugAndPassesWithout) {
   EXPECT_NE(fixed.out.find("process:toy-pass-pipeline: 1 case files, 0 failures"), std::string::npos) << fixed.out;
 }
 
-TEST_F(PlantedBug, ExplainSaysWhetherTheBackendPasses) {
+TEST(PlantedBug, ExplainSaysWhetherTheBackendPasses) {
   const auto buggy = run_qdiff("explain " + finding() + " --backend-cmd " + python_backend_command(kPipeline, "--bug"));
   EXPECT_EQ(buggy.exit_code, 0) << buggy.out;
   EXPECT_TRUE(std::regex_search(buggy.out, std::regex("process:toy-pass-pipeline-bug +FAILS: after pass "

@@ -20,9 +20,11 @@ namespace qdiff::tools {
 int run_eval(const std::string& path, const std::string& impl, const std::optional<std::string>& isa,
              double case_timeout);
 // With a backend command (docs/process-protocol.md), replay and explain
-// judge that process backend instead of impl/ at every ISA.
-int run_replay(const std::vector<std::string>& paths, double case_timeout, const std::string& backend_command = "");
+// judge that process backend instead of impl/ at every ISA, each request
+// (and the hello, at least 10 s) within backend_timeout seconds.
+int run_replay(const std::vector<std::string>& paths, double case_timeout, const std::string& backend_command = "",
+               double backend_timeout = 10);
 int run_explain(const std::string& path, const std::optional<std::string>& target,
-                const std::string& backend_command = "");
+                const std::string& backend_command = "", double backend_timeout = 10);
 
 }  // namespace qdiff::tools

@@ -99,7 +99,8 @@ ReplaySummary replay_through(const std::vector<std::string>& paths, const Backen
 
 }  // namespace
 
-int run_replay(const std::vector<std::string>& paths, double case_timeout, const std::string& backend_command) {
+int run_replay(const std::vector<std::string>& paths, double case_timeout, const std::string& backend_command,
+               double backend_timeout) {
   // A path given explicitly is never skipped: a typo is an error.
   for (const auto& p : paths) {
     std::error_code ec;
@@ -113,7 +114,8 @@ int run_replay(const std::vector<std::string>& paths, double case_timeout, const
     // No forked deadline: the child would talk to the backend process
     // behind the parent's back; the process backend has its own per-request
     // timeout instead.
-    const auto backend = start_process_backend({backend_command, kDefaultProcessTimeout, ""});
+    const auto backend =
+        start_process_backend({backend_command, std::chrono::milliseconds(int64_t(backend_timeout * 1000)), ""});
     inputs = replay_through(paths, *backend, 0, failures).inputs;
   }
   for (impl::Isa isa : impl::kAllIsas) {

@@ -179,7 +179,7 @@ std::string indent_continuation(const std::string& text) {
 }  // namespace
 
 int run_explain(const std::string& path, const std::optional<std::string>& target,
-                const std::string& backend_command) {
+                const std::string& backend_command, double backend_timeout) {
   std::string bytes;
   try {
     bytes = read_input_file(path);
@@ -194,7 +194,10 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
     o.isa = isa;
     backends.push_back(make_optimized_backend(o));
   }
-  if (!backend_command.empty()) backends.push_back(start_process_backend({backend_command, kDefaultProcessTimeout, ""}));
+  if (!backend_command.empty()) {
+    backends.push_back(
+        start_process_backend({backend_command, std::chrono::milliseconds(int64_t(backend_timeout * 1000)), ""}));
+  }
   std::reverse(backends.begin(), backends.end());  // the process backend, then the widest ISA first
 
   CaseFile f;

@@ -32,6 +32,8 @@ const CLI::Range kCaseTimeoutSeconds(0.0, 86400.0);  // a day: no case may need 
 
 constexpr const char* kCaseTimeoutHelp =
     "seconds one case may take before it is killed and reported as a timeout (default 10; 0: no deadline)";
+constexpr const char* kBackendTimeoutHelp =
+    "seconds per request of --backend-cmd before it is killed (a finding; default 10, the hello at least 10)";
 
 // CLI11 reads "-1" into a uint64 as 2^64 - 1.
 const CLI::Validator kUnsignedInt(
@@ -107,9 +109,7 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   c->add_option("--backend-cmd", check.backend_command,
                 "check a process backend: /bin/sh -c CMD speaking docs/process-protocol.md");
-  c->add_option("--backend-timeout", check.backend_timeout_seconds,
-                "seconds per request of --backend-cmd before it is killed (a finding)")
-      ->check(CLI::PositiveNumber);
+  c->add_option("--backend-timeout", check.backend_timeout_seconds, kBackendTimeoutHelp)->check(CLI::PositiveNumber);
 
   std::string eval_path, eval_impl = "optimized";
   std::optional<std::string> eval_isa;
@@ -127,6 +127,8 @@ int main(int argc, char** argv) {
   r->add_option("--case-timeout", replay_timeout, kCaseTimeoutHelp)->check(kCaseTimeoutSeconds);
   std::string replay_backend_cmd;
   r->add_option("--backend-cmd", replay_backend_cmd, "replay through this process backend instead of impl/");
+  double replay_backend_timeout = 10;
+  r->add_option("--backend-timeout", replay_backend_timeout, kBackendTimeoutHelp)->check(CLI::PositiveNumber);
 
   std::string explain_path, explain_target;
   auto* x = app.add_subcommand("explain", "explain a case file or fuzzer input; print a regression test");
@@ -134,6 +136,8 @@ int main(int argc, char** argv) {
   x->add_option("--target", explain_target, "fuzz target of a raw input");
   std::string explain_backend_cmd;
   x->add_option("--backend-cmd", explain_backend_cmd, "also say whether this process backend passes the case");
+  double explain_backend_timeout = 10;
+  x->add_option("--backend-timeout", explain_backend_timeout, kBackendTimeoutHelp)->check(CLI::PositiveNumber);
 
   qdiff::tools::FuzzOptions fuzz;
   auto* f = app.add_subcommand("fuzz", "run libFuzzer targets; merge new coverage; record findings as case files");
@@ -152,13 +156,13 @@ int main(int argc, char** argv) {
   try {
     if (*c) return qdiff::tools::run_check(check);
     if (*e) return qdiff::tools::run_eval(eval_path, eval_impl, eval_isa, eval_timeout);
-    if (*r) return qdiff::tools::run_replay(replay_paths, replay_timeout, replay_backend_cmd);
+    if (*r) return qdiff::tools::run_replay(replay_paths, replay_timeout, replay_backend_cmd, replay_backend_timeout);
     if (*f) return qdiff::tools::run_fuzz(fuzz);
     if (*cov) return qdiff::tools::run_coverage(coverage);
     if (*fl) return qdiff::tools::run_faults(faults);
     if (*x) {
       return qdiff::tools::run_explain(explain_path, explain_target.empty() ? std::nullopt : std::optional(explain_target),
-                                       explain_backend_cmd);
+                                       explain_backend_cmd, explain_backend_timeout);
     }
   } catch (const std::exception& ex) {
     fmt::print(stderr, "qdiff: {}\n", ex.what());

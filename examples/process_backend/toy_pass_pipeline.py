@@ -7,15 +7,11 @@
 # --bug plants the defect qdiff exists to catch: c_K multiplied into the scale
 # with numpy broadcasting and no reshape, so a [K, 1] scale becomes [K, K]
 # (and a per-tensor one [K]).
-import json, math, struct, sys
+import math, sys
+
+from qdiff_protocol import f32, json_f32, num, serve_graph_passes
 
 BUG = "--bug" in sys.argv
-
-def f32(v):
-    try: return struct.unpack("f", struct.pack("f", v))[0]
-    except OverflowError: return math.copysign(math.inf, v)
-
-def num(v): return f32(float.fromhex(v) if isinstance(v, str) and "x" in v else float(v))
 
 def scaled(s, c):  # the weight scale times c_K: [K, 1] (or, with --bug, numpy broadcasting)
     sv, k = [num(v) for v in s["data"]], len(c)
@@ -54,7 +50,7 @@ def fold_one(g):
                     math.isfinite(v) and not math.isfinite(n) for v, n in zip(old_b, new_b)): continue
             nodes[s_id]["value"] = new_s
             if z: nodes[z_id]["value"] = spread(z, new_s["shape"])
-            if b: b["data"] = [n if math.isfinite(n) else str(n) for n in new_b]  # nan, inf as strings
+            if b: b["data"] = [json_f32(n) for n in new_b]
             return remove(g, m["id"], lin_id)
     return None
 
@@ -67,14 +63,8 @@ def remove(g, gone, replacement):  # drops node `gone`, its users read `replacem
     g["outputs"] = [renumber(i) for i in g["outputs"]]
     return g
 
-for line in sys.stdin:
-    request = json.loads(line)
-    if request.get("qdiff") == "hello":
-        answer = {"qdiff": "hello", "version": 1, "name": "toy-pass-pipeline" + ("-bug" if BUG else ""), "ops": [], "passes": ["fuse-mul-into-linear"]}
-    elif request.get("qdiff") == "graph-pass":
-        graph = request["graph"]
-        while (folded := fold_one(graph)) is not None: graph = folded
-        answer = {"graph": graph}
-    else:
-        answer = {"unsupported": "graph passes only"}
-    print(json.dumps(answer), flush=True)
+def fold_all(graph):
+    while (folded := fold_one(graph)) is not None: graph = folded
+    return graph
+
+serve_graph_passes("toy-pass-pipeline" + ("-bug" if BUG else ""), {"fuse-mul-into-linear": fold_all})
