@@ -121,22 +121,22 @@ CheckResult commutative(const Case& any, const Backend& b) {
 
 std::vector<Property> fused_properties() {
   return {
-      {"QLinearOptimizedMatchesReference", "qlinear",
+      {"QLinearOptimizedMatchesReference", "qlinear", PropertyKind::differential,
        "qlinear equals the ideal result except within the derived bound of a boundary",
        [](Source& s) -> Case { return draw_qlinear_case(s, kLimits); }, differential},
-      {"QConv2dOptimizedMatchesReference", "qconv2d",
+      {"QConv2dOptimizedMatchesReference", "qconv2d", PropertyKind::differential,
        "qconv2d equals the ideal result except within the derived bound of a boundary",
        [](Source& s) -> Case { return draw_qconv2d_case(s, kLimits); }, differential},
-      {"QAddOptimizedMatchesReference", "elementwise",
+      {"QAddOptimizedMatchesReference", "elementwise", PropertyKind::differential,
        "qadd equals the ideal result except within the derived bound of a boundary",
        [](Source& s) -> Case { return draw_qelementwise_case(s, ElementwiseOp::add, kLimits); }, differential},
-      {"QMulOptimizedMatchesReference", "elementwise",
+      {"QMulOptimizedMatchesReference", "elementwise", PropertyKind::differential,
        "qmul equals the ideal result except within the derived bound of a boundary",
        [](Source& s) -> Case { return draw_qelementwise_case(s, ElementwiseOp::mul, kLimits); }, differential},
-      {"QLinearAgreesWithOneByOneQConv2d", "qconv2d",
+      {"QLinearAgreesWithOneByOneQConv2d", "qconv2d", PropertyKind::invariant,
        "qlinear and the same product as a 1x1 qconv2d agree bit for bit", draw_linear_as_conv,
        linear_agrees_with_conv},
-      {"QAddAndQMulAreCommutative", "elementwise", "swapping the operands changes no output bit",
+      {"QAddAndQMulAreCommutative", "elementwise", PropertyKind::invariant, "swapping the operands changes no output bit",
        draw_commutative, commutative},
   };
 }

@@ -121,7 +121,7 @@ CheckResult lowered_fixed_point_matches_model(const Case& any, const Backend& b)
 }  // namespace
 
 Property lowered_fixed_point_property() {
-  return {"LoweredFixedPointMatchesGemmlowpModel", "graph",
+  return {"LoweredFixedPointMatchesGemmlowpModel", "graph", PropertyKind::pipeline,
           "the integer executor's fixed-point qlinear outputs equal an independent gemmlowp model, bit for bit",
           draw_one_block_graph, lowered_fixed_point_matches_model};
 }

@@ -99,10 +99,10 @@ Case draw_graph(Source& src) { return draw_graph_case(src); }
 
 std::vector<Property> pass_firing_properties() {
   return {
-      {"LegalFusionsAreApplied", "graph",
+      {"LegalFusionsAreApplied", "graph", PropertyKind::invariant,
        "after the pass pipeline no fold, fusion or absorption SPEC section 8 allows is left undone", draw_graph,
        [](const Case& c, const Backend& b) { return judge_firing(c, b, Firing::must); }},
-      {"IllegalFusionsAreNotApplied", "graph",
+      {"IllegalFusionsAreNotApplied", "graph", PropertyKind::invariant,
        "the pass pipeline never folds a mul or absorbs a quantize SPEC section 8 forbids", draw_graph,
        [](const Case& c, const Backend& b) { return judge_firing(c, b, Firing::must_not); }},
   };

@@ -29,9 +29,22 @@ struct CheckResult {
   bool failed() const { return !discarded && !verdict.ok; }
 };
 
+// What a property compares, which says where it runs:
+//  differential  one op of a backend against the reference on the same case
+//                (each ISA has its own kernels: `qdiff check` runs these at
+//                every ISA the CPU has);
+//  pipeline      a graph's passes, executors or lowering against the
+//                reference or an independent model (ISA-independent code
+//                over kernels the differential properties judge);
+//  round_trip    an op composed with its inverse, or a form and its re-encoding;
+//  invariant     a law one backend must obey on its own (monotone,
+//                commutative, a pass fires where it may, ...).
+enum class PropertyKind { differential, pipeline, round_trip, invariant };
+
 struct Property {
   std::string name;    // reads as a sentence: QuantizeIsMonotoneWithinABlock
   std::string family;  // row group in reports: quantize, dequantize, ...
+  PropertyKind kind;
   std::string claim;   // one line: what it checks and on which domain
   std::function<Case(Source&)> draw;
   std::function<CheckResult(const Case&, const Backend&)> check;

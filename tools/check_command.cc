@@ -52,7 +52,7 @@ bool applicable(const props::Property& p, const Backend& backend, uint64_t seed)
 }
 
 bool is_differential(const props::Property& p) {
-  return p.name.find("OptimizedMatchesReference") != std::string::npos;
+  return p.kind == props::PropertyKind::differential;
 }
 
 std::string seconds_cell(double s) { return fmt::format("{:.1f}s", s); }

@@ -30,7 +30,7 @@ CheckResult check_toy_case(const Case& any, const Backend& backend) {
 
 const Property& toy_quantize_property() {
   static const Property p{
-      "ToyQuantizeMatchesReference", "quantize",
+      "ToyQuantizeMatchesReference", "quantize", PropertyKind::differential,
       "toy quantize is bit-exact with the reference (per-tensor, per-channel, torchao)",
       draw_toy_case, check_toy_case};
   return p;
