@@ -68,6 +68,24 @@ if(QDIFF_HAVE_PYTHON AND NOT CMAKE_DISABLE_FIND_PACKAGE_Torch)
 endif()
 qdiff_peer(torch "${QDIFF_HAVE_TORCH}" "python3-torch")
 
+# ONNX Runtime and onnx from the Python package index, in a venv that
+# scripts/setup-onnx-venv.sh creates (examples/onnxruntime_backend). Its
+# interpreter is the cache variable QDIFF_ONNX_PYTHON, by default the
+# script's build/onnx-venv; the import is checked at every configure (the
+# script re-runs configure of build/default), and without it the ctest label
+# `onnx` is simply not registered.
+set(QDIFF_ONNX_PYTHON "${PROJECT_SOURCE_DIR}/build/onnx-venv/bin/python" CACHE FILEPATH
+    "Python interpreter that imports onnxruntime and onnx (scripts/setup-onnx-venv.sh)")
+set(QDIFF_HAVE_ONNX OFF)
+if(NOT CMAKE_DISABLE_FIND_PACKAGE_ONNX AND EXISTS "${QDIFF_ONNX_PYTHON}")
+  execute_process(COMMAND ${QDIFF_ONNX_PYTHON} -c "import onnxruntime, onnx" RESULT_VARIABLE onnx_import
+                  OUTPUT_QUIET ERROR_QUIET TIMEOUT 120)
+  if(onnx_import EQUAL 0)
+    set(QDIFF_HAVE_ONNX ON)
+  endif()
+endif()
+qdiff_peer(onnx "${QDIFF_HAVE_ONNX}" "scripts/setup-onnx-venv.sh")
+
 function(qdiff_report_peers)
   get_property(found GLOBAL PROPERTY QDIFF_PEERS_FOUND)
   get_property(skipped GLOBAL PROPERTY QDIFF_PEERS_SKIPPED)

@@ -34,3 +34,10 @@ if ! "$venv/bin/python" -c "import onnxruntime, onnx" 2>/dev/null; then
   fi
 fi
 "$venv/bin/python" -c "import onnx, onnxruntime; print('qdiff: onnx', onnx.__version__, 'onnxruntime', onnxruntime.__version__, 'in $venv')" >&2
+
+# A configured build/default learns of the venv at its next configure: run
+# it now, so that its ctest label `onnx` exists (scripts/build.sh configures
+# a build tree only once).
+if [ -f build/default/CMakeCache.txt ] && [ "$venv" = build/onnx-venv ]; then
+  cmake build/default >/dev/null && echo "qdiff: build/default reconfigured: ctest -L onnx" >&2
+fi

@@ -242,9 +242,16 @@ def affine_input(c, storage_dtype):
     return x
 
 
-def quantize_model(c, contracts, ops):
+def beyond_int32(x, scale):
+    """Whether some |x / s| reaches 2^31 (infinities included): onnx.reference
+    converts rint(x / s) to int32 before it clamps (the conversion wraps)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return bool((np.abs(x.astype(np.float64)) / scale.astype(np.float64).min() >= 2.0**31).any())
+
+
+def quantize_model(c, args, ops):
     """QuantizeLinear, then DequantizeLinear when ops has both."""
-    if c.get("contract", "torchao") not in contracts:
+    if c.get("contract", "torchao") not in args.claim_contract:
         raise Decline("quantize is ONNX's contract (x / s, half to even), qdiff's `onnx`")
     x = affine_input(c, "f32")
     if np.isnan(x).any():
@@ -252,6 +259,8 @@ def quantize_model(c, contracts, ops):
     elem, storage = quant_type(c)
     if elem == TensorProto.INT32:
         raise Decline("QuantizeLinear has no int32 output")
+    if args.decline_known and args.runtime == "reference" and beyond_int32(x, array(c["scale"])):
+        raise Decline("known bug: onnx.reference wraps rint(x / s) beyond int32 before clamping")
     m = Model()
     params, attrs = qdq_params(m, c, x.shape, elem, storage)
     q = m.node("QuantizeLinear", [m.feed("x", x)] + params, "q", **attrs)
@@ -263,8 +272,10 @@ def quantize_model(c, contracts, ops):
     return m, "f32"
 
 
-def dequantize_model(c):
+def dequantize_model(c, args):
     elem, storage = quant_type(c)
+    if args.decline_known and elem == TensorProto.INT32:
+        raise Decline("known: int32 q - z is computed in integers (ONNX Runtime: wrapping) or double, not f32")
     q = affine_input(c, storage)
     if elem in SUB_BYTE and q.size and not check_params(c)[0] <= q.min() <= q.max() <= check_params(c)[1]:
         raise Decline("a stored value a sub-byte ONNX tensor cannot hold")
@@ -410,9 +421,9 @@ def main():
             return result(out_storage, y.shape, y.reshape(-1).tolist())
         return op
 
-    ops = {"quantize_affine": lambda c: quantize_model(c, args.claim_contract, ["QuantizeLinear"]),
-           "dequantize_affine": dequantize_model,
-           "fake_quantize_affine": lambda c: quantize_model(c, args.claim_contract, ["QuantizeLinear", "DequantizeLinear"]),
+    ops = {"quantize_affine": lambda c: quantize_model(c, args, ["QuantizeLinear"]),
+           "dequantize_affine": lambda c: dequantize_model(c, args),
+           "fake_quantize_affine": lambda c: quantize_model(c, args, ["QuantizeLinear", "DequantizeLinear"]),
            "qlinear": qlinear_model,
            "qconv2d": lambda c: qconv2d_model(c, args.decline_known),
            "qadd": elementwise_model, "qmul": elementwise_model}

@@ -7,8 +7,10 @@ plain lists these functions return into its own tensors.
     import qdiff_process
     qdiff_process.serve("my-kernels", {"quantize_affine": quantize}, refusals=(RuntimeError,))
 """
+import collections
 import json
 import math
+import os
 import sys
 
 FLT_MIN = 1.1754943508222875e-38
@@ -89,7 +91,12 @@ def serve(name, ops, refusals=()):
     """Answers the hello and then one request per line, until stdin closes.
     `ops` maps case-file op names to functions(case) -> result document; a
     Decline, or an exception of a type in `refusals` (the library refusing
-    the configuration), becomes {"unsupported": why}."""
+    the configuration), becomes {"unsupported": why}. With
+    QDIFF_DECLINE_SUMMARY=FILE in the environment, FILE holds the reasons of
+    the declines so far and their counts (what a run did not judge),
+    rewritten at each decline: qdiff kills a backend rather than closing its
+    stdin, so there is no "at exit"."""
+    declined = collections.Counter()
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("qdiff") == "hello":
@@ -102,4 +109,14 @@ def serve(name, ops, refusals=()):
             except refusals as e:
                 first_line = (str(e).splitlines() or [""])[0]
                 answer = {"unsupported": "{}: {}".format(type(e).__name__, first_line[:200])}
+            if "unsupported" in answer:
+                declined[(request.get("op"), answer["unsupported"])] += 1
+                write_decline_summary(declined)
         print(json.dumps(answer), flush=True)
+
+
+def write_decline_summary(declined):
+    path = os.environ.get("QDIFF_DECLINE_SUMMARY")
+    if path:
+        with open(path, "w") as f:
+            f.writelines("{:8} {}: {}\n".format(n, op, why) for (op, why), n in declined.most_common())
