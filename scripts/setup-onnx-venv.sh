@@ -28,7 +28,7 @@ fi
 if ! "$venv/bin/python" -c "import onnxruntime, onnx" 2>/dev/null; then
   [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
   echo "qdiff: installing ${packages[*]} into $venv" >&2
-  if ! "$venv/bin/pip" install --quiet --disable-pip-version-check --timeout 30 --retries 2 "${packages[@]}"; then
+  if ! "$venv/bin/pip" install --quiet --disable-pip-version-check --timeout 15 --retries 1 "${packages[@]}"; then
     echo "qdiff: could not install ${packages[*]} (is the Python package index reachable?)" >&2
     exit 3
   fi
