@@ -193,8 +193,8 @@ def block_sizes(in_shape, scale_shape, explicit):
     """qdiff's block size per dim (SPEC section 2); declines shapes the spec rejects."""
     if len(scale_shape) != len(in_shape) or min(scale_shape, default=1) < 1:
         raise Decline("a scale shape the spec rejects")
-    if explicit:
-        if len(explicit) != len(in_shape) or min(explicit) < 1 or any(
+    if explicit is not None:
+        if len(explicit) != len(in_shape) or min(explicit, default=1) < 1 or any(
                 s != -(-d // b) for d, s, b in zip(in_shape, scale_shape, explicit)):
             raise Decline("an explicit block_size the spec rejects")
         return list(explicit)
@@ -209,9 +209,10 @@ def onnx_layout(in_shape, scale, zp, explicit):
     scale of the input's shape but one dim and `axis` + `block_size`
     (blocked). A dim whose scale dim is 1 is one block over the whole dim:
     ONNX spells it out by repeating the scale along it."""
+    if explicit is not None or scale.size != 1:
+        blocks = block_sizes(list(in_shape), list(scale.shape), explicit)  # declines what the spec rejects
     if scale.size == 1:
         return scale.reshape([]), zp.reshape([]), {}
-    blocks = block_sizes(list(in_shape), list(scale.shape), explicit)
     blocked = [i for i, (d, s) in enumerate(zip(in_shape, scale.shape)) if s not in (1, d)]
     full = [i for i, (d, s) in enumerate(zip(in_shape, scale.shape)) if s == d and s > 1]
     if len(blocked) > 1:
@@ -295,7 +296,7 @@ def per_tensor(m, name, p, shape):
     """Feeds per-tensor 8-bit PARAMS as scalars; returns (scale, zp) input names and the storage."""
     elem, storage = quant_type(p, EIGHT_BIT)
     scale = array(p["scale"])
-    if scale.size != 1:
+    if scale.size != 1 or p.get("block_size") is not None:
         raise Decline(name + ": ONNX's QLinear ops take this operand per tensor")
     zp = array(p["zero_point"]) if p.get("zero_point") else np.zeros([], NUMPY[storage])
     return [m.feed(name + "_scale", scale.reshape([])), m.feed(name + "_zero_point", zp.reshape([]).astype(NUMPY[storage]))], storage
@@ -310,13 +311,14 @@ def operand(m, name, c, params_name):
     return [m.feed(name, t)] + params
 
 
-def weight_params(m, c, k):
+def weight_params(m, c, w):
     """w's params per tensor, or per output channel (scale [K, 1, ...] -> [K])."""
+    k = w.shape[0]
     p = c["w_params"]
     elem, storage = quant_type(p, EIGHT_BIT)
     scale = array(p["scale"])
     zp = array(p["zero_point"]) if p.get("zero_point") else np.zeros(scale.shape, NUMPY[storage])
-    if scale.size != 1 and (scale.shape[0] != k or scale.size != k or p.get("block_size")):
+    if p.get("block_size") is not None or scale.size != 1 and (scale.ndim != w.ndim or scale.shape[0] != k or scale.size != k):
         raise Decline("weights per tensor or per output channel only")
     shape = [] if scale.size == 1 else [k]
     return [m.feed("w_scale", scale.reshape(shape)), m.feed("w_zero_point", zp.reshape(shape).astype(NUMPY[storage]))], storage, scale.reshape(-1)
@@ -336,7 +338,7 @@ def qlinear_model(c):
         raise Decline("shapes the spec rejects")
     m = Model()
     xs = operand(m, "x", c, "x_params")
-    wp, w_storage, _ = weight_params(m, c, w.shape[0])
+    wp, w_storage, _ = weight_params(m, c, w)
     if c["w"]["dtype"] != w_storage:
         raise Decline("w dtype differs from its params' dtype")
     out, out_storage = per_tensor(m, "out", c["out_params"], [])
@@ -377,7 +379,7 @@ def qconv2d_model(c, decline_known):
         raise Decline("conv shapes the spec rejects")
     m = Model()
     xs = operand(m, "x", c, "x_params")
-    wp, w_storage, w_scales = weight_params(m, c, w.shape[0])
+    wp, w_storage, w_scales = weight_params(m, c, w)
     if c["w"]["dtype"] != w_storage:
         raise Decline("w dtype differs from its params' dtype")
     out, out_storage = per_tensor(m, "out", c["out_params"], [])
