@@ -54,7 +54,7 @@ import onnx
 from onnx import TensorProto, helper
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "process_backend"))
-from qdiff_process import Decline, check_params, result, serve, values  # noqa: E402
+from qdiff_process import FLT_MIN, Decline, check_params, f32_value, json_tensor, result, serve, values  # noqa: E402
 
 NUMPY = {"f32": np.float32, "i8": np.int8, "u8": np.uint8, "i16": np.int16, "u16": np.uint16, "i32": np.int32}
 ELEM = {"f32": TensorProto.FLOAT, "i8": TensorProto.INT8, "u8": TensorProto.UINT8, "i16": TensorProto.INT16,
@@ -287,6 +287,39 @@ def dequantize_model(c, args):
     return m, "f32"
 
 
+def choose_qparams_model(c, args):
+    """DynamicQuantizeLinear's scale and zero point: u8, asymmetric, one
+    block over the tensor. ONNX: scale = (max(x_max, 0) - min(x_min, 0)) / 255,
+    zero point = saturate(round(0 - min / scale)), SPEC section 6's
+    asymmetric mapping for [0, 255] but for the eps floor."""
+    x = affine_input(c, "f32")
+    if c.get("mapping") != "asymmetric" or c.get("zero_point_domain", "int") != "int":
+        raise Decline("DynamicQuantizeLinear: the asymmetric mapping, int domain")
+    if (c["dtype"], c.get("quant_min", 0), c.get("quant_max", 255)) != ("u8", 0, 255):
+        raise Decline("DynamicQuantizeLinear: u8 over [0, 255] only")
+    if c.get("block_size") is not None and list(c["block_size"]) != list(x.shape):
+        raise Decline("DynamicQuantizeLinear: one block over the tensor only")
+    if x.size == 0 or not np.isfinite(x).all():
+        raise Decline("an empty or non-finite input")
+    eps = np.float32(f32_value(c.get("eps", FLT_MIN)))
+    if not (np.isfinite(eps) and eps > 0):
+        raise Decline("an eps the spec rejects")
+    span = np.float32(max(x.max(), np.float32(0)) - min(x.min(), np.float32(0)))
+    if args.decline_known and np.float32(span / np.float32(255)) < eps:
+        raise Decline("known contract difference: no eps floor under the scale")
+    m = Model()
+    m.nodes.append(helper.make_node("DynamicQuantizeLinear", [m.feed("x", x)], ["y", "scale", "zero_point"]))
+    m.output("scale", TensorProto.FLOAT, "f32")
+    m.output("zero_point", TensorProto.UINT8, "u8")
+    full_rank = [1] * x.ndim  # qdiff's scale and zero point have the input's rank
+
+    def outputs(ys):
+        return {"format": "qdiff-result", "version": 1,
+                "outputs": {"scale": json_tensor("f32", full_rank, ys[0].reshape(-1).tolist()),
+                            "zero_point": json_tensor("i32", full_rank, ys[1].reshape(-1).tolist())}}
+    return m, outputs
+
+
 # --- fused operators ------------------------------------------------------
 
 EIGHT_BIT = (TensorProto.INT8, TensorProto.UINT8)
@@ -418,14 +451,17 @@ def main():
 
     def answered(build):
         def op(c):
-            m, out_storage = build(c)
-            y = runtime.run(m)[0]
-            return result(out_storage, y.shape, y.reshape(-1).tolist())
+            # A build gives the output's storage name, or a function of all
+            # outputs for an op with several (choose_qparams).
+            m, out = build(c)
+            ys = runtime.run(m)
+            return out(ys) if callable(out) else result(out, ys[0].shape, ys[0].reshape(-1).tolist())
         return op
 
     ops = {"quantize_affine": lambda c: quantize_model(c, args, ["QuantizeLinear"]),
            "dequantize_affine": lambda c: dequantize_model(c, args),
            "fake_quantize_affine": lambda c: quantize_model(c, args, ["QuantizeLinear", "DequantizeLinear"]),
+           "choose_qparams_affine": lambda c: choose_qparams_model(c, args),
            "qlinear": qlinear_model,
            "qconv2d": lambda c: qconv2d_model(c, args.decline_known),
            "qadd": elementwise_model, "qmul": elementwise_model}
