@@ -93,10 +93,11 @@ def serve(name, ops, refusals=()):
     Decline, or an exception of a type in `refusals` (the library refusing
     the configuration), becomes {"unsupported": why}. With
     QDIFF_DECLINE_SUMMARY=FILE in the environment, FILE holds the reasons of
-    the declines so far and their counts (what a run did not judge),
-    rewritten at each decline: qdiff kills a backend rather than closing its
-    stdin, so there is no "at exit"."""
-    declined = collections.Counter()
+    the declines and their counts (what a run did not judge), rewritten at
+    each answered case after new declines: qdiff kills a backend rather than
+    closing its stdin, so there is no "at exit", and rewriting it at every
+    decline would cost more than the declines."""
+    declined, unwritten = collections.Counter(), False
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("qdiff") == "hello":
@@ -111,7 +112,10 @@ def serve(name, ops, refusals=()):
                 answer = {"unsupported": "{}: {}".format(type(e).__name__, first_line[:200])}
             if "unsupported" in answer:
                 declined[(request.get("op"), answer["unsupported"])] += 1
+                unwritten = True
+            elif unwritten:
                 write_decline_summary(declined)
+                unwritten = False
         print(json.dumps(answer), flush=True)
 
 
