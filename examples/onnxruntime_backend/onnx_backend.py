@@ -362,6 +362,17 @@ def no_activation(c):
         raise Decline("activations: ONNX's QLinear ops have none")
 
 
+def dot_params(m, c, w):
+    """qlinear's and qconv2d's params: x's three inputs, w's scale and zero
+    point, w's scales (flat), out's scale and zero point, out's storage."""
+    xs = operand(m, "x", c, "x_params")
+    wp, w_storage, w_scales = weight_params(m, c, w)
+    if c["w"]["dtype"] != w_storage:
+        raise Decline("w dtype differs from its params' dtype")
+    out, out_storage = per_tensor(m, "out", c["out_params"], [])
+    return xs, wp, w_scales, out, out_storage
+
+
 def qlinear_model(c):
     no_activation(c)
     if c.get("bias"):
@@ -370,11 +381,7 @@ def qlinear_model(c):
     if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
         raise Decline("shapes the spec rejects")
     m = Model()
-    xs = operand(m, "x", c, "x_params")
-    wp, w_storage, _ = weight_params(m, c, w)
-    if c["w"]["dtype"] != w_storage:
-        raise Decline("w dtype differs from its params' dtype")
-    out, out_storage = per_tensor(m, "out", c["out_params"], [])
+    xs, wp, _, out, out_storage = dot_params(m, c, w)
     # qdiff's w is [K, In] (y = x w^T); QLinearMatMul's b is [In, K], per column.
     m.node("QLinearMatMul", xs + [m.feed("w", np.ascontiguousarray(w.T))] + wp + out, "y")
     m.output("y", ELEM[out_storage], out_storage)
@@ -411,11 +418,7 @@ def qconv2d_model(c, decline_known):
             or w.shape[1] * attrs["group"] != x.shape[1]):
         raise Decline("conv shapes the spec rejects")
     m = Model()
-    xs = operand(m, "x", c, "x_params")
-    wp, w_storage, w_scales = weight_params(m, c, w)
-    if c["w"]["dtype"] != w_storage:
-        raise Decline("w dtype differs from its params' dtype")
-    out, out_storage = per_tensor(m, "out", c["out_params"], [])
+    xs, wp, w_scales, out, out_storage = dot_params(m, c, w)
     inputs = xs + [m.feed("w", w)] + wp + out
     if c.get("bias"):
         if decline_known:
