@@ -17,7 +17,7 @@ Mapped (SPEC sections 2-8 onto ONNX):
 - quantize_affine / dequantize_affine: QuantizeLinear / DequantizeLinear,
   opset 21. The qdiff dtype and quant range must be an ONNX type's whole
   range (ONNX saturates to the type): i8, u8, i16, u16, i4 = i8 with
-  [-8, 7], u4 = u8 with [0, 15] (i2, u2 where the runtime takes them);
+  [-8, 7], u4 = u8 with [0, 15], i2 and u2 (opset 25 then);
   dequantize also i32. Layouts: per-tensor (a scalar scale), per-axis (one
   dim's scale equals the dim: a 1-D scale with `axis`), blocked (one dim
   blocked: `axis` + `block_size`; the last block may be partial, as in
