@@ -28,6 +28,8 @@ Mapped (SPEC sections 2-8 onto ONNX):
   qdiff's `onnx` contract; cases of the other contracts are declined
   (--claim-contract NAME answers NAME's cases too, to show the difference).
 - fake_quantize_affine: QuantizeLinear then DequantizeLinear (two nodes).
+- choose_qparams_affine: DynamicQuantizeLinear's scale and zero point (u8,
+  asymmetric, one block over the tensor); it has no eps floor.
 - qlinear: QLinearMatMul(x, w^T); x and out 8-bit per tensor, w 8-bit per
   tensor or per output channel ([K, 1] -> b's per-column [K]); no bias (the
   op has none) and no activation.
