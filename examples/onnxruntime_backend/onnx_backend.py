@@ -433,6 +433,10 @@ def qconv2d_model(c, decline_known):
 
 def elementwise_model(c):
     no_activation(c)
+    try:
+        np.broadcast_shapes(tuple(c["a"]["shape"]), tuple(c["b"]["shape"]))
+    except ValueError:
+        raise Decline("operand shapes that do not broadcast (the spec rejects them)") from None
     m = Model()
     ins = operand(m, "a", c, "a_params") + operand(m, "b", c, "b_params")
     out, out_storage = per_tensor(m, "out", c["out_params"], [])
