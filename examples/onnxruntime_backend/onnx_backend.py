@@ -47,7 +47,6 @@ has, activations.
 docs/third-party-findings.md records, so that a run judges everything else.
 """
 import argparse
-import math
 import os
 import sys
 
