@@ -56,17 +56,40 @@ if(NOT CMAKE_DISABLE_FIND_PACKAGE_Python3)
 endif()
 qdiff_peer(python3 "${QDIFF_HAVE_PYTHON}" "python3")
 
+# qdiff_python_imports(OUT PYTHON MODULES): OUT is ON when PYTHON runs and
+# imports MODULES (a comma-separated list), else OFF.
+function(qdiff_python_imports out python modules)
+  set(${out} OFF PARENT_SCOPE)
+  if(EXISTS "${python}")
+    execute_process(COMMAND ${python} -c "import ${modules}" RESULT_VARIABLE status
+                    OUTPUT_QUIET ERROR_QUIET TIMEOUT 120)
+    if(status EQUAL 0)
+      set(${out} ON PARENT_SCOPE)
+    endif()
+  endif()
+endfunction()
+
 # PyTorch, Debian's python3-torch, imported from that interpreter
 # (examples/torch_backend).
 set(QDIFF_HAVE_TORCH OFF)
 if(QDIFF_HAVE_PYTHON AND NOT CMAKE_DISABLE_FIND_PACKAGE_Torch)
-  execute_process(COMMAND ${QDIFF_PYTHON3} -c "import torch" RESULT_VARIABLE torch_import
-                  OUTPUT_QUIET ERROR_QUIET TIMEOUT 120)
-  if(torch_import EQUAL 0)
-    set(QDIFF_HAVE_TORCH ON)
-  endif()
+  qdiff_python_imports(QDIFF_HAVE_TORCH "${QDIFF_PYTHON3}" torch)
 endif()
 qdiff_peer(torch "${QDIFF_HAVE_TORCH}" "python3-torch")
+
+# ONNX Runtime and onnx from the Python package index, in a venv that
+# scripts/setup-onnx-venv.sh creates (examples/onnxruntime_backend). Its
+# interpreter is the cache variable QDIFF_ONNX_PYTHON, by default the
+# script's build/onnx-venv; the import is checked at every configure (the
+# script re-runs configure of build/default), and without it the ctest label
+# `onnx` is simply not registered.
+set(QDIFF_ONNX_PYTHON "${PROJECT_SOURCE_DIR}/build/onnx-venv/bin/python" CACHE FILEPATH
+    "Python interpreter that imports onnxruntime and onnx (scripts/setup-onnx-venv.sh)")
+set(QDIFF_HAVE_ONNX OFF)
+if(NOT CMAKE_DISABLE_FIND_PACKAGE_ONNX)
+  qdiff_python_imports(QDIFF_HAVE_ONNX "${QDIFF_ONNX_PYTHON}" "onnxruntime, onnx")
+endif()
+qdiff_peer(onnx "${QDIFF_HAVE_ONNX}" "scripts/setup-onnx-venv.sh")
 
 function(qdiff_report_peers)
   get_property(found GLOBAL PROPERTY QDIFF_PEERS_FOUND)

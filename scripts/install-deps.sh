@@ -15,6 +15,9 @@
 #   Python     python3 (process backends in examples/, from Debian's own
 #              interpreter)
 #   torch      python3-torch (examples/torch_backend: PyTorch's quantized engines)
+#   venv       python3-venv: scripts/setup-onnx-venv.sh creates a venv from
+#              Debian's python3 and pip-installs onnxruntime and onnx into it
+#              (examples/onnxruntime_backend)
 #   ccache     not a peer: makes CI's second configuration (no peers) cheap
 set -euo pipefail
 
@@ -27,7 +30,7 @@ optional=(
   libdnnl-dev ocl-icd-opencl-dev
   libxnnpack-dev libpthreadpool-dev
   libbenchmark-dev
-  python3 python3-torch
+  python3 python3-torch python3-venv
   ccache
 )
 

@@ -12,7 +12,7 @@ import torch
 import torch.fx
 
 import fx_ops as ops
-from qdiff_protocol import json_f32, num
+from qdiff_process import json_f32, num
 
 ARITY = {"quantize": 3, "dequantize": 3, "linear": 3, "conv2d": 3, "qlinear": 3, "qconv2d": 3, "add": 2, "mul": 2,
          "qadd": 2, "qmul": 2, "relu": 1, "reshape": 1}

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import fx_graph  # noqa: E402
 import fx_rewrites as rw  # noqa: E402
-from qdiff_protocol import serve_graph_passes  # noqa: E402
+from qdiff_process import serve_graph_passes  # noqa: E402
 
 # qdiff's pass names, in pipeline order.
 PASSES = {

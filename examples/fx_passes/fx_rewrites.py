@@ -16,7 +16,7 @@ from torch.fx.passes.infra.pass_base import PassBase, PassResult
 
 import fx_ops as ops
 from fx_graph import add_constant, constant_value, example_inputs
-from qdiff_protocol import f32
+from qdiff_process import f32
 
 FLT_MIN = 1.1754943508222875e-38
 FLT_MAX = 3.4028234663852886e38

@@ -9,7 +9,7 @@
 # (and a per-tensor one [K]).
 import math, sys
 
-from qdiff_protocol import f32, json_f32, num, serve_graph_passes
+from qdiff_process import f32, json_f32, num, serve_graph_passes
 
 BUG = "--bug" in sys.argv
 

@@ -31,14 +31,15 @@ contracts, clamp activations, and every invalid input (torch does not
 validate the way SPEC section 10 orders errors, so error parity is not
 judged here).
 """
-import json
 import math
-import struct
+import os
 import sys
 
 import torch
 
-FLT_MIN = 1.1754943508222875e-38
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "process_backend"))
+from qdiff_process import FLT_MIN, Decline, serve, values  # noqa: E402  (the shared protocol plumbing)
+import qdiff_process  # noqa: E402
 STORAGE = {"i8": (torch.qint8, -128, 127), "u8": (torch.quint8, 0, 255), "i32": (torch.qint32, -2**31, 2**31 - 1)}
 INT_DTYPES = {"i8": torch.int8, "u8": torch.uint8, "i16": torch.int16, "i32": torch.int32}
 
@@ -48,31 +49,10 @@ INT_DTYPES = {"i8": torch.int8, "u8": torch.uint8, "i16": torch.int16, "i32": to
 DECLINE_KNOWN = "--decline-known" in sys.argv[2:]
 
 
-class Decline(Exception):
-    pass
-
-
-def f32_value(v):
-    if isinstance(v, str):
-        return float.fromhex(v) if "x" in v else float(v)  # "nan", "inf", "-inf", hex floats
-    return float(v)
-
-
 def tensor(t):
-    data = t["data"]
-    if t["dtype"] == "f32":
-        return torch.tensor([f32_value(v) for v in data], dtype=torch.float32).reshape(t["shape"])
-    if t["dtype"] not in INT_DTYPES:
+    if t["dtype"] != "f32" and t["dtype"] not in INT_DTYPES:
         raise Decline("tensor dtype " + t["dtype"])
-    return torch.tensor(data, dtype=INT_DTYPES[t["dtype"]]).reshape(t["shape"])
-
-
-def json_tensor(name, t):
-    if t.dtype == torch.float32:
-        data = [v if math.isfinite(v) else str(v) for v in t.flatten().tolist()]
-    else:
-        data = [int(v) for v in t.flatten().tolist()]
-    return {"dtype": name, "shape": list(t.shape), "data": data}
+    return torch.tensor(values(t), dtype=torch.float32 if t["dtype"] == "f32" else INT_DTYPES[t["dtype"]]).reshape(t["shape"])
 
 
 class Params:
@@ -148,7 +128,7 @@ def activation_suffix(case):
 
 
 def result(name, t):
-    return {"format": "qdiff-result", "version": 1, "outputs": {"output": json_tensor(name, t)}}
+    return qdiff_process.result(name, list(t.shape), t.flatten().tolist())
 
 
 def beyond_int64(x, p):
@@ -251,22 +231,11 @@ OPS = {"quantize_affine": quantize, "dequantize_affine": dequantize, "fake_quant
        "qlinear": qlinear, "qconv2d": qconv2d, "qadd": elementwise, "qmul": elementwise}
 
 
-def answer(request):
-    if request.get("qdiff") == "hello":
-        return {"qdiff": "hello", "version": 1, "name": "torch-" + torch.backends.quantized.engine, "ops": list(OPS)}
-    try:
-        return OPS[request["op"]](request)
-    except Decline as why:
-        return {"unsupported": str(why)}
-    except RuntimeError as e:  # torch refuses the configuration: declined, and the reason said
-        return {"unsupported": "torch: " + str(e).splitlines()[0][:200]}
-
-
 def main():
     torch.backends.quantized.engine = sys.argv[1] if len(sys.argv) > 1 else "qnnpack"
     torch.set_num_threads(1)
-    for line in sys.stdin:
-        print(json.dumps(answer(json.loads(line))), flush=True)
+    # torch refusing a configuration (RuntimeError) is declined, the reason said.
+    serve("torch-" + torch.backends.quantized.engine, OPS, refusals=(RuntimeError,))
 
 
 if __name__ == "__main__":
