@@ -27,6 +27,7 @@
 #include "impl/graph/executor.h"
 #include "reference/graph_eval.h"
 #include "tests/impl_graph_test_util.h"
+#include "tests/test_util.h"
 
 namespace qdiff::impl {
 namespace {
@@ -421,21 +422,11 @@ std::vector<ErrorCase> error_cases() {
   return out;
 }
 
-template <typename F>
-std::optional<Error> caught(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
-
 TEST(ImplGraphExecutor, ErrorParityWithTheReference) {
   for (const ErrorCase& c : error_cases()) {
     SCOPED_TRACE(c.what);
-    const auto want = caught([&] { reference::evaluate_graph(c.graph, c.inputs); });
-    const auto got = caught([&] { execute_graph(c.graph, c.inputs); });
+    const auto want = test_util::error_of([&] { reference::evaluate_graph(c.graph, c.inputs); });
+    const auto got = test_util::error_of([&] { execute_graph(c.graph, c.inputs); });
     ASSERT_TRUE(want.has_value()) << "the reference accepts it";
     ASSERT_TRUE(got.has_value()) << "execute_graph accepts it; reference: " << want->what();
     EXPECT_EQ(error_kind_name(want->kind()), error_kind_name(c.kind)) << want->what();
