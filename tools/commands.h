@@ -20,9 +20,10 @@ namespace qdiff::tools {
 int run_eval(const std::string& path, const std::string& impl, const std::optional<std::string>& isa,
              double case_timeout);
 // With a backend command (docs/process-protocol.md), replay and explain
-// judge that process backend instead of impl/ at every ISA.
+// judge that process backend instead of impl/ at every ISA; explain also
+// takes a plug-in library (include/qdiff/backend.h).
 int run_replay(const std::vector<std::string>& paths, double case_timeout, const std::string& backend_command = "");
 int run_explain(const std::string& path, const std::optional<std::string>& target,
-                const std::string& backend_command = "");
+                const std::string& backend_command = "", const std::string& backend_library = "");
 
 }  // namespace qdiff::tools

@@ -134,6 +134,9 @@ int main(int argc, char** argv) {
   x->add_option("--target", explain_target, "fuzz target of a raw input");
   std::string explain_backend_cmd;
   x->add_option("--backend-cmd", explain_backend_cmd, "also say whether this process backend passes the case");
+  std::string explain_backend_library;
+  x->add_option("--backend", explain_backend_library, "also say whether this plug-in backend passes the case")
+      ->check(CLI::ExistingFile);
 
   qdiff::tools::FuzzOptions fuzz;
   auto* f = app.add_subcommand("fuzz", "run libFuzzer targets; merge new coverage; record findings as case files");
@@ -158,7 +161,7 @@ int main(int argc, char** argv) {
     if (*fl) return qdiff::tools::run_faults(faults);
     if (*x) {
       return qdiff::tools::run_explain(explain_path, explain_target.empty() ? std::nullopt : std::optional(explain_target),
-                                       explain_backend_cmd);
+                                       explain_backend_cmd, explain_backend_library);
     }
   } catch (const std::exception& ex) {
     fmt::print(stderr, "qdiff: {}\n", ex.what());
