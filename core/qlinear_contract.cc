@@ -12,11 +12,21 @@ std::string_view bias_grid_name(BiasGrid g) {
   return "?";
 }
 
-std::optional<BiasGrid> parse_bias_grid(std::string_view name) {
-  for (BiasGrid g : kAllBiasGrids) {
-    if (bias_grid_name(g) == name) return g;
+namespace {
+
+// The value of `all` whose name is `name`.
+template <typename E, size_t N>
+std::optional<E> parse_named(const E (&all)[N], std::string_view (*name_of)(E), std::string_view name) {
+  for (E e : all) {
+    if (name_of(e) == name) return e;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<BiasGrid> parse_bias_grid(std::string_view name) {
+  return parse_named(kAllBiasGrids, bias_grid_name, name);
 }
 
 std::string_view output_zero_point_name(OutputZeroPoint z) {
@@ -28,10 +38,7 @@ std::string_view output_zero_point_name(OutputZeroPoint z) {
 }
 
 std::optional<OutputZeroPoint> parse_output_zero_point(std::string_view name) {
-  for (OutputZeroPoint z : kAllOutputZeroPoints) {
-    if (output_zero_point_name(z) == name) return z;
-  }
-  return std::nullopt;
+  return parse_named(kAllOutputZeroPoints, output_zero_point_name, name);
 }
 
 std::string describe(const QLinearContract& c) {

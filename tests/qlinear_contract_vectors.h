@@ -7,9 +7,12 @@
 // or with their f32 expansion).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <vector>
 
+#include "core/error.h"
 #include "core/fused_ops.h"
 #include "tests/reference_fused_test_util.h"
 
@@ -103,6 +106,38 @@ inline QLinearArgs zero_point_tie_case() {
 
 inline QLinearContract contract(BiasGrid bias, OutputZeroPoint z = OutputZeroPoint::after_rounding) {
   return QLinearContract{bias, z};
+}
+
+// qconv2d shares the accumulation path: bias_tie_case as a 1x1 convolution
+// (x [1, 2, 1, 1], w [2, 2, 1, 1]) has the same outputs, [1, 2, 1, 1].
+inline QConv2dArgs bias_tie_conv_case() {
+  const QLinearArgs l = bias_tie_case();
+  QConv2dArgs a;
+  a.x = i8({1, 2, 1, 1}, {2, 3});
+  a.x_params = l.x_params;
+  a.w = i8({2, 2, 1, 1}, {4, 2, 2, 2});
+  a.w_params = l.w_params;
+  a.bias = l.bias;
+  a.out_params = l.out_params;
+  return a;
+}
+
+// Per-group weights [2, 2] (two scales along In per channel): no single
+// accumulator scale, so bias int32_acc rejects them as unsupported.
+inline QuantParams grouped_weight_params() {
+  return with_scale({2, 2}, {0.25f, 0.25f, 0.5f, 0.5f}, std::vector<int32_t>{0, 0, 0, 0});
+}
+
+// The error kind `run` throws (malformed_case, with a test failure, if none).
+template <typename F>
+ErrorKind rejection_kind(F&& run) {
+  try {
+    run();
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  ADD_FAILURE() << "accepted";
+  return ErrorKind::malformed_case;
 }
 
 }  // namespace qdiff::qlinear_contract_vectors
