@@ -240,6 +240,8 @@ Activation draw_activation(Source& src, double ymax) {
 
 // The accumulation contract (core/qlinear_contract.h), drawn last so that a
 // seed's earlier draws stay as they were; the lowest draw is the default.
+// Each setting is even odds, as quantize's contracts are uniform: an outside
+// backend that follows one setting of each (torch, oneDNN) declines the rest.
 // int32_acc only where it is defined (a bias, one x scale, one w scale per
 // output channel, no float domain): elsewhere both sides reject it, which
 // judges validation, not the contract (tests/reference_fused_errors_test.cc
@@ -247,9 +249,9 @@ Activation draw_activation(Source& src, double ymax) {
 QLinearContract draw_qlinear_contract(Source& src, bool int32_bias_defined) {
   QLinearContract c;
   src.label(ChoiceLabel::contract);
-  if (int32_bias_defined && src.weighted({60, 40}) == 1) c.bias = BiasGrid::int32_acc;
+  if (int32_bias_defined && src.boolean()) c.bias = BiasGrid::int32_acc;
   src.label(ChoiceLabel::contract);
-  if (src.weighted({70, 30}) == 1) c.output_zero_point = OutputZeroPoint::before_rounding;
+  if (src.boolean()) c.output_zero_point = OutputZeroPoint::before_rounding;
   return c;
 }
 
