@@ -114,19 +114,20 @@ std::string case_summary(const Case& c) {
           [](const AffineCase& a) { return a.summary(); },
           [](const QLinearCase& q) {
             const QLinearArgs& a = q.args;
-            return fmt::format("qlinear | {} | {} | {} | {} | {}",
+            return fmt::format("qlinear | {} | {} | {} | {} | {} | {}",
                                operand("x", a.x, a.x_params), operand("w", a.w, a.w_params),
                                bias_part(a.bias),
                                output_part([&] { return qlinear_output_shape(a); }, a.out_params),
-                               activation_part(a.activation));
+                               activation_part(a.activation), describe(a.contract));
           },
           [](const QConv2dCase& q) {
             const QConv2dArgs& a = q.args;
-            return fmt::format("qconv2d | {} | {} | {} | {} | {} | {}",
+            return fmt::format("qconv2d | {} | {} | {} | {} | {} | {} | {}",
                                operand("x", a.x, a.x_params), operand("w", a.w, a.w_params),
                                bias_part(a.bias),
                                output_part([&] { return qconv2d_output_shape(a); }, a.out_params),
-                               conv_attrs_part(a.attrs), activation_part(a.activation));
+                               conv_attrs_part(a.attrs), activation_part(a.activation),
+                               describe(a.contract));
           },
           [](const QElementwiseCase& q) {
             const QElementwiseArgs& a = q.args;

@@ -50,6 +50,7 @@ QLinearCase read_qlinear(const JsonObjectReader& root) {
   a.bias = read_optional_tensor(root, "bias");
   a.out_params = read_quant_params_member(root, "out_params");
   a.activation = read_activation(root);
+  a.contract = read_qlinear_contract(root);
   return c;
 }
 
@@ -64,6 +65,7 @@ QConv2dCase read_qconv2d(const JsonObjectReader& root) {
   a.out_params = read_quant_params_member(root, "out_params");
   a.attrs = read_conv2d_attrs(root);
   a.activation = read_activation(root);
+  a.contract = read_qlinear_contract(root);
   return c;
 }
 
@@ -102,6 +104,7 @@ std::string write_qlinear(const QLinearArgs& a) {
     if (a.bias) w.tensor("bias", *a.bias);
     write_quant_params_member(w, "out_params", a.out_params);
     write_activation(w, a.activation);
+    write_qlinear_contract(w, a.contract);
   });
 }
 
@@ -115,6 +118,7 @@ std::string write_qconv2d(const QConv2dArgs& a) {
     write_quant_params_member(w, "out_params", a.out_params);
     write_conv2d_attrs(w, a.attrs);
     write_activation(w, a.activation);
+    write_qlinear_contract(w, a.contract);
   });
 }
 

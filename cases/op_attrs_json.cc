@@ -72,6 +72,39 @@ void write_activation(ObjectWriter& w, const Activation& a) {
   out += "}";
 }
 
+QLinearContract read_qlinear_contract(const JsonObjectReader& root) {
+  const JsonNode* n = root.find("qlinear_contract");
+  if (!n) return {};
+  const JsonObjectReader obj(root.doc(), *n, root.path_of("qlinear_contract"));
+  QLinearContract c;
+  if (const JsonNode* b = obj.find("bias")) {
+    const std::string_view name = read_string(root.doc(), *b, obj.path_of("bias"));
+    const auto grid = parse_bias_grid(name);
+    if (!grid) field_error(obj.path_of("bias"), "must be float or int32_acc, got {}", quoted_excerpt(name));
+    c.bias = *grid;
+  }
+  if (const JsonNode* z = obj.find("output_zero_point")) {
+    const std::string_view name = read_string(root.doc(), *z, obj.path_of("output_zero_point"));
+    const auto placement = parse_output_zero_point(name);
+    if (!placement) {
+      field_error(obj.path_of("output_zero_point"), "must be after_rounding or before_rounding, got {}",
+                  quoted_excerpt(name));
+    }
+    c.output_zero_point = *placement;
+  }
+  return c;
+}
+
+void write_qlinear_contract(ObjectWriter& w, const QLinearContract& c) {
+  if (c.is_default()) return;
+  std::string& out = w.member("qlinear_contract");
+  out += "{\"bias\": ";
+  append_json_string(out, bias_grid_name(c.bias));
+  out += ", \"output_zero_point\": ";
+  append_json_string(out, output_zero_point_name(c.output_zero_point));
+  out += "}";
+}
+
 Conv2dAttrs read_conv2d_attrs(const JsonObjectReader& obj) {
   Conv2dAttrs a;
   a.stride = read_int_array<2>(obj, "stride", a.stride, "[sh, sw]");

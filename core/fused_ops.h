@@ -7,7 +7,9 @@
 // arithmetic, apply the activation, then
 //   q = clamp(round_half_even(y / s_out) + z_out, out.quant_min, out.quant_max)
 // with the output's own scale and zero point for that element. The
-// contract does not apply to this final step (true division, half to even).
+// quantize contract (core/contract.h) does not apply to this final step
+// (true division, half to even); qlinear and qconv2d carry their own
+// accumulation contract (core/qlinear_contract.h), whose default is this.
 #pragma once
 
 #include <array>
@@ -15,6 +17,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/qlinear_contract.h"
 #include "core/quant_params.h"
 #include "core/tensor.h"
 
@@ -45,6 +48,7 @@ struct QLinearArgs {
   std::optional<Tensor> bias;
   QuantParams out_params;
   Activation activation;
+  QLinearContract contract;  // core/qlinear_contract.h; default: SPEC section 8
 };
 
 // qconv2d: x NCHW [N, C, H, W], w [O, C / groups, kh, kw], optional f32
@@ -67,6 +71,7 @@ struct QConv2dArgs {
   QuantParams out_params;
   Conv2dAttrs attrs;
   Activation activation;
+  QLinearContract contract;  // qlinear's: the same accumulation path
 };
 
 // qadd / qmul: numpy broadcasting of a and b (ranks 0..6), each with its

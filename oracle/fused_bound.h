@@ -34,6 +34,18 @@
 //   dequantized by the same f32 formula as the reference): each product
 //   u, the In-term sum (In - 1) u, bias u, division u, and the x side's
 //   dq as above: B = (In + 6)(1 + 2^-20) u magnitude + the same absolute terms.
+//  accumulation contract (core/qlinear_contract.h), same B:
+//   bias int32_acc: bq[k] is bit-exact in any conforming implementation
+//   (the contract fixes its f32 operations), and the reference's bias term
+//   is bq s_x s_w[k] exactly, included in M. The implementation's f32(bq)
+//   (u), f32(s_x s_w) (u) and their product (u) are 3u of that term,
+//   where the product terms carry (G + 4)u of theirs (2u of dq, 3u
+//   accumulator and scale, (G - 1)u group sum): every term within
+//   (G + 4)u, plus u M for the add and u M for the division.
+//   output_zero_point before_rounding: the rounding f32(v + f32(z)) is the
+//   contract's own; v is within B of y / s_out as before, and the map from
+//   v to q is monotone (oracle/fused_oracle.cc adds the reference's double
+//   roundings of v + z, below 2^-51 (|p| + |z|)).
 //  qadd / qmul (operands dequantized by the same f32 formula as the
 //   reference): one f32 add or multiply (u) and the division (u):
 //     B = 2 (1 + 2^-20) u magnitude + 2^-150 (1 + 1 / s_out).

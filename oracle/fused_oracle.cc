@@ -33,16 +33,32 @@ Outcome run(F&& f) {
   return o;
 }
 
-// clamp(round_half_even(p - z) + z, qmin, qmax), in double.
-double quantize_ideal(double p, double z, const QuantParams& out) {
+// The quantized value the contract gives for the pre-rounding value p, in double:
+//   after_rounding:  clamp(round_half_even(p - z) + z, qmin, qmax)
+//   before_rounding: clamp(round_half_even(f32(p - z + f32(z))), qmin, qmax)
+// Both are monotone in p, so the values reachable from [p - B, p + B] are
+// exactly those between the images of the two ends.
+double quantize_ideal(double p, double z, const QuantParams& out, OutputZeroPoint placement) {
   double q = std::nearbyint(p - z) + z;
+  if (placement == OutputZeroPoint::before_rounding) {
+    const double shifted = (p - z) + double(float(z));
+    q = std::fabs(shifted) < 0x1p40 ? std::nearbyint(double(float(shifted))) : shifted;
+  }
   if (q < double(out.quant_min)) q = double(out.quant_min);
   if (q > double(out.quant_max)) q = double(out.quant_max);
   return q;
 }
 
+// The bound under before_rounding, beyond B: the double roundings of
+// p = v + z (the reference), p - z and + f32(z) (here) before the f32
+// rounding the contract prescribes, each 2^-53 of a value below
+// |p| + 2 |z| (1 + 2^-24): together below 2^-51 (|p| + |z|) output units.
+double placement_slack(double p, double z, OutputZeroPoint placement) {
+  return placement == OutputZeroPoint::before_rounding ? 0x1p-51 * (std::fabs(p) + std::fabs(z)) : 0.0;
+}
+
 Verdict compare(const Outcome& expected, const Outcome& actual, const QuantParams& out_params,
-                const std::function<FusedBoundTerms()>& terms_of) {
+                OutputZeroPoint placement, const std::function<FusedBoundTerms()>& terms_of) {
   if (expected.error || actual.error) {
     if (expected.error && actual.error) {
       if (*expected.error == *actual.error) return Verdict::pass();
@@ -83,9 +99,11 @@ Verdict compare(const Outcome& expected, const Outcome& actual, const QuantParam
     const double z = out_params.zero_point ? out_params.zero_point->value_at(si) : 0.0;
     const double p = expected.ideal->pre_rounding[size_t(i)];
     if (!terms) terms = terms_of();
-    const double bound = fused_bound(*terms, expected.ideal->magnitude[size_t(i)], s);
-    const bool reachable = !std::isnan(p) && quantize_ideal(p - bound, z, out_params) <= double(actual_q) &&
-                           double(actual_q) <= quantize_ideal(p + bound, z, out_params);
+    const double bound =
+        fused_bound(*terms, expected.ideal->magnitude[size_t(i)], s) + placement_slack(p, z, placement);
+    const double lo = quantize_ideal(p - bound, z, out_params, placement);
+    const double hi = quantize_ideal(p + bound, z, out_params, placement);
+    const bool reachable = !std::isnan(p) && lo <= double(actual_q) && double(actual_q) <= hi;
     if (reachable) {
       ++v.tolerated;
       continue;
@@ -101,9 +119,9 @@ Verdict compare(const Outcome& expected, const Outcome& actual, const QuantParam
       m.pre_rounding = p;
       m.context = fmt::format(
           "ideal pre-rounding {:.9g} (y / s_out + z_out), derived bound {:.3g} steps (magnitude {:.6g}); "
-          "output scale {:.9g}, zero point {}; accepted [{}, {}]",
-          p, bound, expected.ideal->magnitude[size_t(i)], s, z, quantize_ideal(p - bound, z, out_params),
-          quantize_ideal(p + bound, z, out_params));
+          "output scale {:.9g}, zero point {} ({} rounding); accepted [{}, {}]",
+          p, bound, expected.ideal->magnitude[size_t(i)], s, z,
+          placement == OutputZeroPoint::before_rounding ? "added before" : "added after", lo, hi);
       first = std::move(m);
     }
   }
@@ -120,19 +138,20 @@ Verdict compare(const Outcome& expected, const Outcome& actual, const QuantParam
 Verdict check_qlinear(const QLinearArgs& a, const Backend& backend) {
   const Outcome e = run([&](Outcome& o) { o.ideal = reference::qlinear(a); });
   const Outcome g = run([&](Outcome& o) { o.output = backend.qlinear(a); });
-  return compare(e, g, a.out_params, [&] { return qlinear_bound_terms(a); });
+  return compare(e, g, a.out_params, a.contract.output_zero_point, [&] { return qlinear_bound_terms(a); });
 }
 
 Verdict check_qconv2d(const QConv2dArgs& a, const Backend& backend) {
   const Outcome e = run([&](Outcome& o) { o.ideal = reference::qconv2d(a); });
   const Outcome g = run([&](Outcome& o) { o.output = backend.qconv2d(a); });
-  return compare(e, g, a.out_params, [&] { return qconv2d_bound_terms(a); });
+  return compare(e, g, a.out_params, a.contract.output_zero_point, [&] { return qconv2d_bound_terms(a); });
 }
 
 Verdict check_qelementwise(const QElementwiseArgs& a, const Backend& backend) {
   const Outcome e = run([&](Outcome& o) { o.ideal = reference::qelementwise(a); });
   const Outcome g = run([&](Outcome& o) { o.output = backend.qelementwise(a); });
-  return compare(e, g, a.out_params, [&] { return qelementwise_bound_terms(a); });
+  return compare(e, g, a.out_params, OutputZeroPoint::after_rounding,
+                 [&] { return qelementwise_bound_terms(a); });
 }
 
 }  // namespace qdiff

@@ -61,6 +61,10 @@ class WeightedOperands {
     c.bias = bias_ ? &*bias_ : nullptr;
     c.out_params = out_.get();
     set_activation(c, a.activation);
+    c.contract.bias = a.contract.bias == BiasGrid::int32_acc ? QDIFF_BIAS_INT32_ACC : QDIFF_BIAS_FLOAT;
+    c.contract.output_zero_point = a.contract.output_zero_point == OutputZeroPoint::before_rounding
+                                       ? QDIFF_OUTPUT_ZERO_POINT_BEFORE_ROUNDING
+                                       : QDIFF_OUTPUT_ZERO_POINT_AFTER_ROUNDING;
   }
 
  private:

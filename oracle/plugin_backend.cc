@@ -81,7 +81,8 @@ Tensor allocate(DType dtype, const Shape& shape) {
 
 class PluginBackend final : public OutsideBackend {
  public:
-  PluginBackend(void* handle, const qdiff_backend_table_v2& b) : handle_(handle), b_(b) {}
+  PluginBackend(void* handle, const qdiff_backend_table_v2& b, uint32_t features)
+      : handle_(handle), b_(b), features_(features) {}
   ~PluginBackend() override { dlclose(handle_); }
 
   std::string name() const override { return fmt::format("plugin:{}", b_.name ? b_.name : "?"); }
@@ -151,9 +152,17 @@ class PluginBackend final : public OutsideBackend {
   NotApplicable not_in_abi(std::string_view what) const {
     return NotApplicable(fmt::format("{}: {} are not in its ABI table", name(), what));
   }
+  // A plug-in built before args->contract existed never reads it: only the
+  // default contract is sent to it (include/qdiff/backend.h, features).
+  void require_contract(const QLinearContract& c, const char* op) const {
+    if (c.is_default() || (features_ & QDIFF_FEATURE_QLINEAR_CONTRACT)) return;
+    throw NotApplicable(fmt::format("{} does not declare QDIFF_FEATURE_QLINEAR_CONTRACT: a {} "
+                                    "call with {} is not sent", name(), op, describe(c)));
+  }
 
   void* handle_;
   qdiff_backend_table_v2 b_;
+  uint32_t features_;
 };
 
 ChosenQParams PluginBackend::choose_qparams_affine(const Tensor& x, const ChooseQParamsArgs& a) const {
@@ -185,6 +194,7 @@ ChosenQParams PluginBackend::choose_qparams_affine(const Tensor& x, const Choose
 
 Tensor PluginBackend::qlinear(const QLinearArgs& a) const {
   require(b_.qlinear, "qlinear");
+  require_contract(a.contract, "qlinear");
   Shape out_shape = a.x.shape();
   if (out_shape.rank() == 0 || a.w.shape().rank() != 2) throw NotApplicable("qlinear shapes it cannot express");
   out_shape[out_shape.rank() - 1] = a.w.shape()[0];
@@ -199,6 +209,7 @@ Tensor PluginBackend::qlinear(const QLinearArgs& a) const {
 
 Tensor PluginBackend::qconv2d(const QConv2dArgs& a) const {
   require(b_.qconv2d, "qconv2d");
+  require_contract(a.contract, "qconv2d");
   const std::optional<Shape> shape = qconv2d_shape(a);
   if (!shape) throw NotApplicable("qconv2d shapes that give no output shape");
   Tensor out = allocate(output_dtype(a.out_params), *shape);
@@ -258,6 +269,11 @@ const Table* find_table(void* handle, const char* symbol) {
   return entry ? entry() : nullptr;
 }
 
+uint32_t find_features(void* handle) {
+  auto entry = reinterpret_cast<qdiff_backend_features_entry>(dlsym(handle, QDIFF_BACKEND_FEATURES_SYMBOL));
+  return entry ? entry() : 0;
+}
+
 }  // namespace
 
 LoweredProgram OutsideBackend::lower_graph(const Graph&) const {
@@ -283,7 +299,7 @@ std::unique_ptr<Backend> load_plugin_backend(const std::string& path) {
       fail_with(fmt::format("{} returned ABI version {} (expected {})", QDIFF_BACKEND_V2_ENTRY_SYMBOL,
                             b ? int(b->abi_version) : -1, QDIFF_BACKEND_ABI_VERSION_2));
     }
-    return std::make_unique<PluginBackend>(handle, *b);
+    return std::make_unique<PluginBackend>(handle, *b, find_features(handle));
   }
   if (!dlsym(handle, QDIFF_BACKEND_ENTRY_SYMBOL)) {
     fail_with(fmt::format("exports neither {} nor {}", QDIFF_BACKEND_V2_ENTRY_SYMBOL, QDIFF_BACKEND_ENTRY_SYMBOL));
@@ -293,7 +309,7 @@ std::unique_ptr<Backend> load_plugin_backend(const std::string& path) {
     fail_with(fmt::format("ABI version {} (qdiff speaks {} and {})", b ? int(b->abi_version) : -1,
                           QDIFF_BACKEND_ABI_VERSION, QDIFF_BACKEND_ABI_VERSION_2));
   }
-  return std::make_unique<PluginBackend>(handle, widen(*b));
+  return std::make_unique<PluginBackend>(handle, widen(*b), find_features(handle));
 }
 
 }  // namespace qdiff

@@ -93,10 +93,24 @@ class ProcessBackend final : public OutsideBackend {
     if (std::find(hello_.ops.begin(), hello_.ops.end(), op) == hello_.ops.end()) {
       throw NotApplicable(fmt::format("{} lists no op {}", name(), op));
     }
+    require_contract(c);
     Answer a = exchange(case_request(c));
     if (auto* declined = std::get_if<Declined>(&a)) throw NotApplicable(name() + " declines: " + declined->why);
     if (std::holds_alternative<Graph>(a)) throw malformed("a graph answers an op request");
     return result_or_throw(std::move(std::get<CaseResult>(a)));
+  }
+
+  // A backend whose hello does not list "qlinear_contract" in "reads" was
+  // written before the member existed and would ignore it: only the default
+  // contract is sent to it.
+  void require_contract(const Case& c) const {
+    const QLinearContract* contract = nullptr;
+    if (const auto* q = std::get_if<QLinearCase>(&c)) contract = &q->args.contract;
+    if (const auto* q = std::get_if<QConv2dCase>(&c)) contract = &q->args.contract;
+    if (!contract || contract->is_default()) return;
+    if (std::find(hello_.reads.begin(), hello_.reads.end(), kReadsQLinearContract) != hello_.reads.end()) return;
+    throw NotApplicable(fmt::format("{} does not read qlinear_contract (hello \"reads\"): a case with {} "
+                                    "is not sent", name(), describe(*contract)));
   }
 
   Graph transformed(std::string_view pass, const Graph& g) const {

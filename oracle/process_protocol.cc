@@ -45,6 +45,7 @@ Hello parse_hello(std::string_view line) {
   if (const JsonNode* n = root.find("name")) h.name = std::string(read_string(doc, *n, "name"));
   h.ops = string_list(root, "ops");
   h.passes = string_list(root, "passes");
+  h.reads = string_list(root, "reads");
   return h;
 }
 

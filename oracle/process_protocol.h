@@ -3,7 +3,9 @@
 //
 //   hello       {"qdiff": "hello", "version": 1}
 //            -> {"qdiff": "hello", "version": 1, "name": "...",
-//                "ops": ["quantize_affine", ...], "passes": ["...", ...]}
+//                "ops": ["quantize_affine", ...], "passes": ["...", ...],
+//                "reads": ["qlinear_contract"]}   (optional: case members added
+//                after version 1 that it reads; others get only their default)
 //   an op       a case file (SPEC section 11, cases/fused_case.h) on one line
 //            -> a qdiff-result (outputs or error), or {"unsupported": "why"}
 //   graph pass  {"qdiff": "graph-pass", "pass": NAME | "pipeline", "graph": GRAPH}
@@ -33,7 +35,11 @@ struct Hello {
   std::string name;
   std::vector<std::string> ops;     // case-file "op" values it answers
   std::vector<std::string> passes;  // graph passes, pipeline order
+  std::vector<std::string> reads;   // later case members it reads (kReadsQLinearContract)
 };
+// The hello "reads" entry of a backend that reads qlinear / qconv2d's
+// "qlinear_contract" member and declines the contracts it does not follow.
+inline constexpr std::string_view kReadsQLinearContract = "qlinear_contract";
 
 std::string hello_request();
 std::string case_request(const Case& c);

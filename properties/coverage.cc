@@ -73,12 +73,18 @@ void Coverage::add_case(const Case& c) {
     add("activation", std::string(activation_name(act.kind)));
     add("elements", elements_bucket(w.numel()));
   };
+  const auto contract = [&](const QLinearContract& k) {
+    add("bias_grid", std::string(bias_grid_name(k.bias)));
+    add("output_zero_point", std::string(output_zero_point_name(k.output_zero_point)));
+  };
   if (const auto* q = std::get_if<QLinearCase>(&c)) {
     fused(q->args.x, q->args.x_params, q->args.w, q->args.w_params, q->args.activation);
     add("out_layout", q->args.out_params.scale.numel() > 1 ? "per_channel" : "per_tensor");
+    contract(q->args.contract);
   } else if (const auto* v = std::get_if<QConv2dCase>(&c)) {
     fused(v->args.x, v->args.x_params, v->args.w, v->args.w_params, v->args.activation);
     add("groups", v->args.attrs.groups == 1 ? "1" : "> 1");
+    contract(v->args.contract);
   } else if (const auto* e = std::get_if<QElementwiseCase>(&c)) {
     add("rank", std::to_string(std::max(e->args.a.shape().rank(), e->args.b.shape().rank())));
     add("layout", params_layout(e->args.a.shape(), e->args.a_params));

@@ -238,6 +238,33 @@ Activation draw_activation(Source& src, double ymax) {
 
 // --- qlinear -------------------------------------------------------------
 
+// The accumulation contract (core/qlinear_contract.h), drawn last so that a
+// seed's earlier draws stay as they were; the lowest draw is the default.
+// Each setting is even odds, as quantize's contracts are uniform: an outside
+// backend that follows one setting of each (torch, oneDNN) declines the rest.
+// int32_acc only where it is defined (a bias, one x scale, one w scale per
+// output channel, no float domain): elsewhere both sides reject it, which
+// judges validation, not the contract (tests/reference_fused_errors_test.cc
+// covers that).
+QLinearContract draw_qlinear_contract(Source& src, bool int32_bias_defined) {
+  QLinearContract c;
+  src.label(ChoiceLabel::contract);
+  if (int32_bias_defined && src.boolean()) c.bias = BiasGrid::int32_acc;
+  src.label(ChoiceLabel::contract);
+  if (src.boolean()) c.output_zero_point = OutputZeroPoint::before_rounding;
+  return c;
+}
+
+bool one_scale_per_channel(const QuantParams& p, int64_t channels) {
+  const Shape& s = p.scale.shape();
+  if (p.zero_point_domain == ZeroPointDomain::float_domain) return false;
+  if (s.numel() == 1) return true;
+  for (int d = 1; d < s.rank(); ++d) {
+    if (s[d] != 1) return false;
+  }
+  return !p.block_size && s.rank() >= 1 && s[0] == channels;
+}
+
 QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   QLinearArgs a;
   // Shapes: batch dims (rank 1..4 overall for x), K, In, within the budgets.
@@ -329,6 +356,8 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   out_shape[out_shape.rank() - 1] = k;
   a.activation = draw_activation(src, ymax);
   a.out_params = draw_output_params(src, out_shape, out_shape.rank() - 1, ymax);
+  a.contract = draw_qlinear_contract(src, a.bias && one_scale_per_channel(a.x_params, 1) &&
+                                              one_scale_per_channel(a.w_params, k));
   return {std::move(a)};
 }
 
@@ -395,6 +424,8 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
   }
   a.activation = draw_activation(src, ymax);
   a.out_params = draw_output_params(src, Shape{n, o, oh, ow}, 1, ymax);
+  a.contract = draw_qlinear_contract(src, a.bias && one_scale_per_channel(a.x_params, 1) &&
+                                              one_scale_per_channel(a.w_params, o));
   return {std::move(a)};
 }
 

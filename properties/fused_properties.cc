@@ -64,6 +64,7 @@ CheckResult linear_agrees_with_conv(const Case& any, const Backend& b) {
                                                                            (*a.w_params.block_size)[1], 1, 1};
   c.bias = a.bias;
   c.activation = a.activation;
+  c.contract = a.contract;  // the same accumulation path
   c.out_params = a.out_params;
   if (a.out_params.scale.numel() > 1) {
     c.out_params.scale = a.out_params.scale.reshaped(Shape{1, k, 1, 1});

@@ -90,7 +90,8 @@ TEST_P(PropertySuite, Holds) {
              r.seed, r.cases, r.discarded, r.seconds);
   fmt::print("  replay: QDIFF_SEED={} QDIFF_CASES={} {} --gtest_filter='*{}*'\n", r.seed, rc.cases,
              ::testing::internal::GetArgvs().front(), p->name);
-  for (const char* dim : {"layout", "rank", "dtype", "contract", "domain", "mapping"}) {
+  for (const char* dim : {"layout", "rank", "dtype", "contract", "bias_grid", "output_zero_point", "domain",
+                          "mapping"}) {
     if (r.coverage.distinct(dim)) fmt::print("  {:<9} {}\n", dim, r.coverage.line(dim));
   }
   EXPECT_FALSE(r.gave_up) << "too many discarded cases: " << r.rapidcheck_message;

@@ -357,6 +357,12 @@ void reduce_qlinear(Case& current, Reducer& r) {
     f.activation = Activation{};
     r.attempt(current, QLinearCase{f});
   }
+  // SPEC's default contract, as simplify_params does for quantize's.
+  if (!args().contract.is_default()) {
+    QLinearArgs f = args();
+    f.contract = QLinearContract{};
+    r.attempt(current, QLinearCase{f});
+  }
 }
 
 }  // namespace

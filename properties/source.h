@@ -45,7 +45,8 @@ enum class ChoiceLabel : uint8_t {
   layout,       // layout intent, dim modes, axes, scale/zero-point structure
   block_size,   // a block size
   dtype_range,  // a storage dtype and quant range
-  contract,     // a rounding contract (pick over kAllContracts)
+  contract,     // a rounding contract (pick over kAllContracts), or a qlinear
+                // accumulation contract field (weighted; lowest = the default)
   scale,        // one scale: a category, highest = 1.m * 2^e from a bits32
                 // mantissa (low 23 bits) and an integer exponent e
   zero_point,   // one zero-point value

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "reference/bias_grid.h"
 #include "reference/dequantize.h"
 #include "reference/fused_validate.h"
 #include "reference/nd_index.h"
@@ -55,7 +56,13 @@ double activate(double y, const Activation& a) {
 // conversions (Java, Rust, WebAssembly, ARM FCVT*) do with NaN, and it keeps
 // the ops total, so error parity depends on the validation table alone.
 // No NaN or out-of-range double ever reaches the integer conversion.
-int64_t quantize_output(double y, float s, double z, const QuantParams& p, double& pre) {
+// Under output_zero_point before_rounding, t = rne(f32(v + f32(z))): the
+// double v + f32(z) rounded to f32 (beyond 2^40 it saturates first, so the
+// f32 conversion never overflows); rounding the double rather than the
+// exact real is one more 2^-53 |v + f32(z)|, which the oracle adds to its
+// bound for this contract.
+int64_t quantize_output(double y, float s, double z, const QuantParams& p, OutputZeroPoint placement,
+                        double& pre) {
   const double qmin = double(p.quant_min), qmax = double(p.quant_max);
   if (std::isnan(y)) {
     pre = std::numeric_limits<double>::quiet_NaN();
@@ -63,7 +70,11 @@ int64_t quantize_output(double y, float s, double z, const QuantParams& p, doubl
   }
   const double v = y / double(s);
   pre = v + z;
-  const double t = std::nearbyint(v) + z;  // exact while |t| < 2^53; beyond, it saturates
+  double t = std::nearbyint(v) + z;  // exact while |t| < 2^53; beyond, it saturates
+  if (placement == OutputZeroPoint::before_rounding) {
+    const double shifted = v + double(float(z));
+    t = std::fabs(shifted) < 0x1p40 ? std::nearbyint(double(float(shifted))) : shifted;
+  }
   if (t < qmin) return p.quant_min;
   if (t > qmax) return p.quant_max;
   return int64_t(t);
@@ -75,6 +86,7 @@ struct OutputWriter {
   const QuantParams& params;
   const BlockLayout& layout;
   const Activation& activation;
+  OutputZeroPoint placement;
   IdealResult& result;
 
   void write(std::span<const int64_t> index, int64_t flat, double y, double magnitude) {
@@ -82,7 +94,7 @@ struct OutputWriter {
     const float s = params.scale.data<float>()[size_t(si)];
     const double z = params.zero_point ? params.zero_point->value_at(si) : 0.0;
     double pre = 0.0;
-    const int64_t q = quantize_output(activate(y, activation), s, z, params, pre);
+    const int64_t q = quantize_output(activate(y, activation), s, z, params, placement, pre);
     visit_integer_dtype(params.dtype, [&](auto tag) {
       using Q = decltype(tag);
       result.output.data<Q>()[size_t(flat)] = Q(q);  // q is within [qmin, qmax] ⊆ Q
@@ -113,6 +125,14 @@ int64_t broadcast_offset(const Shape& shape, std::span<const int64_t> index) {
   return flat;
 }
 
+// The bias term of each channel under the accumulation contract
+// (reference/bias_grid.h); empty without a bias.
+template <typename Args>
+std::vector<double> biases(const Args& a) {
+  if (!a.bias) return {};
+  return bias_terms(a.contract, *a.bias, a.x_params, a.w_params);
+}
+
 }  // namespace
 
 IdealResult qlinear(const QLinearArgs& args) {
@@ -120,7 +140,9 @@ IdealResult qlinear(const QLinearArgs& args) {
   IdealResult result = empty_result(args.out_params, plan.out_shape);
   const std::vector<float> x = dequantize_operand(args.x, args.x_params, plan.x_layout);
   const std::vector<float> w = dequantize_operand(args.w, args.w_params, plan.w_layout);
-  OutputWriter out{args.out_params, plan.out_layout, args.activation, result};
+  const std::vector<double> bias = biases(args);
+  OutputWriter out{args.out_params, plan.out_layout, args.activation,
+                   args.contract.output_zero_point, result};
   const int64_t in = plan.in;
   // One output per (row, k); visiting the output (not rows x K) never loops
   // over the rows of an empty output.
@@ -135,9 +157,8 @@ IdealResult qlinear(const QLinearArgs& args) {
       magnitude += std::fabs(term);
     }
     if (args.bias) {
-      const double b = args.bias->f32_at(k);
-      y += b;
-      magnitude += std::fabs(b);
+      y += bias[size_t(k)];
+      magnitude += std::fabs(bias[size_t(k)]);
     }
     out.write(index, flat, y, magnitude);
   });
@@ -149,7 +170,9 @@ IdealResult qconv2d(const QConv2dArgs& args) {
   IdealResult result = empty_result(args.out_params, plan.out_shape);
   const std::vector<float> x = dequantize_operand(args.x, args.x_params, plan.x_layout);
   const std::vector<float> w = dequantize_operand(args.w, args.w_params, plan.w_layout);
-  OutputWriter out{args.out_params, plan.out_layout, args.activation, result};
+  const std::vector<double> bias = biases(args);
+  OutputWriter out{args.out_params, plan.out_layout, args.activation,
+                   args.contract.output_zero_point, result};
   const Conv2dAttrs& at = args.attrs;
   for_each_index(plan.out_shape, [&](std::span<const int64_t> index, int64_t flat) {
     const int64_t n = index[0], o = index[1], oh = index[2], ow = index[3];
@@ -175,9 +198,8 @@ IdealResult qconv2d(const QConv2dArgs& args) {
       }
     }
     if (args.bias) {
-      const double b = args.bias->f32_at(o);
-      y += b;
-      magnitude += std::fabs(b);
+      y += bias[size_t(o)];
+      magnitude += std::fabs(bias[size_t(o)]);
     }
     out.write(index, flat, y, magnitude);
   });
@@ -189,7 +211,8 @@ IdealResult qelementwise(const QElementwiseArgs& args) {
   IdealResult result = empty_result(args.out_params, plan.out_shape);
   const std::vector<float> a = dequantize_operand(args.a, args.a_params, plan.a_layout);
   const std::vector<float> b = dequantize_operand(args.b, args.b_params, plan.b_layout);
-  OutputWriter out{args.out_params, plan.out_layout, args.activation, result};
+  OutputWriter out{args.out_params, plan.out_layout, args.activation,
+                   OutputZeroPoint::after_rounding, result};
   for_each_index(plan.out_shape, [&](std::span<const int64_t> index, int64_t flat) {
     const double da = a[size_t(broadcast_offset(args.a.shape(), index))];
     const double db = b[size_t(broadcast_offset(args.b.shape(), index))];

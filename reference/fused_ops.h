@@ -11,6 +11,9 @@
 //   pre = y / s_out + z_out        (exact real arithmetic, see below)
 //   q   = clamp(round_half_even(y / s_out) + z_out, qmin, qmax)
 // dq() is dequantize_affine (SPEC section 5) of each operand, in f32.
+// qlinear / qconv2d follow their accumulation contract (core/qlinear_contract.h):
+//   bias int32_acc:                bias[k] above is bq[k] * s_x * s_w[k] (reference/bias_grid.h)
+//   output_zero_point before_rounding: q = clamp(round_half_even(f32(y / s_out + f32(z_out))), qmin, qmax)
 //
 // Arithmetic: the sums are in double. Each product dq(a) * dq(b) of two
 // f32 values is exact in double (24 + 24 bits < 53); a sum of n terms

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "reference/bias_grid.h"
 #include "reference/validate.h"
 
 namespace qdiff::reference {
@@ -88,16 +89,16 @@ void check_bias_values(const std::optional<Tensor>& bias) {
 
 // The common tail: steps 1-3 and 5-9 run over `operands` in argument order;
 // `op_shapes` is step 4 (it returns the output shape, whose cap it checks);
-// `layouts_defined` is step 6.
+// `layouts_defined` is step 6; `contract_scales` ends step 7.
 struct Validated {
   BlockLayout layouts[3];  // in the order of `operands`
   Shape out_shape;
 };
 
-template <typename OpShapes, typename LayoutsDefined>
+template <typename OpShapes, typename LayoutsDefined, typename ContractScales>
 Validated validate_fused(const Operand (&operands)[3], const std::optional<Tensor>* bias,
                          const Activation& activation, OpShapes&& op_shapes,
-                         LayoutsDefined&& layouts_defined) {
+                         LayoutsDefined&& layouts_defined, ContractScales&& contract_scales) {
   // The bias sits between the second operand (w) and the output.
   // 1 unsupported
   check_operand_types(operands[0]);
@@ -129,6 +130,7 @@ Validated validate_fused(const Operand (&operands)[3], const std::optional<Tenso
   layouts_defined(v.layouts);
   // 7 scale values
   for (const Operand& op : operands) check_scale_values(*op.params, op.name);
+  contract_scales();
   // 8 zero points
   for (const Operand& op : operands) check_zero_point_values(*op.params, op.name);
   // 9 NaN bias
@@ -195,8 +197,11 @@ QLinearPlan validate_qlinear(const QLinearArgs& a) {
       fail(ErrorKind::unsupported, "out params have layout {}; qlinear defines out params "
            "per-tensor or per-channel along the last dim ([1, .., 1, K])", l[2].describe());
     }
+    check_bias_grid_layouts(a.contract, a.bias, l[0], a.x_params, l[1], a.w_params);
   };
-  Validated v = validate_fused(operands, &a.bias, a.activation, op_shapes, layouts_defined);
+  const auto contract_scales = [&] { check_bias_grid_scales(a.contract, a.bias, a.x_params, a.w_params); };
+  Validated v =
+      validate_fused(operands, &a.bias, a.activation, op_shapes, layouts_defined, contract_scales);
   plan.x_layout = v.layouts[0];
   plan.w_layout = v.layouts[1];
   plan.out_layout = v.layouts[2];
@@ -302,8 +307,11 @@ QConv2dPlan validate_qconv2d(const QConv2dArgs& a) {
       fail(ErrorKind::unsupported, "out params have layout {}; qconv2d defines out params "
            "per-tensor or per-channel [1, O, 1, 1]", l[2].describe());
     }
+    check_bias_grid_layouts(a.contract, a.bias, l[0], a.x_params, l[1], a.w_params);
   };
-  Validated v = validate_fused(operands, &a.bias, a.activation, op_shapes, layouts_defined);
+  const auto contract_scales = [&] { check_bias_grid_scales(a.contract, a.bias, a.x_params, a.w_params); };
+  Validated v =
+      validate_fused(operands, &a.bias, a.activation, op_shapes, layouts_defined, contract_scales);
   plan.x_layout = v.layouts[0];
   plan.w_layout = v.layouts[1];
   plan.out_layout = v.layouts[2];
@@ -317,7 +325,7 @@ QElementwisePlan validate_qelementwise(const QElementwiseArgs& a) {
                                {"out", nullptr, &a.out_params, false}};
   const auto op_shapes = [&] { return broadcast_shapes(a.a.shape(), a.b.shape()); };
   const auto layouts_defined = [](const BlockLayout (&)[3]) {};  // any valid layout
-  Validated v = validate_fused(operands, nullptr, a.activation, op_shapes, layouts_defined);
+  Validated v = validate_fused(operands, nullptr, a.activation, op_shapes, layouts_defined, [] {});
   QElementwisePlan plan;
   plan.a_layout = v.layouts[0];
   plan.b_layout = v.layouts[1];

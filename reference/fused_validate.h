@@ -18,8 +18,10 @@
 //     non_divisible_block out params against the output shape, zero point shapes
 //   6 unsupported        layouts the op does not define (qlinear: x per-tensor
 //                        or per-row, out per-tensor or per-channel on the last
-//                        dim; qconv2d: x per-tensor, out per-tensor or [1, O, 1, 1])
-//   7 invalid_scale      scale values, operand by operand
+//                        dim; qconv2d: x per-tensor, out per-tensor or [1, O, 1, 1]);
+//                        bias int32_acc with a bias: reference/bias_grid.h
+//   7 invalid_scale      scale values, operand by operand; then the bias grid's
+//                        scales f32(s_x * s_w[k]) (int32_acc with a bias)
 //   8 invalid_zero_point zero points, operand by operand
 //   9 nan_input          a NaN in the bias
 #pragma once

@@ -5,6 +5,10 @@
 # its timeouts), run by plain `ctest`.
 qdiff_add_test(NAME oracle_line_process_test SOURCES oracle_line_process_test.cc
                LIBS qdiff_oracle LABELS backend)
+# Only a backend that declares it reads "qlinear_contract" is sent other
+# accumulation contracts than the default.
+qdiff_add_test(NAME oracle_contract_declaration_test SOURCES oracle_contract_declaration_test.cc
+               LIBS qdiff_oracle GTest::gmock LABELS backend)
 
 if(TARGET qdiff AND TARGET qdiff_cpp_backend)
   qdiff_add_test(NAME tools_process_backend_findings_test SOURCES tools_process_backend_findings_test.cc

@@ -310,6 +310,23 @@ TEST(FusedCaseMalformed, Activation) {
   }
 }
 
+TEST(FusedCaseMalformed, QLinearContract) {
+  const ojson l = base_qlinear();
+  for (const Bad& b : std::vector<Bad>{
+           mutated(l, "string shorthand", [](ojson& j) { j["qlinear_contract"] = "int32_acc"; },
+                   R"(field "qlinear_contract" must be an object, got string)"),
+           mutated(l, "bias unknown", [](ojson& j) { j["qlinear_contract"]["bias"] = "int8"; },
+                   R"(field "qlinear_contract.bias" must be float or int32_acc, got "int8")"),
+           mutated(l, "zero point unknown",
+                   [](ojson& j) { j["qlinear_contract"]["output_zero_point"] = "before"; },
+                   R"(field "qlinear_contract.output_zero_point" must be after_rounding or before_rounding, got "before")"),
+           mutated(l, "bias number", [](ojson& j) { j["qlinear_contract"]["bias"] = 1; },
+                   R"(field "qlinear_contract.bias" must be a string, got integer)"),
+       }) {
+    expect_rejected(b);
+  }
+}
+
 TEST(FusedCaseMalformed, Conv2dAttributes) {
   const ojson c = base_qconv2d();
   for (const Bad& b : std::vector<Bad>{

@@ -64,6 +64,7 @@ void expect_same_case(const QLinearArgs& a, const QLinearArgs& b) {
   expect_same_optional_tensor(a.bias, b.bias, "bias");
   expect_same_params(a.out_params, b.out_params, "out_params");
   expect_same_activation(a.activation, b.activation);
+  EXPECT_EQ(a.contract, b.contract);
 }
 
 void expect_same_case(const QConv2dArgs& a, const QConv2dArgs& b) {
@@ -78,6 +79,7 @@ void expect_same_case(const QConv2dArgs& a, const QConv2dArgs& b) {
   EXPECT_EQ(a.attrs.dilation, b.attrs.dilation);
   EXPECT_EQ(a.attrs.groups, b.attrs.groups);
   expect_same_activation(a.activation, b.activation);
+  EXPECT_EQ(a.contract, b.contract);
 }
 
 void expect_same_case(const QElementwiseArgs& a, const QElementwiseArgs& b) {
@@ -249,6 +251,35 @@ TEST(FusedCaseRoundTrip, OptionalFieldsAbsent) {
     text = expect_round_trip(e);
     EXPECT_FALSE(contains(text, "\"activation\"")) << text;
   }
+}
+
+// The accumulation contract: every setting round-trips; the default is not
+// written (a default case's file is as before the field existed).
+TEST(FusedCaseRoundTrip, QLinearContract) {
+  for (BiasGrid g : kAllBiasGrids) {
+    for (OutputZeroPoint z : kAllOutputZeroPoints) {
+      QLinearCase q = full_qlinear();
+      q.args.contract = {g, z};
+      QConv2dCase c = full_qconv2d();
+      c.args.contract = {g, z};
+      for (const std::string& text : {expect_round_trip(q), expect_round_trip(c)}) {
+        if (q.args.contract.is_default()) {
+          EXPECT_FALSE(contains(text, "qlinear_contract")) << text;
+        } else {
+          EXPECT_TRUE(contains(text, "\"qlinear_contract\": {\"bias\": \"" + std::string(bias_grid_name(g)) +
+                                         "\", \"output_zero_point\": \"" +
+                                         std::string(output_zero_point_name(z)) + "\"}"))
+              << text;
+        }
+      }
+    }
+  }
+  // Members are optional, each with its default.
+  QLinearCase q = full_qlinear();
+  std::string text = write_case(q);
+  text.insert(text.rfind('}'), R"(, "qlinear_contract": {"output_zero_point": "before_rounding"})");
+  const QLinearContract read = std::get<QLinearCase>(parse_case(text)).args.contract;
+  EXPECT_EQ(read, (QLinearContract{BiasGrid::float_bias, OutputZeroPoint::before_rounding}));
 }
 
 // A hand-written minimal file of each op reads to the defaults.

@@ -1,5 +1,6 @@
-// Unit tests of the stable names of core/contract.h and core/error.h (used
-// in case files and reports, SPEC sections 3, 10, 11) and of fail().
+// Unit tests of the stable names of core/contract.h, core/qlinear_contract.h
+// and core/error.h (used in case files and reports, SPEC sections 3, 10, 11)
+// and of fail().
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -7,6 +8,7 @@
 
 #include "core/block_layout.h"
 #include "core/contract.h"
+#include "core/qlinear_contract.h"
 #include "core/error.h"
 
 namespace qdiff {
@@ -27,6 +29,21 @@ TEST(ContractNames, ReciprocalScalingBelongsToTorchaoAndZpBefore) {
   EXPECT_TRUE(scales_by_reciprocal(Contract::zp_before));
   EXPECT_FALSE(scales_by_reciprocal(Contract::onnx));
   EXPECT_FALSE(scales_by_reciprocal(Contract::half_away));
+}
+
+// The case-file values of "qlinear_contract" (docs/case-file-format.md).
+TEST(QLinearContractNames, AreTheCaseFileValuesAndRoundTrip) {
+  EXPECT_EQ(bias_grid_name(BiasGrid::float_bias), "float");
+  EXPECT_EQ(bias_grid_name(BiasGrid::int32_acc), "int32_acc");
+  EXPECT_EQ(output_zero_point_name(OutputZeroPoint::after_rounding), "after_rounding");
+  EXPECT_EQ(output_zero_point_name(OutputZeroPoint::before_rounding), "before_rounding");
+  for (BiasGrid g : kAllBiasGrids) EXPECT_EQ(parse_bias_grid(bias_grid_name(g)), g);
+  for (OutputZeroPoint z : kAllOutputZeroPoints) EXPECT_EQ(parse_output_zero_point(output_zero_point_name(z)), z);
+  EXPECT_EQ(parse_bias_grid("int32"), std::nullopt);
+  EXPECT_EQ(parse_output_zero_point("before"), std::nullopt);
+  EXPECT_TRUE(QLinearContract{}.is_default());
+  EXPECT_EQ(describe(QLinearContract{}), "bias float, output zero point after_rounding");
+  EXPECT_FALSE((QLinearContract{BiasGrid::float_bias, OutputZeroPoint::before_rounding}.is_default()));
 }
 
 TEST(DomainNames, RoundTrip) {

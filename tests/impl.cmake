@@ -12,7 +12,7 @@ qdiff_add_test(NAME impl_test
 # thread counts, error parity, and a sanity check of each fused fault point.
 qdiff_add_test(NAME impl_fused_test
   SOURCES impl_fused_qlinear_test.cc impl_fused_qconv2d_test.cc impl_fused_elementwise_test.cc
-          impl_fused_errors_test.cc impl_fused_faults_test.cc
+          impl_fused_errors_test.cc impl_fused_faults_test.cc impl_qlinear_contract_test.cc
   LIBS qdiff_impl qdiff_reference qdiff_adapters GTest::gmock
   LABELS unit)
 

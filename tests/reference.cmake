@@ -17,7 +17,7 @@ qdiff_add_test(NAME reference_test
 qdiff_add_test(NAME reference_fused_test
   SOURCES reference_fused_qlinear_test.cc reference_fused_qconv2d_test.cc
           reference_fused_elementwise_test.cc reference_fused_onnx_vectors_test.cc
-          reference_fused_errors_test.cc
+          reference_fused_errors_test.cc reference_qlinear_contract_test.cc
   LIBS qdiff_reference GTest::gmock
   LABELS unit)
 

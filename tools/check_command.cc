@@ -261,8 +261,12 @@ class CheckRun {
     config.seed = o_.seed;
     config.cases = cases;
     // A plug-in implements a subset (XNNPACK: per-tensor 8-bit, one
-    // contract): allow many declined draws per judged case.
-    if (plugin()) config.max_discard_ratio = 200;
+    // contract): allow many declined draws per judged case. 400: the
+    // accumulation contract's two settings (core/qlinear_contract.h) make a
+    // one-contract backend decline 3 in 4 bias cases (measured: torch's
+    // onednn engine, which follows output_zero_point before_rounding, gave
+    // up after 252 judged qconv2d cases at 200).
+    if (plugin()) config.max_discard_ratio = 400;
     config.on_case = [&](int done) {
       if (done % 16 == 0) progress_.update(label, done, cases);
     };

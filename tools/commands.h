@@ -21,10 +21,12 @@ int run_eval(const std::string& path, const std::string& impl, const std::option
              double case_timeout);
 // With a backend command (docs/process-protocol.md), replay and explain
 // judge that process backend instead of impl/ at every ISA, each request
-// (and the hello, at least 10 s) within backend_timeout seconds.
+// (and the hello, at least 10 s) within backend_timeout seconds; explain
+// also takes a plug-in library (include/qdiff/backend.h).
 int run_replay(const std::vector<std::string>& paths, double case_timeout, const std::string& backend_command = "",
                double backend_timeout = 10);
 int run_explain(const std::string& path, const std::optional<std::string>& target,
-                const std::string& backend_command = "", double backend_timeout = 10);
+                const std::string& backend_command = "", double backend_timeout = 10,
+                const std::string& backend_library = "");
 
 }  // namespace qdiff::tools

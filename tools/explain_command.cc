@@ -15,6 +15,7 @@
 #include "core/block_layout.h"
 #include "fuzz/fuzz_driver.h"
 #include "oracle/case_oracle.h"
+#include "oracle/plugin_backend.h"
 #include "oracle/process_backend.h"
 #include "properties/property.h"
 #include "tools/commands.h"
@@ -179,7 +180,7 @@ std::string indent_continuation(const std::string& text) {
 }  // namespace
 
 int run_explain(const std::string& path, const std::optional<std::string>& target,
-                const std::string& backend_command, double backend_timeout) {
+                const std::string& backend_command, double backend_timeout, const std::string& backend_library) {
   std::string bytes;
   try {
     bytes = read_input_file(path);
@@ -194,11 +195,12 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
     o.isa = isa;
     backends.push_back(make_optimized_backend(o));
   }
+  if (!backend_library.empty()) backends.push_back(load_plugin_backend(backend_library));
   if (!backend_command.empty()) {
     backends.push_back(
         start_process_backend({backend_command, std::chrono::milliseconds(int64_t(backend_timeout * 1000)), ""}));
   }
-  std::reverse(backends.begin(), backends.end());  // the process backend, then the widest ISA first
+  std::reverse(backends.begin(), backends.end());  // the outside backends, then the widest ISA first
 
   CaseFile f;
   std::string origin;

@@ -138,6 +138,9 @@ int main(int argc, char** argv) {
   x->add_option("--backend-cmd", explain_backend_cmd, "also say whether this process backend passes the case");
   double explain_backend_timeout = 10;
   x->add_option("--backend-timeout", explain_backend_timeout, kBackendTimeoutHelp)->check(CLI::PositiveNumber);
+  std::string explain_backend_library;
+  x->add_option("--backend", explain_backend_library, "also say whether this plug-in backend passes the case")
+      ->check(CLI::ExistingFile);
 
   qdiff::tools::FuzzOptions fuzz;
   auto* f = app.add_subcommand("fuzz", "run libFuzzer targets; merge new coverage; record findings as case files");
@@ -162,7 +165,7 @@ int main(int argc, char** argv) {
     if (*fl) return qdiff::tools::run_faults(faults);
     if (*x) {
       return qdiff::tools::run_explain(explain_path, explain_target.empty() ? std::nullopt : std::optional(explain_target),
-                                       explain_backend_cmd, explain_backend_timeout);
+                                       explain_backend_cmd, explain_backend_timeout, explain_backend_library);
     }
   } catch (const std::exception& ex) {
     fmt::print(stderr, "qdiff: {}\n", ex.what());

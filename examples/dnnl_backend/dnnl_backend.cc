@@ -20,8 +20,10 @@
 // file (oneDNN checks none of them); qlinear handles valid inputs only and
 // declines the rest. The contract claimed is zp_before (SPEC section 3): the
 // reorder multiplies by its scale and adds the destination zero point in f32
-// before rounding, as qdiff measured; QDIFF_DNNL_CONTRACT=torchao|any shows
-// the difference. docs/plugin-backends.md records what qdiff found.
+// before rounding, as qdiff measured; for qlinear that is the accumulation
+// contract output_zero_point before_rounding with bias float
+// (core/qlinear_contract.h). QDIFF_DNNL_CONTRACT=torchao|any shows the
+// difference. docs/plugin-backends.md records what qdiff found.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstdlib>
@@ -57,13 +59,28 @@ dnnl::memory::desc plain_desc(const qdiff_tensor& t, qdiff_dtype as) {
   return dnnl::memory::desc(dims, dnnl_type(as), strides);
 }
 
-bool claims(qdiff_contract c) {
+const std::string& claimed_contract() {
   static const std::string claimed = [] {
     const char* v = std::getenv("QDIFF_DNNL_CONTRACT");
     return std::string(v ? v : "zp_before");
   }();
-  if (claimed == "any") return true;
-  return c == (claimed == "zp_before" ? QDIFF_CONTRACT_ZP_BEFORE : QDIFF_CONTRACT_TORCHAO);
+  return claimed;
+}
+
+bool claims(qdiff_contract c) {
+  if (claimed_contract() == "any") return true;
+  return c == (claimed_contract() == "zp_before" ? QDIFF_CONTRACT_ZP_BEFORE : QDIFF_CONTRACT_TORCHAO);
+}
+
+// qlinear's accumulation contract: the matmul adds its destination zero
+// point in f32 before the conversion, like the reorder, so zp_before claims
+// output_zero_point before_rounding and torchao claims after_rounding; the
+// f32 bias is never rounded to an integer grid (bias float).
+bool claims(const qdiff_qlinear_contract& c, bool has_bias) {
+  if (has_bias && c.bias != QDIFF_BIAS_FLOAT) return false;
+  if (claimed_contract() == "any") return true;
+  return c.output_zero_point == (claimed_contract() == "zp_before" ? QDIFF_OUTPUT_ZERO_POINT_BEFORE_ROUNDING
+                                                                   : QDIFF_OUTPUT_ZERO_POINT_AFTER_ROUNDING);
 }
 
 // Runs a reorder src -> dst with the given attributes; false if oneDNN
@@ -166,7 +183,9 @@ dnnl::primitive_attr qlinear_attr(const qdiff_qlinear_args& a, const Params8& x,
 qdiff_status qlinear(void*, const qdiff_qlinear_args* a, qdiff_output* out) {
   LinearShape s;
   Params8 x, w, o;
-  if (!resolve_qlinear(*a, &s, &x, &w, &o)) return QDIFF_STATUS_UNSUPPORTED;
+  if (!claims(a->contract, a->bias != nullptr) || !resolve_qlinear(*a, &s, &x, &w, &o)) {
+    return QDIFF_STATUS_UNSUPPORTED;
+  }
   if (s.m == 0 || s.k == 0) return QDIFF_STATUS_OK;
   using tag = dnnl::memory::format_tag;
   try {
@@ -203,3 +222,5 @@ const qdiff_backend kBackend = {QDIFF_BACKEND_ABI_VERSION, "onednn", nullptr, qu
 }  // namespace
 
 extern "C" const qdiff_backend* qdiff_backend_v1(void) { return &kBackend; }
+// qlinear reads args->contract (include/qdiff/backend.h, features).
+extern "C" uint32_t qdiff_backend_features(void) { return QDIFF_FEATURE_QLINEAR_CONTRACT; }

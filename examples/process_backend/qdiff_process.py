@@ -102,11 +102,13 @@ def check_params(p):
     return qmin, qmax
 
 
-def serve(name, ops, refusals=()):
+def serve(name, ops, refusals=(), reads=()):
     """Answers the hello and then one request per line, until stdin closes.
     `ops` maps case-file op names to functions(case) -> result document; a
     Decline, or an exception of a type in `refusals` (the library refusing
-    the configuration), becomes {"unsupported": why}. With
+    the configuration), becomes {"unsupported": why}. `reads` names the
+    optional request members the backend understands (the hello's "reads",
+    docs/process-protocol.md), e.g. "qlinear_contract". With
     QDIFF_DECLINE_SUMMARY=FILE in the environment, FILE holds the reasons of
     the declines and their counts (what a run did not judge), rewritten at
     each answered case after new declines: qdiff kills a backend rather than
@@ -116,7 +118,7 @@ def serve(name, ops, refusals=()):
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("qdiff") == "hello":
-            answer = hello(name, ops=ops)
+            answer = hello(name, ops=ops, reads=reads)
         else:
             try:
                 answer = ops[request["op"]](request)
@@ -141,8 +143,11 @@ def write_decline_summary(declined):
             f.writelines("{:8} {}: {}\n".format(n, op, why) for (op, why), n in declined.most_common())
 
 
-def hello(name, ops=(), passes=()):
-    return {"qdiff": "hello", "version": 1, "name": name, "ops": list(ops), "passes": list(passes)}
+def hello(name, ops=(), passes=(), reads=()):
+    answer = {"qdiff": "hello", "version": 1, "name": name, "ops": list(ops), "passes": list(passes)}
+    if reads:
+        answer["reads"] = list(reads)
+    return answer
 
 
 def graph_pass_answer(request, passes):

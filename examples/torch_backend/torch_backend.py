@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch's quantized operators as a qdiff process backend.
 
-    qdiff check --backend-cmd "/usr/bin/python3 examples/torch_backend/torch_backend.py qnnpack [--decline-known]"
+    qdiff check --backend-cmd "/usr/bin/python3 examples/torch_backend/torch_backend.py qnnpack [--decline-known] [--claim-spec-contract]"
 
 Debian's python3-torch (1.13) is imported from Debian's own interpreter
 (/usr/bin/python3; a python3 earlier on PATH may not see it). The argument
@@ -25,6 +25,18 @@ Mapped (SPEC sections 4-8 onto torch):
   with its zero point (the real 0 of SPEC section 8);
 - qadd, qmul: quantized::add / mul (add_relu / mul_relu), operands and
   output as qlinear's x.
+Accumulation contract of qlinear / qconv2d (core/qlinear_contract.h; the
+hello says "reads": ["qlinear_contract"]): qnnpack quantizes the f32 bias to
+int32 at scale sx * sw (quantize_per_tensor / quantize_per_channel to
+kQInt32 in its prepack) and adds it to the accumulator: bias int32_acc;
+its requantization adds the output zero point after rounding. onednn
+keeps the f32 bias (bias float) and adds the output zero point in f32
+before rounding (output_zero_point before_rounding), as oneDNN's own
+matmul does. Both measured on the hand-worked ties of
+corpus/regressions/qlinear_contract/. A case under another contract is
+declined (a case without a bias under either bias grid is answered: the
+grid is then unused). --claim-spec-contract claims SPEC section 8's
+default (float, after_rounding) instead, which shows the difference.
 Declined: per-group and blockwise layouts, sub-ranges torch cannot express,
 the float and none zero-point domains, the onnx / half_away / zp_before
 contracts, clamp activations, and every invalid input (torch does not
@@ -47,6 +59,10 @@ INT_DTYPES = {"i8": torch.int8, "u8": torch.uint8, "i16": torch.int16, "i32": to
 # --decline-known: decline the inputs of the findings docs/plugin-backends.md
 # records, so that a run judges everything else.
 DECLINE_KNOWN = "--decline-known" in sys.argv[2:]
+CLAIM_SPEC_CONTRACT = "--claim-spec-contract" in sys.argv[2:]
+SPEC_CONTRACT = {"bias": "float", "output_zero_point": "after_rounding"}
+ENGINE_CONTRACTS = {"qnnpack": {"bias": "int32_acc", "output_zero_point": "after_rounding"},
+                    "onednn": {"bias": "float", "output_zero_point": "before_rounding"}}
 
 
 def tensor(t):
@@ -178,23 +194,47 @@ def weight(c):
     return p.from_int(w)
 
 
-def bias(c, k):
+def claimed_contract():
+    return SPEC_CONTRACT if CLAIM_SPEC_CONTRACT else ENGINE_CONTRACTS[torch.backends.quantized.engine]
+
+
+def follow_contract(c):
+    """Declines a qlinear / qconv2d case whose accumulation contract this
+    engine does not follow."""
+    wanted, claimed = c.get("qlinear_contract", {}), claimed_contract()
+    if wanted.get("output_zero_point", "after_rounding") != claimed["output_zero_point"]:
+        raise Decline("contract: output zero point " + claimed["output_zero_point"] + " only")
+    if c.get("bias") and wanted.get("bias", "float") != claimed["bias"]:
+        raise Decline("contract: bias " + claimed["bias"] + " only")
+
+
+def bias(c, k, w, x_scale, depth):
     if not c.get("bias"):
         return None
-    if DECLINE_KNOWN:
-        raise Decline("known limitation: the bias is quantized to int32 at scale sx * sw")
     b = tensor(c["bias"])
     if b.dtype != torch.float32 or list(b.shape) != [k] or b.isnan().any():
         raise Decline("bias")
+    if DECLINE_KNOWN and accumulator_may_wrap(b, w, x_scale, depth):
+        raise Decline("known bug: the int32 accumulator wraps when bias + sum passes 2^31")
     return b
+
+
+def accumulator_may_wrap(b, w, x_scale, depth):
+    """Whether qnnpack's int32 accumulator (the int32 bias plus depth products
+    of |q - z| <= 255 each) can pass 2^31: it adds without saturating."""
+    scales = w.q_per_channel_scales() if w.qscheme() == torch.per_channel_affine else torch.tensor([w.q_scale()])
+    grid = float(scales.double().min()) * x_scale
+    return float(b.double().abs().max()) / grid + depth * 255 * 255 >= 2.0 ** 31
 
 
 def qlinear(c):
     x, w_int = tensor(c["x"]), tensor(c["w"])
     if w_int.dim() != 2 or x.dim() < 1 or x.shape[-1] != w_int.shape[1]:
         raise Decline("shapes")
+    follow_contract(c)
     xp, op = Activation(c["x_params"], list(x.shape)), Activation(c["out_params"], [])
-    packed = torch.ops.quantized.linear_prepack(weight(c), bias(c, w_int.shape[0]))
+    w = weight(c)
+    packed = torch.ops.quantized.linear_prepack(w, bias(c, w_int.shape[0], w, xp.scale, w_int.shape[1]))
     linear = getattr(torch.ops.quantized, "linear" + activation_suffix(c))
     return op.result(linear(xp.from_int(x), packed, op.scale, op.zero_point))
 
@@ -206,6 +246,7 @@ def qconv2d(c):
     if (x.dim() != 4 or w_int.dim() != 4 or min(top, left, bottom, right) < 0 or min(stride + dilation) < 1
             or groups < 1 or x.shape[1] % groups or w_int.shape[0] % groups or w_int.shape[1] * groups != x.shape[1]):
         raise Decline("conv shapes the spec rejects")  # torch's prepack divides by groups unchecked (SIGFPE)
+    follow_contract(c)
     xp, op = Activation(c["x_params"], list(x.shape)), Activation(c["out_params"], [])
     # torch pads symmetrically ([ph, pw]); the uneven rest is padded here with
     # the zero point, which is the real 0 SPEC section 8 pads with.
@@ -214,7 +255,9 @@ def qconv2d(c):
     if (top, left) != (bottom, right):
         extra = (left - pw, right - pw, top - ph, bottom - ph)
         qx = xp.from_uint8(torch.nn.functional.pad(qx.int_repr(), extra, value=xp.zero_point))
-    packed = torch.ops.quantized.conv2d_prepack(weight(c), bias(c, w_int.shape[0]), stride, [ph, pw], dilation, groups)
+    w = weight(c)
+    b = bias(c, w_int.shape[0], w, xp.scale, w_int.shape[1] * w_int.shape[2] * w_int.shape[3])
+    packed = torch.ops.quantized.conv2d_prepack(w, b, stride, [ph, pw], dilation, groups)
     conv = getattr(torch.ops.quantized, "conv2d" + activation_suffix(c))
     return op.result(conv(qx, packed, op.scale, op.zero_point))
 
@@ -235,7 +278,8 @@ def main():
     torch.backends.quantized.engine = sys.argv[1] if len(sys.argv) > 1 else "qnnpack"
     torch.set_num_threads(1)
     # torch refusing a configuration (RuntimeError) is declined, the reason said.
-    serve("torch-" + torch.backends.quantized.engine, OPS, refusals=(RuntimeError,))
+    # It reads qlinear_contract: each engine declares its accumulation contract.
+    serve("torch-" + torch.backends.quantized.engine, OPS, refusals=(RuntimeError,), reads=("qlinear_contract",))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@
 //   2. y = sum_g f32(acc_g) * f32(s_x * s_w[k, g]), in f32, groups in order;
 //   3. y = f32(y + bias[k]); activation (exact: max/min);
 //   4. q = clamp(round_half_even(f32(y / s_out)) + z_out, qmin, qmax).
+//  The accumulation contract (core/qlinear_contract.h) changes two steps:
+//   bias int32_acc: bias[k] in step 3 is f32(f32(bq[k]) * f32(s_x * s_w[k]))
+//     (impl/ops/bias_grid.h);
+//   output_zero_point before_rounding: step 4 is
+//     q = clamp(round_half_even(f32(f32(y / s_out) + f32(z_out))), qmin, qmax).
 //  float-domain weights (tinygemm): the weight block is dequantized to f32
 //   and the dot product accumulates in f32 (In terms), then steps 3-4.
 //  qadd / qmul: each operand dequantized in f32 exactly as SPEC section 5,

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "impl/ops/bias_grid.h"
 
 namespace qdiff::impl {
 namespace {
@@ -238,15 +239,6 @@ bool is_per_row(const OperandLayout& l) {
   return true;
 }
 
-// Per-channel along `dim`: per-tensor, or every other scale dim 1 and block 1 on `dim`.
-bool is_per_channel_on(const OperandLayout& l, int dim) {
-  if (l.per_tensor) return true;
-  for (int d = 0; d < l.rank; ++d) {
-    if (d != dim && l.count[d] != 1) return false;
-  }
-  return dim >= 0 && dim < l.rank && l.block[dim] == 1;
-}
-
 std::string describe(const OperandLayout& l) {
   std::string blocks, counts;
   for (int d = 0; d < l.rank; ++d) {
@@ -267,11 +259,12 @@ struct Validated {
 };
 
 // Steps 1-9 over `ops` (x, w, out / a, b, out); `op_shapes` is step 4 and
-// returns the output shape; `layouts_defined` is step 6.
+// returns the output shape; `layouts_defined` is step 6; a qlinear / qconv2d
+// `contract` adds the bias grid's checks to steps 6 and 7.
 template <typename OpShapes, typename LayoutsDefined>
 Validated validate(const Operand (&ops)[3], const std::optional<Tensor>* bias,
                    const Activation& activation, OpShapes&& op_shapes,
-                   LayoutsDefined&& layouts_defined) {
+                   LayoutsDefined&& layouts_defined, const QLinearContract* contract = nullptr) {
   // 1 unsupported (the bias sits between the second operand and the output)
   check_types(ops[0]);
   check_types(ops[1]);
@@ -298,8 +291,13 @@ Validated validate(const Operand (&ops)[3], const std::optional<Tensor>* bias,
   }
   // 6 layouts the operator defines
   layouts_defined(v.layouts);
+  if (contract) {
+    check_bias_grid_layouts(*contract, *bias, v.layouts[0], *ops[0].params, v.layouts[1],
+                            *ops[1].params);
+  }
   // 7 scale values, 8 zero points
   for (const Operand& op : ops) check_scales(op);
+  if (contract) check_bias_grid_scales(*contract, *bias, *ops[0].params, *ops[1].params);
   for (const Operand& op : ops) check_zero_point(op);
   // 9 NaN bias
   if (bias && *bias) {
@@ -312,6 +310,14 @@ Validated validate(const Operand (&ops)[3], const std::optional<Tensor>* bias,
 }
 
 }  // namespace
+
+bool is_per_channel_on(const OperandLayout& l, int dim) {
+  if (l.per_tensor) return true;
+  for (int d = 0; d < l.rank; ++d) {
+    if (d != dim && l.count[d] != 1) return false;
+  }
+  return dim >= 0 && dim < l.rank && l.block[dim] == 1;
+}
 
 QLinearGeometry validate_qlinear_args(const QLinearArgs& a) {
   const Operand ops[3] = {{"x", &a.x, &a.x_params, false},
@@ -355,7 +361,8 @@ QLinearGeometry validate_qlinear_args(const QLinearArgs& a) {
            "per-tensor or per-channel along the last dim ([1, .., 1, K])", describe(l[2]));
     }
   };
-  const Validated v = validate(ops, &a.bias, a.activation, op_shapes, layouts_defined);
+  const Validated v =
+      validate(ops, &a.bias, a.activation, op_shapes, layouts_defined, &a.contract);
   g.x = v.layouts[0];
   g.w = v.layouts[1];
   g.out = v.layouts[2];
@@ -453,7 +460,8 @@ QConv2dGeometry validate_qconv2d_args(const QConv2dArgs& a) {
            "per-tensor or per-channel [1, O, 1, 1]", describe(l[2]));
     }
   };
-  const Validated v = validate(ops, &a.bias, a.activation, op_shapes, layouts_defined);
+  const Validated v =
+      validate(ops, &a.bias, a.activation, op_shapes, layouts_defined, &a.contract);
   g.x = v.layouts[0];
   g.w = v.layouts[1];
   g.out = v.layouts[2];

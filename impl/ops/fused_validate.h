@@ -15,8 +15,9 @@
 //   5 invalid_shape /     each operand's block layout (shape errors of every
 //     non_divisible_block dim before divisibility), then its zero point shape;
 //                         the out params against the output shape
-//   6 unsupported         layouts the op does not define
-//   7 invalid_scale       scale values, operand by operand
+//   6 unsupported         layouts the op does not define; bias int32_acc's
+//                         (impl/ops/bias_grid.h)
+//   7 invalid_scale       scale values, operand by operand; the bias grid's
 //   8 invalid_zero_point  zero points, operand by operand
 //   9 nan_input           a NaN in the bias
 // Within a step, operands are checked in argument order (x, w, bias, out /
@@ -74,6 +75,9 @@ struct QElementwiseGeometry {
   OperandLayout a, b, out;
   Shape out_shape;  // the numpy broadcast of a and b
 };
+
+// Per-channel along `dim`: per-tensor, or every other scale dim 1 and block 1 on `dim`.
+bool is_per_channel_on(const OperandLayout& l, int dim);
 
 QLinearGeometry validate_qlinear_args(const QLinearArgs& args);
 QConv2dGeometry validate_qconv2d_args(const QConv2dArgs& args);

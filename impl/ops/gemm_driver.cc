@@ -568,14 +568,15 @@ OutputParams OutputParams::of(const QuantParams& p, int64_t channels, bool per_c
   return o;
 }
 
-OutputVariant output_variant(FaultSet faults) {
-  if (faults.has(FaultPoint::output_zero_point_before_rounding)) {
-    return OutputVariant::output_zero_point_before_rounding;
-  }
+OutputVariant output_variant(FaultSet faults, OutputZeroPoint placement) {
+  // The fault moves the zero point to the other side of the rounding, so it
+  // stays a defect under either contract.
+  const bool before = (placement == OutputZeroPoint::before_rounding) !=
+                      faults.has(FaultPoint::output_zero_point_before_rounding);
   if (faults.has(FaultPoint::bias_after_requantization)) {
     return OutputVariant::bias_after_requantization;
   }
-  return OutputVariant::exact;
+  return before ? OutputVariant::output_zero_point_before_rounding : OutputVariant::exact;
 }
 
 bool takes_packed_path(DType x_dtype, const QuantParams& x_params, const QuantParams& w_params,

@@ -95,7 +95,8 @@ bool takes_packed_path(DType x_dtype, const QuantParams& x_params, const QuantPa
 int64_t packed_path_workspace_bytes(int64_t rows, const PackedWeights& pw, int threads,
                                     int64_t total_channels);
 
-// The output stage variant a fault set selects.
-OutputVariant output_variant(FaultSet faults);
+// The output stage variant of a qlinear / qconv2d call: the contract's
+// zero-point placement, unless a fault point overrides it.
+OutputVariant output_variant(FaultSet faults, OutputZeroPoint placement);
 
 }  // namespace qdiff::impl

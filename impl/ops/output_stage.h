@@ -4,6 +4,7 @@
 //   y = act(y)                          relu: y < 0 ? 0 : y; clamp: lo / hi,
 //                                       both pass NaN through
 //   q = clamp(round_half_even(f32(y / s_out)) + z_out, qmin, qmax)
+//     (output_zero_point before_rounding: clamp(round_half_even(f32(f32(y / s_out) + f32(z_out)))))
 //   a NaN f32(y / s_out) gives clamp(z_out) (docs/validation-order.md, NaN rule)
 //
 // Two forms compute the same values:
@@ -29,7 +30,10 @@ namespace qdiff::impl {
 enum class OutputVariant : uint8_t {
   exact,
   bias_after_requantization,        // FAULT POINT: y / s_out + bias
-  output_zero_point_before_rounding,  // FAULT POINT: round(f32(y / s_out + z_out))
+  // round(f32(f32(y / s_out) + z_out)): qlinear / qconv2d's contract
+  // output_zero_point before_rounding, and the FAULT POINT of that name
+  // under after_rounding (and for qadd / qmul)
+  output_zero_point_before_rounding,
 };
 
 inline constexpr int64_t kNarrowOutputLimit = int64_t{1} << 22;
@@ -87,8 +91,9 @@ inline int64_t output_value(float y, bool has_bias, float bias, float s, int64_t
     v = v + bias;
   }
   if (st.variant == OutputVariant::output_zero_point_before_rounding) {
-    // FAULT POINT output_zero_point_before_rounding: replaces
-    // `round_half_even(f32(y / s_out)) + z_out` by rounding f32(y / s_out + z_out).
+    // The before_rounding contract, or FAULT POINT output_zero_point_before_rounding
+    // (impl/ops/gemm_driver.cc output_variant): rounds f32(y / s_out + f32(z_out)).
+    if (std::isnan(v)) return quantize_output_value(v, z, st.qmin, st.qmax);
     v = v + float(z);
     return quantize_output_value(v, 0, st.qmin, st.qmax);
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "impl/ops/bias_grid.h"
 #include "impl/ops/fused_ops.h"
 #include "impl/ops/fused_validate.h"
 #include "impl/ops/gemm.h"
@@ -136,6 +137,7 @@ Tensor qconv2d(const QConv2dArgs& a, const ImplOptions& options) {
       OutputParams::of(a.out_params, geo.o, /*per_channel=*/!geo.out.per_tensor);
   const int64_t pixels = geo.oh * geo.ow;
   const size_t w_esize = dtype_size(a.w.dtype());
+  const std::vector<float> bias = output_stage_bias(a.contract, a.bias, a.x_params, a.w_params);
   for (int64_t cg = 0; cg < a.attrs.groups; ++cg) {
     const ConvRows rows(a, geo, groups, cg * geo.c_per_group);
     GemmCall call;
@@ -154,7 +156,7 @@ Tensor qconv2d(const QConv2dArgs& a, const ImplOptions& options) {
     call.w.params = &a.w_params;
     call.groups = &groups;
     call.total_channels = geo.o;
-    call.bias = a.bias ? a.bias->data<float>().data() : nullptr;
+    call.bias = bias.empty() ? nullptr : bias.data();
     call.out.data = out.raw();
     call.out.dtype = out.dtype();
     call.out.channel_stride = pixels;
@@ -164,7 +166,7 @@ Tensor qconv2d(const QConv2dArgs& a, const ImplOptions& options) {
     call.stage.activation = a.activation;
     call.stage.qmin = a.out_params.quant_min;
     call.stage.qmax = a.out_params.quant_max;
-    call.stage.variant = output_variant(options.faults);
+    call.stage.variant = output_variant(options.faults, a.contract.output_zero_point);
     call.faults = options.faults;
     run_gemm(call, nullptr, kernels, options);
   }

@@ -3,8 +3,10 @@
 // blocks along In are contiguous), channels are w's rows, groups are the
 // weight-scale blocks along In.
 #include <algorithm>
+#include <vector>
 
 #include "core/error.h"
+#include "impl/ops/bias_grid.h"
 #include "impl/ops/fused_ops.h"
 #include "impl/ops/fused_validate.h"
 #include "impl/ops/gemm.h"
@@ -79,6 +81,7 @@ Tensor run_qlinear(const QLinearArgs& a, const PackedLinearWeights* weights,
     packed = weights->packed();
   }
   const LinearRows rows(a.x, geo.x, geo.in);
+  const std::vector<float> bias = output_stage_bias(a.contract, a.bias, a.x_params, a.w_params);
   const OutputParams out_params =
       OutputParams::of(a.out_params, geo.k, /*per_channel=*/!geo.out.per_tensor);
   GemmCall call;
@@ -90,7 +93,7 @@ Tensor run_qlinear(const QLinearArgs& a, const PackedLinearWeights* weights,
   call.w = linear_weights(a, geo);
   call.groups = &groups;
   call.total_channels = geo.k;
-  call.bias = a.bias ? a.bias->data<float>().data() : nullptr;
+  call.bias = bias.empty() ? nullptr : bias.data();
   call.out.data = out.raw();
   call.out.dtype = out.dtype();
   call.out.channel_stride = 1;
@@ -100,7 +103,7 @@ Tensor run_qlinear(const QLinearArgs& a, const PackedLinearWeights* weights,
   call.stage.activation = a.activation;
   call.stage.qmin = a.out_params.quant_min;
   call.stage.qmax = a.out_params.quant_max;
-  call.stage.variant = output_variant(options.faults);
+  call.stage.variant = output_variant(options.faults, a.contract.output_zero_point);
   call.faults = options.faults;
   run_gemm(call, packed, kernels, options);
   return out;

@@ -93,6 +93,25 @@ typedef struct {
   const int64_t* block_size;          /* NULL: derived from the scale's shape */
 } qdiff_quant_params;
 
+/* The accumulation contract of qlinear and qconv2d (docs/plugin-backends.md,
+ * "Accumulation contract"; core/qlinear_contract.h). The default (all 0) is
+ * SPEC section 8: an f32 bias added in real units, the output zero point
+ * added after rounding. */
+typedef enum {
+  QDIFF_BIAS_FLOAT = 0,               /* y = acc * s_x * s_w + bias */
+  QDIFF_BIAS_INT32_ACC = 1            /* bias rounded to int32 at f32(s_x * s_w[k]), added to acc */
+} qdiff_bias_grid;
+
+typedef enum {
+  QDIFF_OUTPUT_ZERO_POINT_AFTER_ROUNDING = 0,   /* rne(y / s_out) + z_out */
+  QDIFF_OUTPUT_ZERO_POINT_BEFORE_ROUNDING = 1   /* rne(f32(y / s_out + f32(z_out))) */
+} qdiff_output_zero_point;
+
+typedef struct {
+  int32_t bias;                       /* qdiff_bias_grid */
+  int32_t output_zero_point;          /* qdiff_output_zero_point */
+} qdiff_qlinear_contract;
+
 typedef struct {
   qdiff_tensor x;
   qdiff_quant_params x_params;
@@ -102,6 +121,9 @@ typedef struct {
   qdiff_quant_params out_params;
   int32_t activation;                 /* 0 none, 1 relu, 2 clamp */
   float activation_lo, activation_hi;
+  /* Read only by a plug-in that declares QDIFF_FEATURE_QLINEAR_CONTRACT
+   * (below); qdiff never sends another plug-in a contract but the default. */
+  qdiff_qlinear_contract contract;
 } qdiff_qlinear_args;
 
 typedef struct {
@@ -154,6 +176,7 @@ typedef struct {
   int64_t groups;
   int32_t activation;                 /* 0 none, 1 relu, 2 clamp */
   float activation_lo, activation_hi;
+  qdiff_qlinear_contract contract;    /* as qdiff_qlinear_args.contract */
 } qdiff_qconv2d_args;
 
 typedef enum { QDIFF_ELEMENTWISE_ADD = 0, QDIFF_ELEMENTWISE_MUL = 1 } qdiff_elementwise_op;
@@ -212,6 +235,23 @@ typedef struct {
 
 typedef const qdiff_backend_table_v2* (*qdiff_backend_v2_entry)(void);
 #define QDIFF_BACKEND_V2_ENTRY_SYMBOL "qdiff_backend_v2"
+
+/* ---- Optional features (v1 and v2) -----------------------------------
+ * Fields added to the argument structs after a plug-in was built are not
+ * read by it. A plug-in that reads them says so by exporting
+ *
+ *     uint32_t qdiff_backend_features(void);
+ *
+ * returning a mask of the features below. Without it (or without a bit),
+ * qdiff declines on the plug-in's behalf every call whose added field is not
+ * its default, so an older plug-in is judged only on what it was written for.
+ *
+ * QDIFF_FEATURE_QLINEAR_CONTRACT: qlinear and qconv2d read args->contract
+ * and return QDIFF_STATUS_UNSUPPORTED for a contract they do not follow. */
+#define QDIFF_BACKEND_FEATURES_SYMBOL "qdiff_backend_features"
+#define QDIFF_FEATURE_QLINEAR_CONTRACT 1u
+
+typedef uint32_t (*qdiff_backend_features_entry)(void);
 
 #ifdef __cplusplus
 }
