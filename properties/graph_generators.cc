@@ -238,6 +238,8 @@ class GraphDraw {
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
     const BlockSite site{value, shape, w, g_.linear(value, wdq, bias)};
+    src_.label(ChoiceLabel::node_count);
+    if (src_.chance(limits_.shared_op_percent)) g_.output(site.op);
     int y = site.op;
     shape[shape.rank() - 1] = k;
     // When K equals the batch dim, a [K, 1] mul constant reads as
@@ -487,6 +489,8 @@ class GraphDraw {
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{o}, 1.0f), "bias");
     const BlockSite site{value, shape, w, g_.conv2d(value, wdq, bias, at)};
+    src_.label(ChoiceLabel::node_count);
+    if (src_.chance(limits_.shared_op_percent)) g_.output(site.op);
     const int64_t oh = (shape[2] + at.padding[0] + at.padding[2] - kh) / at.stride[0] + 1;
     const int64_t ow = (shape[3] + at.padding[1] + at.padding[3] - kw) / at.stride[1] + 1;
     shape = Shape{shape[0], o, oh, ow};
