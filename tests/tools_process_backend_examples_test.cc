@@ -120,7 +120,10 @@ TEST_F(PlantedBug, IsFoundAndShrunkToKEquals2) {
   const CaseFile f = parse_case_file(read_text(finding()));
   const FoldShape s = fold_shape(std::get<GraphCase>(f.c));
   EXPECT_EQ(s.weight_rows, 2);
-  EXPECT_EQ(s.factor_length, 2);
+  // [2] or [1]: either factor, broadcast without the reshape, leaves the
+  // per-tensor scale with a rank the weight does not have.
+  EXPECT_GE(s.factor_length, 1);
+  EXPECT_LE(s.factor_length, 2);
 }
 
 TEST_F(PlantedBug, ReplayFailsThroughTheBugAndPassesWithout) {
