@@ -52,8 +52,9 @@ const std::vector<FuzzTarget>& property_fuzz_targets() {
         "LegalFusionsAreApplied", "IllegalFusionsAreNotApplied"},
        "random graphs: passes and optimized execution vs the reference; passes fire where they may"},
       {"lowering",
-       {"LoweredExecutionMatchesReference", "CompactScaleRoundTrips", "LoweredFixedPointMatchesGemmlowpModel"},
-       "random graphs lowered: compact scales, integer executor vs the reference and gemmlowp"},
+       {"LoweredExecutionMatchesReference", "CompactScaleRoundTrips", "LoweredFixedPointMatchesGemmlowpModel",
+        "LoweringRefusesOnlyOutsideItsDomain"},
+       "random graphs lowered: compact scales, integer executor vs the reference and gemmlowp; refusals"},
   };
   return targets;
 }

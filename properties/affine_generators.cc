@@ -425,7 +425,9 @@ void corrupt_params(Source& src, AffineCase& c) {
         p.zero_point = z;
       } else if (p.zero_point_domain == ZeroPointDomain::float_domain) {
         Tensor z(DType::f32, p.scale.shape());
-        if (z.numel()) z.data<float>()[0] = src.boolean() ? kNaN : kInf;
+        // Anywhere, as for the int domain: a check that skips the first or
+        // the last element must be seen (a mutant of validate.cc's loop).
+        if (z.numel()) z.data<float>()[size_t(src.integer(0, z.numel() - 1))] = src.boolean() ? kNaN : kInf;
         p.zero_point = z;
       } else {
         p.zero_point = Tensor(DType::i32, p.scale.shape());  // zp with domain none

@@ -238,6 +238,8 @@ class GraphDraw {
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{k}, 1.0f), "bias");
     const BlockSite site{value, shape, w, g_.linear(value, wdq, bias)};
+    src_.label(ChoiceLabel::node_count);
+    if (src_.chance(limits_.shared_op_percent)) g_.output(site.op);
     int y = site.op;
     shape[shape.rank() - 1] = k;
     // When K equals the batch dim, a [K, 1] mul constant reads as
@@ -467,18 +469,28 @@ class GraphDraw {
     const int w = g_.constant(wq, "W");
     int ws;
     src_.label(ChoiceLabel::layout);
-    if (src_.chance(60)) {
+    const bool per_channel = src_.chance(60);
+    if (per_channel) {
       Tensor s(DType::f32, Shape{o, 1, 1, 1});
       for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -9, -5);
       ws = scale_constant(s);
     } else {
       ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -9, -5)}));
     }
-    const int wdq = g_.dequantize(w, ws, std::nullopt, wspec);
+    // Weight zero points as for linear weights: without them the lowering
+    // of a conv's zero points never ran (a mutant there survived, issue 16).
+    std::optional<int> wz;
+    src_.label(ChoiceLabel::layout);
+    if (src_.chance(30)) {
+      wz = zero_point_constant(per_channel ? Shape{o, 1, 1, 1} : Shape{}, wspec.quant_min, wspec.quant_max);
+    }
+    const int wdq = g_.dequantize(w, ws, wz, wspec);
     std::optional<int> bias;
     src_.label(ChoiceLabel::node_count);
     if (src_.chance(50)) bias = g_.constant(random_floats(Shape{o}, 1.0f), "bias");
     const BlockSite site{value, shape, w, g_.conv2d(value, wdq, bias, at)};
+    src_.label(ChoiceLabel::node_count);
+    if (src_.chance(limits_.shared_op_percent)) g_.output(site.op);
     const int64_t oh = (shape[2] + at.padding[0] + at.padding[2] - kh) / at.stride[0] + 1;
     const int64_t ow = (shape[3] + at.padding[1] + at.padding[3] - kw) / at.stride[1] + 1;
     shape = Shape{shape[0], o, oh, ow};

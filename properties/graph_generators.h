@@ -42,6 +42,10 @@ struct GraphLimits {
   int elementwise_percent = 30;         // a non-conv block is add/mul, else linear
   int relu_percent = 30;                // a linear block ends in relu
   int output_dequantize_percent = 20;   // the output is dequantized
+  // A linear or conv block's float result is also a graph output: its
+  // fusion must then be declined (the op has another user). Without it a
+  // fusion rule that mishandled a shared op never ran (issue 16).
+  int shared_op_percent = 8;
 };
 
 GraphCase draw_graph_case(Source& src, const GraphLimits& limits = {});

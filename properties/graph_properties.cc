@@ -289,6 +289,7 @@ CheckResult compact_scales(const Case& any, const Backend& b) {
 }  // namespace
 
 Property lowered_fixed_point_property();  // properties/lowered_fixed_point_property.cc
+Property lowering_domain_property();      // properties/lowering_domain_property.cc
 
 std::vector<Property> graph_properties() {
   return {
@@ -312,6 +313,7 @@ std::vector<Property> graph_properties() {
       {"PassesAreIdempotent", "graph", PropertyKind::invariant, "running a pass twice changes nothing the second time", draw_graph,
        passes_idempotent},
       lowered_fixed_point_property(),
+      lowering_domain_property(),
   };
 }
 

@@ -61,7 +61,10 @@ inline void expect_fold_found_with_k2(const SharedRun& run) {
   ASSERT_FALSE(path.empty()) << r.out;
   const FoldShape s = fold_shape(std::get<GraphCase>(parse_case_file(read_text(path)).c));
   EXPECT_EQ(s.weight_rows, 2);
-  EXPECT_EQ(s.factor_length, 2);
+  // [2] or [1]: either factor, broadcast without the reshape, leaves the
+  // per-tensor scale with a rank the weight does not have.
+  EXPECT_GE(s.factor_length, 1);
+  EXPECT_LE(s.factor_length, 2);
 }
 
 }  // namespace qdiff::testing

@@ -52,3 +52,13 @@ if(TARGET qdiff)
                              QDIFF_V2_PLUGIN="$<TARGET_FILE:abi_v2_conformance_plugin>")
   add_dependencies(abi_v2_conformance_test qdiff abi_v2_conformance_plugin)
 endif()
+
+# The mutation runner (scripts/mutation-score, docs/detection-power.md) is
+# not run here (it rebuilds qdiff per mutant); its scanner and sampling are:
+# what it skips, and that a seed lists the same mutants every time.
+find_program(QDIFF_PYTHON3 python3)
+if(QDIFF_PYTHON3)
+  add_test(NAME mutation_score_self_test
+           COMMAND ${QDIFF_PYTHON3} ${PROJECT_SOURCE_DIR}/scripts/mutation-score --self-test)
+  set_tests_properties(mutation_score_self_test PROPERTIES LABELS unit)
+endif()
