@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -54,31 +55,59 @@ void fit(std::vector<uint8_t>& bytes, size_t max_size) {
 
 CaseFacts facts_of(const DrawnCase& d) { return d.c ? case_facts(*d.c) : CaseFacts{}; }
 
-// libFuzzer mutates its own output again (up to -mutate_depth times), and a
-// replay already holds what decoding our output would give (the codec is
-// exact: decode(encode(choices)) == choices), so the last output's choices
-// are kept to skip that decode. Only speed depends on it, not results.
-struct LastOutput {
-  std::string target;
-  std::vector<uint8_t> bytes;
+// Decoded inputs by content. libFuzzer mutates its own output again (up to
+// -mutate_depth times), mutates each corpus input many times and draws
+// cross-over partners from the corpus, so the same bytes came to be decoded
+// again and again: decoding (a run of the generators) was over half of the
+// mutator's time in the profile (docs/fuzzing.md). Direct-mapped, exact
+// (the bytes are compared), bounded; only speed depends on it, not results:
+// decoding is deterministic, and the outputs are stored with the choices
+// they encode (the codec is exact: decode(encode(choices)) == choices).
+struct DecodedChoices {
   ChoiceSequence choices;
   CaseFacts facts;
 };
-thread_local std::optional<LastOutput> last_output;
+class DecodeCache {
+ public:
+  static constexpr size_t kSlots = 256;
+
+  const DecodedChoices& get(const FuzzTarget& target, std::span<const uint8_t> bytes) {
+    Entry& e = slot(target, bytes);
+    if (!e.holds(target, bytes)) {
+      DecodedInput in = decode_input(target, bytes);
+      e = Entry{std::string(target.name), {bytes.begin(), bytes.end()}, {std::move(in.choices), facts_of(in.drawn)}};
+    }
+    return e.decoded;
+  }
+  void put(const FuzzTarget& target, std::vector<uint8_t> bytes, DecodedChoices decoded) {
+    Entry& e = slot(target, bytes);
+    e = Entry{std::string(target.name), std::move(bytes), std::move(decoded)};
+  }
+  void clear() { slots_.assign(kSlots, Entry{}); }
+
+ private:
+  struct Entry {
+    std::string target;
+    std::vector<uint8_t> bytes;
+    DecodedChoices decoded;
+    bool holds(const FuzzTarget& t, std::span<const uint8_t> b) const {
+      return !target.empty() && target == t.name && same(b, bytes);
+    }
+  };
+  Entry& slot(const FuzzTarget& target, std::span<const uint8_t> bytes) {
+    uint64_t h = 1469598103934665603ull ^ std::hash<std::string_view>{}(target.name);
+    for (const uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;  // FNV-1a
+    return slots_[h % kSlots];
+  }
+  std::vector<Entry> slots_ = std::vector<Entry>(kSlots);
+};
+thread_local DecodeCache decode_cache;
 
 std::optional<std::vector<uint8_t>> mutate_choices(const FuzzTarget& target, std::span<const uint8_t> input,
                                                    size_t max_size, props::PrngSource& rng) {
-  ChoiceSequence seq;
-  CaseFacts facts;
-  if (last_output && last_output->target == target.name && same(input, last_output->bytes)) {
-    seq = std::move(last_output->choices);
-    facts = std::move(last_output->facts);
-  } else {
-    DecodedInput in = decode_input(target, input);
-    seq = std::move(in.choices);
-    facts = facts_of(in.drawn);
-  }
-  last_output.reset();
+  const DecodedChoices& decoded = decode_cache.get(target, input);
+  ChoiceSequence seq = decoded.choices;
+  CaseFacts facts = decoded.facts;
   // One mutation, sometimes two (libFuzzer stacks more by mutating again).
   const int rounds = 1 + int(rng.chance(25));
   bool mutated = false;
@@ -102,7 +131,7 @@ std::optional<std::vector<uint8_t>> mutate_choices(const FuzzTarget& target, std
   if (bytes.size() > max_size) {
     fit(bytes, max_size);  // the cut input decodes differently: not cached
   } else {
-    last_output = LastOutput{std::string(target.name), bytes, std::move(seq), std::move(facts)};
+    decode_cache.put(target, bytes, {std::move(seq), std::move(facts)});
   }
   return bytes;
 }
@@ -110,8 +139,9 @@ std::optional<std::vector<uint8_t>> mutate_choices(const FuzzTarget& target, std
 std::optional<std::vector<uint8_t>> splice_choices(const FuzzTarget& target, std::span<const uint8_t> a,
                                                    std::span<const uint8_t> b, size_t max_size,
                                                    props::PrngSource& rng) {
-  const ChoiceSequence sa = decode_input(target, a).choices;
-  const ChoiceSequence sb = decode_input(target, b).choices;
+  // Copies: the second lookup may take the first one's slot.
+  const ChoiceSequence sa = decode_cache.get(target, a).choices;
+  const ChoiceSequence sb = decode_cache.get(target, b).choices;
   if (sa.spans.size() < 2 || sb.spans.size() < 2) return std::nullopt;
   // A's spans before i, then B's from a span j with A[i]'s label (span 0
   // and the property choice stay A's).
@@ -141,6 +171,8 @@ std::string_view as_text(std::span<const uint8_t> bytes) {
 std::vector<uint8_t> as_bytes(const std::string& text) { return {text.begin(), text.end()}; }
 
 }  // namespace
+
+void clear_decode_cache() { decode_cache.clear(); }
 
 std::vector<uint8_t> mutate_input(std::string_view target, std::span<const uint8_t> input, size_t max_size,
                                   uint32_t seed, const ByteMutator& byte_mutator, const MutatorOptions& options) {

@@ -55,6 +55,10 @@ std::vector<uint8_t> cross_over_inputs(std::string_view target, std::span<const 
                                        std::span<const uint8_t> b, size_t max_size, uint32_t seed,
                                        const ByteMutator& byte_mutator, const MutatorOptions& options = {});
 
+// The mutator keeps decoded inputs by content (speed only: results do not
+// depend on it); tests clear it to compare with a fresh decode.
+void clear_decode_cache();
+
 // libFuzzer glue: mode from the environment (read once).
 size_t libfuzzer_custom_mutator(std::string_view target, uint8_t* data, size_t size, size_t max_size,
                                 unsigned int seed, const ByteMutator& byte_mutator);

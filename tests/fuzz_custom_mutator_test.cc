@@ -316,18 +316,23 @@ TEST(CustomMutator, DeterministicForASeed) {
   }
 }
 
-TEST(CustomMutator, ChainedMutationsDoNotDependOnTheLastOutputCache) {
-  // libFuzzer mutates our output again; the mutator then reuses the choices
-  // it kept instead of decoding. The result must be what a fresh decode gives.
+TEST(CustomMutator, ResultsDoNotDependOnTheDecodeCache) {
+  // libFuzzer mutates our output again, and the same corpus inputs many
+  // times; the mutator then reuses the choices it kept instead of decoding.
+  // The result must be what a fresh decode gives, for mutation and cross-over.
   std::mt19937_64 rng(31);
   for (const FuzzTarget& t : property_fuzz_targets()) {
     for (uint32_t seed = 0; seed < 10; ++seed) {
-      const auto in = random_bytes(rng, 600), unrelated = random_bytes(rng, 600);
+      const auto in = random_bytes(rng, 600), other = random_bytes(rng, 600);
       const auto first = mutate_input(t.name, in, 4096, seed, marker_mutator);
-      const auto warm = mutate_input(t.name, first, 4096, seed + 100, marker_mutator);  // may reuse
-      mutate_input(t.name, unrelated, 4096, seed, marker_mutator);                       // evicts
+      const auto warm = mutate_input(t.name, first, 4096, seed + 100, marker_mutator);  // reuses
+      const auto warm_child = cross_over_inputs(t.name, first, other, 4096, seed, marker_mutator);
+      clear_decode_cache();
       const auto cold = mutate_input(t.name, first, 4096, seed + 100, marker_mutator);
+      clear_decode_cache();
+      const auto cold_child = cross_over_inputs(t.name, first, other, 4096, seed, marker_mutator);
       EXPECT_EQ(warm, cold) << t.name << " seed " << seed;
+      EXPECT_EQ(warm_child, cold_child) << t.name << " seed " << seed;
     }
   }
 }

@@ -168,6 +168,25 @@ TEST(DurableCheck, FuzzStageCreatesTheFindingsDirectoryOnlyWhileItRuns) {
       << blocked.out;
 }
 
+// The differential rows come from --fuzz-build; --asan-fuzz-build adds the
+// ASan share for memory errors, one row per target, labelled as such. An
+// explicit --fuzz-build alone runs no ASan share (the source tree's
+// build/fuzz is not what the caller named).
+TEST(CheckFuzzStage, TheAsanBuildGetsItsShareAfterTheFastBuild) {
+  ScratchDir d("fuzz-share");
+  const std::string fast = fake_fuzz_build(d.path() / "fast"), asan = fake_fuzz_build(d.path() / "asan");
+  const std::string check = "check --cases 5 --no-corpus --property QuantizeOptimized --fuzz-seconds 1 --fuzz-build " +
+                            fast + " --findings " + d.str() + "/findings";
+  const auto both = run_qdiff(check + " --asan-fuzz-seconds 1 --asan-fuzz-build " + asan);
+  EXPECT_EQ(both.exit_code, 0) << both.out;
+  EXPECT_NE(both.out.find("fuzz quantize"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("fuzz-asan quantize"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("libFuzzer+ASan"), std::string::npos) << "no ASan row in the table\n" << both.out;
+  const auto fast_only = run_qdiff(check);
+  EXPECT_EQ(fast_only.exit_code, 0) << fast_only.out;
+  EXPECT_EQ(fast_only.out.find("fuzz-asan"), std::string::npos) << fast_only.out;
+}
+
 TEST(DurableCheck, TwoRunsSharingAFindingsDirectoryNeverOverwriteEachOther) {
   ScratchDir d("concurrent");
   const std::string findings = d.str() + "/findings";

@@ -89,8 +89,12 @@ class CheckRun {
   explicit CheckRun(const CheckOptions& o)
       : o_(o),
         corpus_(o.corpus_dir.empty() ? default_corpus_dir() : o.corpus_dir),
-        fuzz_dir_(o.fuzz_build_dir.empty() ? std::string(QDIFF_SOURCE_DIR) + "/build/fuzz/fuzz"
-                                           : o.fuzz_build_dir) {}
+        fuzz_dir_(o.fuzz_build_dir.empty() ? default_fuzz_build_dir() : o.fuzz_build_dir),
+        // An explicit --fuzz-build names the binaries to fuzz: the ASan share
+        // then runs only with an explicit --asan-fuzz-build too.
+        asan_fuzz_dir_(!o.asan_fuzz_build_dir.empty() ? o.asan_fuzz_build_dir
+                       : o.fuzz_build_dir.empty()     ? asan_fuzz_build_dir()
+                                                      : std::string()) {}
 
   int run() {
     if (!start_junit()) return kExitOutputNotWritten;
@@ -366,17 +370,31 @@ class CheckRun {
     }
   }
 
+  // One fuzz run of every target: its binaries, seconds and table label.
+  struct FuzzPass {
+    std::string binary_dir;
+    int seconds = 0;
+    std::string engine;
+  };
+
+  // The differential rows with the fast build (or the ASan build when it is
+  // the only one), then the ASan build's share for memory errors.
   void fuzz_targets() {
     rows_.push_back({});
     std::vector<std::string> targets;
     for (const auto& t : fuzz::property_fuzz_targets()) targets.emplace_back(t.name);
     targets.emplace_back("case_file");  // the parsers: malformed input must be malformed_case
     targets.emplace_back("graph_case_file");
-    if (!fs::exists(fuzz_dir_ + "/" + targets.front() + "_fuzz")) {
-      fmt::print("fuzz: no fuzz build at {} (cmake --preset fuzz && cmake --build --preset fuzz); "
-                 "fuzzing skipped\n", fuzz_dir_);
+    const auto build = find_fuzz_build(fuzz_dir_);
+    if (!build) {
+      fmt::print("fuzz: no fuzz build at {} (scripts/build.sh fuzzfast fuzz); fuzzing skipped\n", fuzz_dir_);
       rows_.push_back({"fuzz", "(no fuzz build: skipped)", "libFuzzer", "-", "-", "", "", ""});
       return;
+    }
+    std::vector<FuzzPass> passes = {{build->binary_dir, o_.fuzz_seconds, engine_label(*build)}};
+    const auto asan = asan_fuzz_dir_.empty() ? std::nullopt : find_fuzz_build(asan_fuzz_dir_);
+    if (o_.asan_fuzz_seconds > 0 && asan && !same_dir(asan->binary_dir, build->binary_dir)) {
+      passes.push_back({asan->binary_dir, o_.asan_fuzz_seconds, "libFuzzer+ASan"});
     }
     // libFuzzer writes its artifacts into the findings directory: it must
     // exist while the fuzzers run, and is removed again if nothing came.
@@ -386,27 +404,41 @@ class CheckRun {
       unsaved_.push_back(fmt::format("fuzz artifacts: cannot create directory {}: {}", findings_, ec.message()));
       fmt::print(stderr, "{}\n", unsaved_.back());
     }
-    for (const auto& t : targets) {
-      if (stop_signal()) break;
-      fuzz_one(t);
+    for (const auto& pass : passes) {
+      for (const auto& t : targets) {
+        if (stop_signal()) break;
+        fuzz_one(t, pass);
+      }
     }
     if (created && fs::is_empty(findings_, ec)) fs::remove(findings_, ec);
   }
 
-  void fuzz_one(const std::string& t) {
+  // "libFuzzer" for the fast build, "libFuzzer+ASan" for the ASan one (the
+  // table shows whose rates it reports).
+  std::string engine_label(const FuzzBuild& build) const {
+    const auto asan = asan_fuzz_dir_.empty() ? std::nullopt : find_fuzz_build(asan_fuzz_dir_);
+    return asan && same_dir(asan->binary_dir, build.binary_dir) ? "libFuzzer+ASan" : "libFuzzer";
+  }
+
+  static bool same_dir(const std::string& a, const std::string& b) {
+    std::error_code ec;
+    return fs::equivalent(a, b, ec);
+  }
+
+  void fuzz_one(const std::string& t, const FuzzPass& pass) {
     const ScopedScratchDir scratch(fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t));
     FuzzRunRequest req;
-    req.binary = fuzz_dir_ + "/" + t + "_fuzz";
+    req.binary = pass.binary_dir + "/" + t + "_fuzz";
     req.corpus_dirs = {scratch.str(), corpus_ + "/" + t};
-    req.seconds = o_.fuzz_seconds;
+    req.seconds = pass.seconds;
     apply_target_options(req, t);
     req.findings_dir = findings_;
     if (o_.fault) req.env.push_back("QDIFF_FAULT=" + *o_.fault);
     if (!o_.backend_library.empty()) req.env.push_back("QDIFF_BACKEND=" + fs::absolute(o_.backend_library).string());
     if (!o_.backend_command.empty()) req.env.push_back("QDIFF_BACKEND_CMD=" + o_.backend_command);
-    progress_.update(fmt::format("fuzzing {} for {} s", t, o_.fuzz_seconds), 0, 1);
+    progress_.update(fmt::format("fuzzing {} for {} s ({})", t, pass.seconds, pass.engine), 0, 1);
     const FuzzRunResult fr = run_fuzzer(req);
-    Row row{"fuzz", t, "libFuzzer", fmt::format("{} ({}/s)", fr.executions, fr.exec_per_second),
+    Row row{"fuzz", t, pass.engine, fmt::format("{} ({}/s)", fr.executions, fr.exec_per_second),
             fr.finding ? "1" : "0", "", "", seconds_cell(fr.seconds)};
     if (!fr.launched || fr.finding) {
       row.failed = true;
@@ -416,9 +448,10 @@ class CheckRun {
       else if (!fr.crash_input.empty())
         row.failure_text += fmt::format("\n  explain: qdiff explain --target {} {}", t, fr.crash_input);
     }
-    progress_.finish(fmt::format("fuzz {:<16} {} execs, {}/s{}", t, fr.executions, fr.exec_per_second,
+    const std::string stage = pass.engine == "libFuzzer" ? "fuzz" : "fuzz-asan";
+    progress_.finish(fmt::format("{} {:<16} {} execs, {}/s{}", stage, t, fr.executions, fr.exec_per_second,
                                  row.failed ? "  FAILED\n" + row.failure_text : ", ok"));
-    junit_.add("fuzz", t, fr.seconds, row.failure_text);
+    junit_.add(stage, t, fr.seconds, row.failure_text);
     rows_.push_back(std::move(row));
   }
 
@@ -475,7 +508,7 @@ class CheckRun {
   }
 
   const CheckOptions& o_;
-  const std::string corpus_, fuzz_dir_;
+  const std::string corpus_, fuzz_dir_, asan_fuzz_dir_;
   std::string findings_;
   std::vector<std::unique_ptr<Backend>> backends_;
   std::vector<const props::Property*> selected_;

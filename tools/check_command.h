@@ -21,7 +21,12 @@ struct CheckOptions {
   std::string junit;                // JUnit XML output path (optional)
   std::string findings_dir = "qdiff-findings";
   std::string corpus_dir;           // default: <source>/corpus
-  std::string fuzz_build_dir;       // default: <source>/build/fuzz/fuzz
+  std::string fuzz_build_dir;       // default: tools/fuzz_command.h's default_fuzz_build_dir()
+  // The ASan + UBSan fuzz build's share, per target, after the differential
+  // rows (memory errors; skipped when that build is absent or is the one
+  // fuzzed above).
+  int asan_fuzz_seconds = 3;
+  std::string asan_fuzz_build_dir;  // default: <source>/build/fuzz, unless fuzz_build_dir is given
   std::vector<std::string> only;    // property name filter (substring)
   std::optional<std::string> isa;   // only this ISA
   std::optional<std::string> fault; // inject a fault point (demonstrations)

@@ -116,8 +116,7 @@ DetectionRun run_suite(FaultPoint fault, uint64_t seed, int cases) {
 
 // The directory holding the *_fuzz binaries: DIR itself or DIR/fuzz.
 std::optional<fs::path> fuzz_binary_dir(const std::string& given) {
-  const fs::path base =
-      given.empty() ? fs::path(QDIFF_SOURCE_DIR) / "build" / "fuzz" / "fuzz" : fs::path(given);
+  const fs::path base = given.empty() ? fs::path(default_fuzz_build_dir()) : fs::path(given);
   for (const fs::path& d : {base, base / "fuzz"}) {
     if (fs::exists(d / "quantize_fuzz")) return fs::absolute(d);
   }
@@ -369,9 +368,9 @@ bool prepare_fuzz(const FaultsOptions& o, const std::vector<FaultPoint>& faults,
   setup.bin_dir = fuzz_binary_dir(o.fuzz_build_dir);
   if (!setup.bin_dir) {
     notes.push_back(fmt::format(
-        "No fuzz build at {}: fuzz columns skipped (build one with the fuzz preset, or pass "
+        "No fuzz build at {}: fuzz columns skipped (build one with the fuzzfast or fuzz preset, or pass "
         "--fuzz-build).",
-        o.fuzz_build_dir.empty() ? "build/fuzz" : o.fuzz_build_dir));
+        o.fuzz_build_dir.empty() ? default_fuzz_build_dir() : o.fuzz_build_dir));
     return true;
   }
   settings.fuzz_measured = true;

@@ -126,7 +126,8 @@ void add_fuzz_arguments(CLI::App& c, FuzzOptions& o) {
   c.add_option("--jobs", o.jobs, "parallel libFuzzer workers per target (fork mode when > 1)")
       ->check(CLI::Range(1, 1024));
   c.add_option("--build-dir", o.build_dir,
-               "fuzz build tree (default <source>/build/fuzz) or a directory of *_fuzz binaries");
+               "fuzz build tree (default <source>/build/fuzzfast, else <source>/build/fuzz) or a directory "
+               "of *_fuzz binaries");
   c.add_option("--corpus", o.corpus_dir, "corpus directory (default: the source tree's)");
   c.add_option("--findings", o.findings_dir, "where raw crash inputs and fuzzer logs go");
   c.add_option("--regressions", o.regressions_dir,
@@ -200,14 +201,23 @@ std::optional<FuzzBuild> find_fuzz_build(const std::string& build_dir) {
   return std::nullopt;
 }
 
+std::string fast_fuzz_build_dir() { return kSource + "/build/fuzzfast"; }
+std::string asan_fuzz_build_dir() { return kSource + "/build/fuzz"; }
+
+std::string default_fuzz_build_dir() {
+  return find_fuzz_build(fast_fuzz_build_dir()) ? fast_fuzz_build_dir() : asan_fuzz_build_dir();
+}
+
 int run_fuzz(const FuzzOptions& o) {
-  const std::string build_dir = o.build_dir.empty() ? kSource + "/build/fuzz" : o.build_dir;
+  const std::string build_dir = o.build_dir.empty() ? default_fuzz_build_dir() : o.build_dir;
   const auto build = find_fuzz_build(build_dir);
   if (!build) {
     fmt::print(stderr,
                "qdiff fuzz: no fuzz build in {} (no *_fuzz binaries there or in its fuzz/).\n"
                "Build the libFuzzer targets first (clang 14):\n"
-               "  scripts/build.sh fuzz        (or: cmake --preset fuzz && cmake --build --preset fuzz)\n"
+               "  scripts/build.sh fuzzfast    (the fast differential build; or: cmake --preset fuzzfast &&\n"
+               "                                cmake --build --preset fuzzfast)\n"
+               "  scripts/build.sh fuzz        (ASan + UBSan, for memory errors: --build-dir build/fuzz)\n"
                "or pass --build-dir DIR: a fuzz build tree, or a directory of *_fuzz binaries\n"
                "such as the $OUT of .clusterfuzzlite/build.sh (scripts/test-clusterfuzzlite --keep).\n",
                build_dir);

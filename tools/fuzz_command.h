@@ -26,7 +26,7 @@ struct FuzzOptions {
   std::vector<std::string> targets;  // empty: every target of the build
   int seconds = 60;                  // per target
   int jobs = 1;                      // > 1: libFuzzer fork mode, -fork=jobs
-  std::string build_dir;             // default <source>/build/fuzz
+  std::string build_dir;             // default: default_fuzz_build_dir()
   std::string corpus_dir;            // default <source>/corpus
   std::string findings_dir = "qdiff-findings/fuzz";  // raw artifacts and logs
   std::string regressions_dir;       // default <corpus>/regressions/fuzz
@@ -63,5 +63,14 @@ struct FuzzBuild {
   std::vector<std::string> targets;
 };
 std::optional<FuzzBuild> find_fuzz_build(const std::string& build_dir);
+
+// The fuzz build trees of the source tree (CMakePresets.json): the fast
+// differential build (fuzzfast: -O2, no ASan) and the ASan + UBSan build
+// (fuzz), which keeps a share of the time for memory errors.
+std::string fast_fuzz_build_dir();  // <source>/build/fuzzfast
+std::string asan_fuzz_build_dir();  // <source>/build/fuzz
+// What `qdiff fuzz`, `qdiff check` and `qdiff faults` fuzz with when not
+// told: the fast build when it has targets, else the ASan build.
+std::string default_fuzz_build_dir();
 
 }  // namespace qdiff::tools

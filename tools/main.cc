@@ -61,7 +61,8 @@ CLI::App* add_faults_subcommand(CLI::App& app, qdiff::tools::FaultsOptions& faul
   fl->add_option("--seeds", faults.seeds, "seeds 1..N per fault")->check(kPositiveInt);
   fl->add_option("--cases", faults.cases, "RapidCheck cases per property")->check(kPositiveInt);
   fl->add_option("--fuzz-seconds", faults.fuzz_seconds, "libFuzzer cap per run (0: no fuzzing)")->check(kNonNegativeInt);
-  fl->add_option("--fuzz-build", faults.fuzz_build_dir, "directory holding the *_fuzz binaries (or its build tree)");
+  fl->add_option("--fuzz-build", faults.fuzz_build_dir,
+                 "directory holding the *_fuzz binaries, or its build tree (default build/fuzzfast, else build/fuzz)");
   fl->add_option("--only", faults.only, "only these fault points (repeatable)");
   fl->add_option("--markdown", faults.markdown, "also write the report as Markdown");
   return fl;
@@ -95,7 +96,12 @@ int main(int argc, char** argv) {
   c->add_option("--findings", check.findings_dir, "directory for case files of findings");
   c->add_option("--corpus", check.corpus_dir,
                 "corpus directory (default: an installed qdiff's share/qdiff/corpus, else the source tree's)");
-  c->add_option("--fuzz-build", check.fuzz_build_dir, "directory holding the *_fuzz binaries");
+  c->add_option("--fuzz-build", check.fuzz_build_dir,
+                "fuzz build tree or directory of *_fuzz binaries (default build/fuzzfast, else build/fuzz)");
+  c->add_option("--asan-fuzz-seconds", check.asan_fuzz_seconds,
+                "seconds per target in the ASan + UBSan fuzz build, after the fast build's (0: none)")
+      ->check(kNonNegativeInt);
+  c->add_option("--asan-fuzz-build", check.asan_fuzz_build_dir, "the ASan + UBSan fuzz build (default build/fuzz; none when --fuzz-build is given)");
   c->add_option("--property", check.only, "only properties whose name contains this (repeatable)");
   // Given means checked, even when empty: `--isa ""` is a typo, not "every ISA".
   c->add_option_function<std::string>("--isa", [&](const std::string& v) { check.isa = v; },
