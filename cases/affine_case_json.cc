@@ -67,13 +67,13 @@ AffineCase parse_affine_case(std::string_view json_text) {
     if (is_fused_op_name(name)) {
       field_error("op",
                   "is {}, a fused op: parse_affine_case reads the affine ops only, "
-                  "parse_case (cases/fused_case.h) reads every op",
+                  "parse_case (cases/case.h) reads every op",
                   quoted_excerpt(name));
     }
     if (name == kGraphOpName) {
       field_error("op",
                   "is \"graph\", a graph case: parse_affine_case reads the affine ops only, "
-                  "parse_case (cases/fused_case.h) reads every op");
+                  "parse_case (cases/case.h) reads every op");
     }
     unknown_op_error(name);
   }

@@ -7,7 +7,7 @@
 #include "cases/tensor_json.h"
 
 // Result files. Case files: affine_case_json.cc (parse_affine_case,
-// write_affine_case) and fused_case.cc (parse_case, write_case).
+// write_affine_case) and case.cc (parse_case, write_case).
 namespace qdiff {
 
 std::string write_result(const CaseResult& result) {

@@ -21,7 +21,7 @@
 namespace qdiff {
 
 // Parses a case file of an affine op; throws malformed_case (a fused op's
-// file included: parse_case in cases/fused_case.h reads every op).
+// file included: parse_case in cases/case.h reads every op).
 AffineCase parse_affine_case(std::string_view json_text);
 std::string write_affine_case(const AffineCase& c);
 

@@ -1,6 +1,6 @@
 // The fields every case and result file starts with: "format", "version"
 // and, for cases, "op" (SPEC section 11). Shared by the affine codec
-// (affine_case_json.cc), the fused codec (fused_case.cc) and result files
+// (affine_case_json.cc), the fused codec (case.cc) and result files
 // (case_file.cc).
 #pragma once
 
@@ -16,7 +16,7 @@ inline constexpr std::string_view kCaseFormat = "qdiff-case";
 inline constexpr std::string_view kResultFormat = "qdiff-result";
 inline constexpr int64_t kCaseFileVersion = 1;
 
-// The fused ops' "op" values (cases/fused_case.h).
+// The fused ops' "op" values (cases/case.h).
 inline constexpr std::string_view kFusedOpNames[] = {"qlinear", "qconv2d", "qadd", "qmul"};
 bool is_fused_op_name(std::string_view name);
 // The graph case's "op" value (cases/graph_case.h).

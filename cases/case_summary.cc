@@ -1,10 +1,10 @@
-// case_summary (cases/fused_case.h): one line per case for reports. Shapes
+// case_summary (cases/case.h): one line per case for reports. Shapes
 // that the op would reject are still described: a layout that does not fit
 // reads "invalid layout: <why>", an output shape that cannot be formed
 // "output shape unknown: <why>". The op's validation stays authoritative.
 #include <fmt/format.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/block_layout.h"
 #include "core/error.h"
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 
 namespace qdiff {
 

@@ -1,7 +1,7 @@
 // Writing side of the case-file codecs: JSON string literals and an object
 // writer that lays members out one per line with 2-space indentation (each
 // tensor on one line), the canonical form documented in
-// docs/case-file-format.md. Shared by case_file.cc and fused_case.cc.
+// docs/case-file-format.md. Shared by case_file.cc and case.cc.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Operator attributes in case files, shared by the fused-op cases
-// (cases/fused_case.h) and the nodes of graph cases (cases/graph_case.h):
+// (cases/case.h) and the nodes of graph cases (cases/graph_case.h):
 //
 //   "activation": {"kind": "none" | "relu" | "clamp", "lo": F32, "hi": F32}
 //                 optional, default none; lo and hi required for clamp only

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "oracle/case_oracle.h"
 #include "oracle/plugin_backend.h"
 

@@ -35,7 +35,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "fuzz/fuzz_driver.h"
 #include "properties/fdp_source.h"
 #include "properties/property.h"

@@ -46,7 +46,7 @@
 #include <utility>
 #include <vector>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "fuzz/choice_codec.h"
 #include "properties/source.h"
 

@@ -11,7 +11,7 @@
 
 #include "cases/content_hash.h"
 #include "cases/durable_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "oracle/plugin_backend.h"
 #include "oracle/process_backend.h"
 #include "properties/fdp_source.h"

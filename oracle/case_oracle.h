@@ -4,7 +4,7 @@
 #pragma once
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 

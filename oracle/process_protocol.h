@@ -6,7 +6,7 @@
 //                "ops": ["quantize_affine", ...], "passes": ["...", ...],
 //                "reads": ["qlinear_contract"]}   (optional: case members added
 //                after version 1 that it reads; others get only their default)
-//   an op       a case file (SPEC section 11, cases/fused_case.h) on one line
+//   an op       a case file (SPEC section 11, cases/case.h) on one line
 //            -> a qdiff-result (outputs or error), or {"unsupported": "why"}
 //   graph pass  {"qdiff": "graph-pass", "pass": NAME | "pipeline", "graph": GRAPH}
 //            -> {"graph": GRAPH}, a qdiff-result error, or {"unsupported": "why"}
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/graph.h"
 
 namespace qdiff {

@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 
 namespace qdiff::props {
 

@@ -19,7 +19,7 @@
 // The work per case is bounded (outputs x reduction <= 2^17).
 #pragma once
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "properties/source.h"
 
 namespace qdiff::props {

@@ -4,7 +4,7 @@
 // choices (Source) into a Case, and `check` judges one Case against a
 // backend. The same pair runs under RapidCheck (properties/rc_runner.h),
 // libFuzzer (fuzz/), and case-file replay, which stores the case together
-// with the property's name (cases/fused_case.h CaseFile); and the reducer
+// with the property's name (cases/case.h CaseFile); and the reducer
 // (properties/reduce.h) can shrink a failing case structurally because it
 // only needs `check`.
 #pragma once
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "oracle/backend_interface.h"
 #include "oracle/verdict.h"
 #include "properties/source.h"

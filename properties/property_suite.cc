@@ -14,7 +14,7 @@
 #include "adapters/optimized_backend.h"
 #include "cases/durable_file.h"
 #include "cases/finding_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "impl/options.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"

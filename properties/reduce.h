@@ -12,7 +12,7 @@
 
 #include <functional>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 
 namespace qdiff::props {
 

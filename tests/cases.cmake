@@ -12,7 +12,7 @@ qdiff_add_test(NAME cases_result_test SOURCES cases_result_test.cc
 # the reference.
 qdiff_add_test(NAME cases_docs_test SOURCES cases_docs_test.cc
                LIBS qdiff_cases qdiff_reference LABELS unit)
-# Fused-op case files (cases/fused_case.h): round trips, malformed inputs,
+# Fused-op case files (cases/case.h): round trips, malformed inputs,
 # summaries, and the fused examples of docs/case-file-format.md.
 qdiff_add_test(NAME cases_fused_round_trip_test SOURCES cases_fused_round_trip_test.cc
                LIBS qdiff_cases LABELS unit)

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "reference/choose_qparams.h"
 #include "reference/dequantize.h"
 #include "reference/fake_quantize.h"

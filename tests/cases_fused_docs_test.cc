@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "reference/fused_ops.h"
 
 namespace qdiff {

@@ -1,4 +1,4 @@
-// Malformed fused-op case files (cases/fused_case.h): every defect the
+// Malformed fused-op case files (cases/case.h): every defect the
 // argument structs cannot hold is malformed_case (or too_large over the
 // element cap) with a message naming the field by its path, nested PARAMS
 // included ("w_params.scale.shape[0]"); nothing crashes or escapes as
@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/limits.h"
 #include "tests/test_util.h"
 

@@ -1,4 +1,4 @@
-// Fused-op case files (cases/fused_case.h) round-trip every op with every
+// Fused-op case files (cases/case.h) round-trip every op with every
 // optional field present and absent, every activation, both padding forms
 // and every f32 class in the clamp bounds, bit for bit; semantic defects
 // stay representable; parse_case reads affine files exactly as
@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/float_bits.h"
 
 namespace qdiff {

@@ -1,4 +1,4 @@
-// case_summary (cases/fused_case.h): one line naming the op, every tensor's
+// case_summary (cases/case.h): one line naming the op, every tensor's
 // dtype and shape, each QuantParams with its layout (or why it has none),
 // the output shape the op would produce, conv attributes and activation.
 // Expected layouts and output shapes are worked by hand in the comments.
@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 
 namespace qdiff {
 namespace {

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "reference/graph_eval.h"
 
 namespace qdiff {

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/limits.h"
 #include "tests/reference_graph_test_util.h"
 

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "cases/graph_case.h"
 #include "core/float_bits.h"
 #include "tests/reference_graph_test_util.h"

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/float_bits.h"
 #include "fuzz/case_json_mutator.h"
 

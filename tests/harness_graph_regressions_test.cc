@@ -18,7 +18,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/graph.h"
 #include "impl/options.h"
 #include "adapters/optimized_backend.h"

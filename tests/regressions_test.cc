@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "impl/options.h"
 #include "adapters/optimized_backend.h"
 #include "oracle/backend_interface.h"

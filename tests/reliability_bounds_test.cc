@@ -22,7 +22,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "core/graph_budget.h"
 #include "properties/graph_generators.h"
 #include "tests/qdiff_command.h"

@@ -19,7 +19,7 @@
 
 #include "cases/content_hash.h"
 #include "cases/finding_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "cases/input_file.h"
 #include "tests/qdiff_command.h"
 

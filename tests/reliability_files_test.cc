@@ -17,7 +17,7 @@
 #include "cases/content_hash.h"
 #include "cases/durable_file.h"
 #include "cases/finding_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "cases/input_file.h"
 #include "core/error.h"
 #include "tests/qdiff_command.h"

@@ -16,7 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "tools/fuzz_command.h"
 
 namespace qdiff::tools {

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "fuzz/fuzz_driver.h"
 #include "oracle/backend_interface.h"
 #include "tools/fuzz_findings.h"

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "tests/pass_pipeline_findings.h"
 #include "tests/qdiff_command.h"
 

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "tests/qdiff_command.h"
 
 namespace qdiff {

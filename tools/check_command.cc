@@ -14,7 +14,7 @@
 
 #include "cases/durable_file.h"
 #include "cases/finding_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "fuzz/fuzz_driver.h"
 #include "impl/options.h"
 #include "adapters/optimized_backend.h"

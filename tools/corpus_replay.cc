@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "cases/input_file.h"
 #include "fuzz/case_file_target.h"
 #include "fuzz/fuzz_driver.h"

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "cases/input_file.h"
 #include "cases/printable_text.h"
 #include "oracle/case_oracle.h"

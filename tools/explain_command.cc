@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "adapters/optimized_backend.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "cases/input_file.h"
 #include "cases/printable_text.h"
 #include "core/block_layout.h"

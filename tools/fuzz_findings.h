@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cases/content_hash.h"  // stable_hash_hex names the case files
-#include "cases/fused_case.h"
+#include "cases/case.h"
 
 namespace qdiff::tools {
 

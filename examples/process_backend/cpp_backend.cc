@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cases/case_file.h"
-#include "cases/fused_case.h"
+#include "cases/case.h"
 #include "cases/json_document.h"
 #include "cases/json_fields.h"
 #include "cases/json_writer.h"

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include <qdiff/cases/fused_case.h>
+#include <qdiff/cases/case.h>
 #include <qdiff/core/error.h>
 
 #include "tests/toy_backend.h"

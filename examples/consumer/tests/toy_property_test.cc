@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <qdiff/cases/fused_case.h>
+#include <qdiff/cases/case.h>
 #include <qdiff/properties/rc_runner.h>
 
 #include "tests/toy_backend.h"

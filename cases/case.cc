@@ -1,4 +1,4 @@
-#include "cases/fused_case.h"
+#include "cases/case.h"
 
 #include <fmt/format.h>
 
