@@ -97,6 +97,8 @@ TEST(DurableCheck, FindingsThatCannotBeSavedArePrintedInFullAndFailTheRun) {
 
 TEST(DurableCheck, FullDiskFailsTheRunAndKeepsEarlierFindingsWhole) {
   SmallTmpfs disk("full", 8 * 1024);  // two pages: the earlier finding and one more
+  // Skipped only where a tmpfs cannot be mounted (not root, or no mount
+  // namespace): a full disk cannot be made without one. CI runs as root.
   if (!disk.mounted()) GTEST_SKIP() << "no small filesystem to fill: " << disk.why();
   const std::string earlier = earlier_finding(disk.str());
   const std::string earlier_text = read_text(earlier);

@@ -71,6 +71,8 @@ TEST(DurableFile, ParentThatIsARegularFileIsAnErrorNamingThePath) {
 
 TEST(DurableFile, FullDiskIsAnErrorAndKeepsTheOldFileWhole) {
   SmallTmpfs disk("durable-full", 16 * 1024);
+  // Skipped only where a tmpfs cannot be mounted (not root, or no mount
+  // namespace): a full disk cannot be made without one. CI runs as root.
   if (!disk.mounted()) GTEST_SKIP() << "no small filesystem to fill: " << disk.why();
   const fs::path old_path = disk.path() / "old.json";
   write_file_durably(old_path.string(), "an earlier finding");
