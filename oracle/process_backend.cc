@@ -71,6 +71,24 @@ class ProcessBackend final : public OutsideBackend {
     return out;
   }
 
+  // The requests of the current process, oldest first (at most the last 16),
+  // and how many were sent in all: a caller tells its own by the count.
+  std::vector<std::string> recent() const { return {sequence_.begin(), sequence_.end()}; }
+  size_t sent() const { return sent_; }
+  // Sends each request and ignores its answer (it only sets up state).
+  void send_ignoring_answers(const std::vector<std::string>& requests) const {
+    for (const auto& r : requests) {
+      try {
+        answer_to(r);
+      } catch (const std::exception&) {
+        // A failure while setting up is reported by the request that follows.
+      }
+    }
+  }
+  std::string save(const std::vector<std::string>& sequence, const std::string& file_name) const {
+    return save_sequence(sequence, file_name);
+  }
+
  private:
   static AffineCase affine_case(AffineOpKind op, const Tensor& x, const QuantParams& p, Contract c) {
     return AffineCase{.op = op, .contract = c, .input = x, .params = p, .choose = {}};
@@ -150,6 +168,7 @@ class ProcessBackend final : public OutsideBackend {
 
   Answer answer_to(const std::string& request) const {
     ensure_started();
+    ++sent_;
     sequence_.push_back(request);
     if (sequence_.size() > kSequenceLength) sequence_.pop_front();
     const std::string line = process_.exchange(request);
@@ -187,13 +206,14 @@ class ProcessBackend final : public OutsideBackend {
     return fmt::format("; depends on earlier requests: a fresh process answers this one{}", save_sequence(sequence));
   }
 
-  std::string save_sequence(const std::vector<std::string>& sequence) const {
+  std::string save_sequence(const std::vector<std::string>& sequence,
+                            const std::string& file_name = "process-sequence.jsonl") const {
     if (o_.sequence_dir.empty()) return " (sequence not saved)";
     std::string text = hello_request() + "\n";
     for (const auto& r : sequence) text += r + "\n";
     // One file, the latest: shrinking meets such failures many times, and
     // the one reported last is the one the finding's message quotes.
-    const auto path = std::filesystem::path(o_.sequence_dir) / "process-sequence.jsonl";
+    const auto path = std::filesystem::path(o_.sequence_dir) / file_name;
     try {
       write_file_durably(path.string(), text);
     } catch (const WriteError& e) {
@@ -206,9 +226,26 @@ class ProcessBackend final : public OutsideBackend {
   mutable LineProcess process_;
   mutable Hello hello_;
   mutable std::deque<std::string> sequence_;  // requests of the current process
+  mutable size_t sent_ = 0;
 };
 
+const ProcessBackend& as_process(const Backend& b) {
+  const auto* p = dynamic_cast<const ProcessBackend*>(&b);
+  if (!p) throw std::logic_error(b.name() + " is not a process backend");
+  return *p;
+}
+
 }  // namespace
+
+std::vector<std::string> recent_requests(const Backend& backend) { return as_process(backend).recent(); }
+size_t requests_sent(const Backend& backend) { return as_process(backend).sent(); }
+void send_requests(const Backend& backend, const std::vector<std::string>& requests) {
+  as_process(backend).send_ignoring_answers(requests);
+}
+std::string save_request_sequence(const Backend& backend, const std::vector<std::string>& requests,
+                                  const std::string& file_name) {
+  return as_process(backend).save(requests, file_name);
+}
 
 std::unique_ptr<Backend> start_process_backend(const ProcessBackendOptions& options) {
   try {

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "oracle/backend_interface.h"
 
@@ -41,5 +42,17 @@ struct ProcessBackendOptions {
 // Starts the command and exchanges hello. Throws std::runtime_error when
 // the process does not answer hello with a valid hello.
 std::unique_ptr<Backend> start_process_backend(const ProcessBackendOptions& options);
+
+// For a failure that depends on earlier requests (the backend keeps state):
+// what a process backend sent (its current process's last 16 requests,
+// oldest first; the count of all it sent), sending requests whose answers
+// only set up state, and saving a sequence (with the hello) as
+// sequence_dir/FILE_NAME; the text says where and how to replay it. Each
+// throws std::logic_error for another kind of backend.
+std::vector<std::string> recent_requests(const Backend& backend);
+size_t requests_sent(const Backend& backend);
+void send_requests(const Backend& backend, const std::vector<std::string>& requests);
+std::string save_request_sequence(const Backend& backend, const std::vector<std::string>& requests,
+                                  const std::string& file_name);
 
 }  // namespace qdiff

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
+#include <sstream>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -100,6 +102,32 @@ TEST(ProcessBackendFindings, AnOrderDependentCrashSavesTheSequenceThatReplaysIt)
                                   " stateful < " + sequence.string() + " > /dev/null")
                                      .c_str());
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == 11) << "replaying the sequence must crash the toy again";
+}
+
+// A wrong answer that needs an earlier request (tests/process_backends/
+// stale_cache_backend.py keeps the first answer for each input size): the
+// finding names the one earlier request that reproduces it in a fresh
+// process and saves the pair, which replays the wrong answer outside qdiff.
+TEST(ProcessBackendFindings, AnOrderDependentWrongAnswerSavesTheRequestsThatReproduceIt) {
+  ScratchDir findings("process-stale");
+  const std::string stale = "tests/process_backends/stale_cache_backend.py";
+  const auto r = run_qdiff("check --cases 50 --fuzz-seconds 0 --no-corpus --property QuantizeOptimizedMatchesReference "
+                           "--backend-cmd " + python_backend_command(stale) + " --findings " + findings.str());
+  expect_clean_failing_report(r);
+  EXPECT_NE(r.out.find("fresh process: passes the shrunk case alone"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reproduced in a fresh process after 1 earlier request; the last 2 requests replay it"),
+            std::string::npos) << r.out;
+  const auto sequence = findings.path() / "QuantizeOptimizedMatchesReference-process-sequence.jsonl";
+  ASSERT_TRUE(std::filesystem::exists(sequence)) << r.out;
+  // hello, the earlier request and the case: the last two answers are the
+  // same stale one although the inputs differ.
+  const auto replay = run_command("/usr/bin/python3 " + std::string(QDIFF_SOURCE_DIR) + "/" + stale + " < " +
+                                  sequence.string());
+  std::istringstream answers(replay.out);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(answers, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3u) << replay.out;
+  EXPECT_EQ(lines[1], lines[2]) << "the stale answer repeats";
 }
 
 // QDIFF_BACKEND_CMD in the fuzz binaries (here the gcc replay driver of the

@@ -286,7 +286,7 @@ class CheckRun {
             r.coverage.layouts_cell(), r.coverage.ranks_cell(), seconds_cell(r.seconds)};
     if (r.failed) {
       row.failed = true;
-      row.failure_text = describe_failure(p, r, cases, quick);
+      row.failure_text = describe_failure(p, r, *backends_[bi], cases, quick);
       progress_.finish(fmt::format("{}  FAILED ({} cases, {})\n{}\n", label, r.cases, seconds_cell(r.seconds),
                                    row.failure_text));
     } else if (r.stopped) {
@@ -306,11 +306,12 @@ class CheckRun {
   }
 
   // The failure's verdict, its saved case file and how to rerun it.
-  std::string describe_failure(const props::Property& p, const props::RcReport& r, int cases, bool quick) {
+  std::string describe_failure(const props::Property& p, const props::RcReport& r, const Backend& backend, int cases,
+                               bool quick) {
     std::string text = r.failure ? r.failure->describe() : r.rapidcheck_message;
     if (r.counterexample) {
       text += save_counterexample({*r.counterexample, p.name});
-      text += fresh_process_opinion(p, *r.counterexample);
+      text += fresh_process_opinion(p, *r.counterexample, backend);
     }
     text += fmt::format("\n  found after {} cases{} ({} shrink + {} reduction steps); rerun: qdiff check "
                         "--seed {} --cases {} --property {}{}",
@@ -336,12 +337,42 @@ class CheckRun {
   // A process backend may keep state between cases: the shrunk case alone
   // in a fresh process tells a deterministic failure from one that needs
   // the cases before it.
-  std::string fresh_process_opinion(const props::Property& p, const Case& c) const {
+  std::string fresh_process_opinion(const props::Property& p, const Case& c, const Backend& stateful) const {
     if (o_.backend_command.empty()) return "";
     const auto fresh = start_process_backend(process_options());
-    return props::check_property(p, c, *fresh).failed()
-               ? "\n  fresh process: fails on the shrunk case alone too (deterministic)"
-               : "\n  fresh process: passes the shrunk case alone (the failure depends on earlier cases)";
+    if (props::check_property(p, c, *fresh).failed()) {
+      return "\n  fresh process: fails on the shrunk case alone too (deterministic)";
+    }
+    return "\n  fresh process: passes the shrunk case alone (the failure depends on earlier cases)" +
+           earlier_requests_that_reproduce(p, c, stateful);
+  }
+
+  // An order-dependent failure made reproducible: the backend that failed
+  // judges the shrunk case once more; then each of its last requests before
+  // that, the latest first, is sent to a fresh process ahead of the case,
+  // and at last all of them. The first setting that fails again is saved
+  // as a request sequence that replays it outside qdiff.
+  std::string earlier_requests_that_reproduce(const props::Property& p, const Case& c, const Backend& stateful) const {
+    const size_t before = requests_sent(stateful);
+    if (!props::check_property(p, c, stateful).failed()) return "; the backend that failed passes it now too";
+    const std::vector<std::string> recent = recent_requests(stateful);
+    const size_t own = std::min(recent.size(), requests_sent(stateful) - before);  // the case's own requests
+    const std::vector<std::string> earlier(recent.begin(), recent.end() - ptrdiff_t(own));
+    const std::vector<std::string> case_requests(recent.end() - ptrdiff_t(own), recent.end());
+    std::vector<std::vector<std::string>> tries;
+    for (auto it = earlier.rbegin(); it != earlier.rend(); ++it) tries.push_back({*it});
+    if (earlier.size() > 1) tries.push_back(earlier);
+    for (const auto& prefix : tries) {
+      const auto fresh = start_process_backend(process_options());
+      send_requests(*fresh, prefix);
+      if (!props::check_property(p, c, *fresh).failed()) continue;
+      std::vector<std::string> sequence = prefix;
+      sequence.insert(sequence.end(), case_requests.begin(), case_requests.end());
+      return fmt::format("\n  reproduced in a fresh process after {} earlier request{}{}", prefix.size(),
+                         prefix.size() == 1 ? "" : "s",
+                         save_request_sequence(stateful, sequence, p.name + "-process-sequence.jsonl"));
+    }
+    return fmt::format("; the last {} requests before it do not reproduce it in a fresh process", earlier.size());
   }
 
   void add_row(Row row, double seconds) {
