@@ -39,27 +39,40 @@ struct ElementParams {
   double zero_point(int64_t si) const { return params.zero_point ? params.zero_point->value_at(si) : 0.0; }
 };
 
-// clamp(round_half_even(t - z) + z) for int/none domains, clamp(round(t))
-// for the float domain (t already relative to min_val there).
-double quantize_position(double t, double z, const QuantParams& p) {
-  double q = p.zero_point_domain == ZeroPointDomain::float_domain ? std::nearbyint(t)
-                                                                    : std::nearbyint(t - z) + z;
-  if (std::isnan(q)) return double(p.quant_min);
+// The ends of an envelope interval [t - B, t + B]: the lower end admits
+// Q(t - B), the upper Q(t + B), Q(t) = clamp(round(t - z) + z) for int/none
+// domains, clamp(round(t)) for the float domain (t already relative to
+// min_val there).
+//
+// An end exactly on a tie rounds OUTWARD (the lower end down, the upper
+// up), not half to even: the interval is closed, its bound can be attained
+// exactly, and the implementations round ties differently (the reference
+// half to even, the half_away contract and gemmlowp's RoundingDivideByPOT
+// away from zero). Found by the lowering fuzzer
+// (corpus/regressions/graph_envelope_tie_at_the_end.json): a linear whose
+// reference output is 0 reads an input the quant-absorption pass may move
+// by 13 steps of 1/32; times |w| = 3/32 that is 2.4375 output units
+// (s_out = 1/64), and M = 2^-4 (m = 2^30, shift -3) adds 2^-4 for the
+// high-mul's rounding (docs/impl-graph.md): the upper end is exactly 2.5.
+// The integer executor with that input: acc 39, high-mul 39 / 2 = 19.5 ->
+// 20, RoundingDivideByPOT(20, 3) = 2.5 -> 3, the bound's own worst case;
+// half to even admitted only 2.
+//
+// An end that is NaN comes from inf - inf (an infinite center with an
+// infinite radius, e.g. a value multiplied by an infinite constant whose
+// sign the rounding slack leaves open): it is unbounded, so the lower end
+// admits quant_min and the upper end quant_max.
+enum class End { lower, upper };
+double end_position(double t, double z, const QuantParams& p, End end) {
+  if (std::isnan(t)) return double(end == End::lower ? p.quant_min : p.quant_max);
+  const double rel = p.zero_point_domain == ZeroPointDomain::float_domain ? t : t - z;
+  double r = std::nearbyint(rel);
+  if (std::fabs(rel - std::trunc(rel)) == 0.5) r = end == End::lower ? std::floor(rel) : std::ceil(rel);
+  const double q = p.zero_point_domain == ZeroPointDomain::float_domain ? r : r + z;
   return std::clamp(q, double(p.quant_min), double(p.quant_max));
 }
-
-// The ends of an envelope interval [t - B, t + B]. An end that is NaN
-// comes from inf - inf (an infinite center with an infinite radius, e.g. a
-// value multiplied by an infinite constant whose sign the rounding slack
-// leaves open): it is unbounded, so the lower end admits quant_min and the
-// upper end quant_max. (quantize_position maps NaN to quant_min, which is
-// right for the lower end only.)
-double lower_position(double t, double z, const QuantParams& p) {
-  return std::isnan(t) ? double(p.quant_min) : quantize_position(t, z, p);
-}
-double upper_position(double t, double z, const QuantParams& p) {
-  return std::isnan(t) ? double(p.quant_max) : quantize_position(t, z, p);
-}
+double lower_position(double t, double z, const QuantParams& p) { return end_position(t, z, p, End::lower); }
+double upper_position(double t, double z, const QuantParams& p) { return end_position(t, z, p, End::upper); }
 
 ValueEnvelope exact(const Tensor& v) {
   ValueEnvelope e;
@@ -167,7 +180,9 @@ class Evaluator {
         pos = xv / s + zz;
         bound = r / s + 3 * kU * (std::fabs(xv) / s + std::fabs(zz)) + kTiny / s;
       }
-      if (mode_ == EnvelopeMode::lowered) bound += chain_fixed_point_slack(g_.node(id), x.shape(), i, s);
+      if (mode_ == EnvelopeMode::lowered) {
+        bound += chain_fixed_point_slack(g_.node(id), x.shape(), i, s, (std::fabs(xv) + r) / s);
+      }
       set_range(e, i, pos, bound, p.zero_point_domain == ZeroPointDomain::int_domain ? z : 0.0, p);
       e.pre_real[size_t(i)] = xv;
       e.pre_radius[size_t(i)] = r;
@@ -210,11 +225,12 @@ class Evaluator {
         v_lo = std::clamp(v_lo, lo1, hi1);
         v_hi = std::clamp(v_hi, lo1, hi1);
       }
-      double slack = 3 * kU * (std::max(std::fabs(v_lo), std::fabs(v_hi)) / s2 + std::fabs(z2)) + kTiny / s2;
+      const double magnitude = std::max(std::fabs(v_lo), std::fabs(v_hi)) / s2;
+      double slack = 3 * kU * (magnitude + std::fabs(z2)) + kTiny / s2;
       if (mode_ == EnvelopeMode::lowered) {
         // the absorbed node is lowered with p2 as its output params
-        slack += is_fused_kind(src.kind) ? fused_fixed_point_slack(src, y_shape, int64_t(i), s2)
-                                         : chain_fixed_point_slack(src, y_shape, int64_t(i), s2);
+        slack += is_fused_kind(src.kind) ? fused_fixed_point_slack(src, y_shape, int64_t(i), s2, magnitude)
+                                         : chain_fixed_point_slack(src, y_shape, int64_t(i), s2, magnitude);
       }
       const int64_t lo = int64_t(lower_position(v_lo / s2 + z2 - slack, z2, ep.params));
       const int64_t hi = int64_t(upper_position(v_hi / s2 + z2 + slack, z2, ep.params));
@@ -410,8 +426,9 @@ class Evaluator {
       const double p = ideal.pre_rounding[size_t(i)];
       double bound = fused_bound(terms, ideal.magnitude[size_t(i)], s) + input_radius[size_t(i)] / s;
       if (mode_ == EnvelopeMode::lowered) {
-        bound += ideal.magnitude[size_t(i)] * 0x1p-30 + 0x1p-31;
-        bound += fused_fixed_point_slack(n, e.center.shape(), i, s);
+        // inputs moved by their radius move |acc| M as much
+        const double magnitude = ideal.magnitude[size_t(i)] + input_radius[size_t(i)] / s;
+        bound += fused_fixed_point_slack(n, e.center.shape(), i, s, magnitude);
       }
       if (std::isnan(p)) {
         e.lo[size_t(i)] = e.hi[size_t(i)] = e.center.int_at(i);
@@ -429,7 +446,7 @@ class Evaluator {
   // x, per-tensor or per-channel weights; the rest requantize in f32 and need
   // none). With M = s_x s_w[k] / s_out[k] = m 2^(e - 31), m in [2^30, 2^31)
   // (SPEC section 8), on top of the multiplier's 2^-31 relative error (the
-  // magnitude term at the call sites):
+  // multiplier_slack below, added by its callers):
   //  - double rounding: SRDHM(acc << max(e, 0), m) rounds to a multiple of
   //    2^e output units before RoundingDivideByPOT(-e) rounds again, so for
   //    e < 0 it adds up to 2^(e-1). Example: acc 768, M = 0.063069664
@@ -482,16 +499,27 @@ class Evaluator {
     if (c.has_bias) slack += 0.5 * m_real * (1.0 + 0x1p-20);
     return slack;
   }
-  double fused_fixed_point_slack(const Node& n, const Shape& out_shape, int64_t i, double s_out) const {
-    if (n.kind != NodeKind::qlinear && n.kind != NodeKind::qconv2d) return 0.0;
+  // The multiplier's 31-bit rounding: |m - M 2^(31-e)| <= 1/2 with m >= 2^30
+  // is 2^-31 of |acc| M, taken twice, + 2^-31; `magnitude` bounds |acc| M
+  // in output units (the real value's magnitude plus its radius: an input
+  // moved upstream moves the accumulator). Every fused node gets it (the f32
+  // requantization path needs none: generous).
+  static double multiplier_slack(double magnitude) { return magnitude * 0x1p-30 + 0x1p-31; }
+  double fused_fixed_point_slack(const Node& n, const Shape& out_shape, int64_t i, double s_out,
+                                 double magnitude) const {
+    if (n.kind != NodeKind::qlinear && n.kind != NodeKind::qconv2d) return multiplier_slack(magnitude);
     const FixedPointChain c{n.kind == NodeKind::qlinear, &n.params[0].scale, &n.params[1].scale, nullptr,
                             n.input(2) != kNoInput};
-    return fixed_point_slack(c, out_shape, i, s_out);
+    return multiplier_slack(magnitude) + fixed_point_slack(c, out_shape, i, s_out);
   }
   // quantize(relu?(mul?(linear|conv2d(dequantize(x), dequantize(w)), c))):
   // the chain fuse-mul-into-linear and fuse-quantized-ops turn into the
-  // fused node that is lowered.
-  double chain_fixed_point_slack(const Node& q, const Shape& out_shape, int64_t i, double s_out) const {
+  // fused node that is lowered. The multiplier term too: the chain's own
+  // bound (the float linear's radius and f32 rounding) has no relative
+  // 2^-31 of |acc| M where the reference's value is near 0 and the radius
+  // from moved inputs is not.
+  double chain_fixed_point_slack(const Node& q, const Shape& out_shape, int64_t i, double s_out,
+                                 double magnitude) const {
     const Node* op = &g_.node(q.input(0));
     if (op->kind == NodeKind::relu) op = &g_.node(op->input(0));
     const Tensor* factor = nullptr;
@@ -509,7 +537,7 @@ class Evaluator {
     if (xdq.kind != NodeKind::dequantize || wdq.kind != NodeKind::dequantize) return 0.0;
     const FixedPointChain c{op->kind == NodeKind::linear, &values_[size_t(xdq.input(1))],
                             &values_[size_t(wdq.input(1))], factor, op->input(2) != kNoInput};
-    return fixed_point_slack(c, out_shape, i, s_out);
+    return multiplier_slack(magnitude) + fixed_point_slack(c, out_shape, i, s_out);
   }
 
   // Real radius of each dequantized operand element of a fused node.

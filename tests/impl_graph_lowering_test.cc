@@ -31,6 +31,7 @@
 #include "impl/graph/lowering.h"
 #include "impl/graph/passes.h"
 #include "oracle/fused_bound.h"
+#include "oracle/graph_envelope.h"
 #include "reference/fused_ops.h"
 #include "reference/graph_eval.h"
 #include "tests/impl_graph_test_util.h"
@@ -421,6 +422,59 @@ TEST(ImplGraphLowering, PerChannelOutputFoldsTheActivationPerChannel) {
   // q = [3 + 3, -6 - 2] = [6, -8], clamped to the folded [3, 127] and [-2, 127]: [6, -2].
   EXPECT_THAT(ints(execute_lowered(p, {i8({1, 2}, {4, 2})})[0]), ElementsAre(6, -2));
   EXPECT_THAT(ints(reference::evaluate_graph(g, {i8({1, 2}, {4, 2})})[0]), ElementsAre(6, -2));
+}
+
+// The lowering fuzzer's finding (corpus/regressions/graph_envelope_tie_at_the_end.json):
+// x -> quantize (u8, s 1/4) -> linear W1 (4, s 1/64) -> quantize (s1 = 1) -> dequantize
+// -> quantize (s2 = 1/32) -> linear W2 (3, s 1/32) -> quantize (s_out = 1/64), x = 6.5.
+// Reference: x -> 26, y1 = 6.5 * 4/64 = 0.40625 -> 0 at s1, so every later value is 0.
+// quant-absorption rounds y1 once at s2 instead: 13 (exact). The second qlinear: acc =
+// 13 * 3 = 39, M = (1/32)(1/32)/(1/64) = 2^-4 -> m = 2^30, shift -3; ideal 39/16 = 2.4375;
+// gemmlowp: high-mul 39 * 2^30 / 2^31 = 19.5 -> 20 (ties up), RoundingDivideByPOT(20, 3) =
+// 2.5 -> 3 (ties away). Right by fixed_point.h's bound: 2.4375 + 2^-(3+1) is the tie 2.5.
+// The original graph's lowered envelope there: 0 +- (13/32 * 3/32 * 64 = 2.4375) + 2^-4 ends
+// exactly on 2.5, so it must admit 3 (it admitted [-2, 2]).
+// Without fixed-point slack (EnvelopeMode::transformed), W2 = 4 and x = 5 (y1 = 0.3125,
+// 10 at s2) put the end itself on the tie: 10/32 * 4/32 * 64 = 2.5, which admits 3 too.
+Graph tie_graph(int8_t w2) {
+  GraphBuilder b;
+  const int x = b.input("x", DType::f32, {1});
+  const auto block = [&](int in, float s_in, const QuantSpec& in_spec, int8_t w, float s_w) {
+    const int s = b.constant(scalar(s_in));
+    const int dq = b.dequantize(b.quantize(in, s, std::nullopt, in_spec), s, std::nullopt, in_spec);
+    const int ws = b.constant(scalar(s_w));
+    return b.linear(dq, b.dequantize(b.constant(i8({1, 1}, {w}), "W"), ws, std::nullopt, i4_spec()));
+  };
+  const int y1 = block(x, 0.25f, u8_spec(), 4, 1.0f / 64);
+  const int s1 = b.constant(scalar(1.0f));
+  const int y1q = b.dequantize(b.quantize(y1, s1, std::nullopt, i8_spec()), s1, std::nullopt, i8_spec());
+  const int y2 = block(y1q, 1.0f / 32, i8_spec(), w2, 1.0f / 32);
+  b.output(b.quantize(y2, b.constant(scalar(1.0f / 64)), std::nullopt, i8_spec()));
+  return b.build();
+}
+
+TEST(ImplGraphLowering, DoubleRoundingOntoTheEnvelopesEndIsAdmitted) {
+  const Graph g = tie_graph(3);
+  const std::vector<Tensor> in{f32({1}, {6.5f})};
+  const LoweredProgram p = lower_graph(optimize_graph(g));
+  const LoweredOp& last = p.ops.back();
+  ASSERT_EQ(last.kind, LoweredOp::Kind::qlinear);
+  EXPECT_THAT(last.multiplier, ElementsAre(1 << 30));
+  EXPECT_THAT(last.shift, ElementsAre(-3));
+  const std::vector<Tensor> got = execute_lowered(p, in);
+  EXPECT_THAT(ints(got[0]), ElementsAre(3));
+  EXPECT_THAT(ints(reference::evaluate_graph(g, in)[0]), ElementsAre(0));
+
+  const GraphEnvelope env = graph_envelope(g, in, EnvelopeMode::lowered);
+  const ValueEnvelope& out = env.values[size_t(g.outputs[0])];
+  EXPECT_EQ(out.lo[0], -3);
+  EXPECT_EQ(out.hi[0], 3);
+  EXPECT_TRUE(judge_graph_outputs(env, got).ok);
+
+  const Graph tie = tie_graph(4);
+  const GraphEnvelope exact_end = graph_envelope(tie, {f32({1}, {5.0f})}, EnvelopeMode::transformed);
+  EXPECT_EQ(exact_end.values[size_t(tie.outputs[0])].lo[0], -3);
+  EXPECT_EQ(exact_end.values[size_t(tie.outputs[0])].hi[0], 3);
 }
 
 // ---- random programs against the reference ----------------------------------------------------

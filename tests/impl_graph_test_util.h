@@ -113,9 +113,14 @@ inline int64_t quantized_position(double t, double z, int64_t qmin, int64_t qmax
   return int64_t(q);
 }
 
-// Whether q is one of the values reachable from [p - bound, p + bound].
+// Whether q is one of the values reachable from [p - bound, p + bound]. The
+// interval is closed, so an end exactly on a tie admits its outer neighbour
+// (gemmlowp rounds that tie away from zero; oracle/graph_envelope.cc).
 inline bool within(int64_t q, double p, double bound, double z, int64_t qmin, int64_t qmax) {
-  return quantized_position(p - bound, z, qmin, qmax) <= q && q <= quantized_position(p + bound, z, qmin, qmax);
+  const auto tie = [&](double t) { return std::fabs((t - z) - std::trunc(t - z)) == 0.5; };
+  const double lo = p - bound, hi = p + bound;
+  return quantized_position(tie(lo) ? lo - 0.5 : lo, z, qmin, qmax) <= q &&
+         q <= quantized_position(tie(hi) ? hi + 0.5 : hi, z, qmin, qmax);
 }
 
 }  // namespace qdiff::impl_graph_test
