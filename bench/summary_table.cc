@@ -34,7 +34,7 @@ std::string verdict(const std::vector<Check>& checks, bool weak, int& targets, s
   for (const Check& c : checks) {
     if (c.value <= 0) continue;
     ++counted;
-    if (c.value < c.target) failed += fmt::format("{}{} {:.2f}<{}", failed.empty() ? "" : ", ", c.name, c.value, c.target);
+    if (c.value < c.target) failed += fmt::format("{}{} {:.3f}<{}", failed.empty() ? "" : ", ", c.name, c.value, c.target);
   }
   targets += counted;
   if (counted == 0) return "-";
