@@ -1,8 +1,12 @@
 // The summary quantize_bench prints after the usual console output, from
 // the medians of one (interleaved, repeated) run, as Markdown tables:
-//   1. every roofline strategy, the strongest of each kind marked;
-//   2. every qdiff case: Gelem/s, its ratios to the read and traffic
-//      rooflines of its op and size, to per-tensor of the same op and
+//   1. every roofline strategy, its median and its fastest repetition;
+//      the roofline of a kind (read, traffic), op and size is the fastest
+//      repetition of any of its strategies: the fastest the machine moved
+//      those bytes in this run;
+//   2. every qdiff case: Gelem/s (the median, as for every run that is not
+//      a roofline), its ratios to the read and traffic rooflines of its op
+//      and size, to per-tensor of the same op and
 //      shape, to XNNPACK (per-tensor) and oneDNN (same layout) on the same
 //      shape, to the reference (in cache), and its verdict against the
 //      targets (docs/benchmarks.md);
@@ -37,6 +41,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   void print_peers();
 
   std::map<std::string, double> rate_;  // items/s: median, or the only run
+  std::map<std::string, double> max_;   // rooflines: fastest repetition
   std::set<std::string> medians_;
   int weak_rows_ = 0;
   int targets_ = 0;

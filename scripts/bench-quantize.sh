@@ -15,7 +15,8 @@ nice cmake --build "$build" -j2 --target quantize_bench >/dev/null
 log="$build/quantize_bench.log"
 dirty=$(git diff --quiet HEAD -- . 2>/dev/null || echo " (uncommitted changes)")
 echo "commit $(git rev-parse --short HEAD)$dirty, $(date -u '+%Y-%m-%d %H:%M') UTC"
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+cpu_field() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'; }
+echo "cpu: $(cpu_field 'model name') family $(cpu_field 'cpu family') model $(cpu_field 'model'), $(nproc) cores, gcc $(gcc -dumpversion)"
 echo "before: $(uptime)"
 start=$SECONDS
 status=0
