@@ -15,13 +15,13 @@ namespace qdiff::bench {
 namespace {
 
 // The axis a layout's scale varies along: -1 for per-tensor, nullopt when
-// it varies along more than one (oneDNN's masks name whole axes: no groups
-// or tiles).
-std::optional<int> scale_axis(const Shape& scale_shape) {
+// it varies along more than one or in blocks (oneDNN's masks name whole
+// axes, one scale per index: no groups or tiles).
+std::optional<int> scale_axis(const Shape& input, const Shape& scale_shape) {
   int axis = -1;
   for (int d = 0; d < scale_shape.rank(); ++d) {
     if (scale_shape[d] == 1) continue;
-    if (axis >= 0) return std::nullopt;
+    if (axis >= 0 || scale_shape[d] != input[d]) return std::nullopt;
     axis = d;
   }
   return axis;
@@ -83,7 +83,7 @@ void register_onednn_peer() {
     for (const BenchLayout& layout : bench_layouts()) {
       const std::optional<Shape> scale_shape = layout.scale_shape(shape.dims);
       if (!scale_shape) continue;
-      const std::optional<int> axis = scale_axis(*scale_shape);
+      const std::optional<int> axis = scale_axis(shape.dims, *scale_shape);
       if (!axis) continue;
       for (const Op op : kOps) {
         benchmark::RegisterBenchmark(
