@@ -11,7 +11,7 @@
 namespace qdiff::bench {
 namespace {
 
-// Targets of issue 19 (docs/benchmarks.md, "Against the targets").
+// Targets of issue 19 (docs/benchmarks.md, "Against the targets (issue 19)").
 constexpr double kDramOfRoofline = 0.9;    // quantize /read, dequantize /traffic, at 64M
 constexpr double kCacheOfPerTensor = 0.85;  // every layout, at 64K
 constexpr double kOfXnnpack = 1.0;          // per-tensor, both sizes
