@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "bench/run_rate.h"
 #include "core/fused_ops.h"
 #include "core/quant_params.h"
 #include "core/tensor.h"
@@ -235,19 +236,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      const auto it = r.counters.find("items_per_second");
-      if (it == r.counters.end()) continue;
+      const std::optional<double> ips = bench::items_per_second(r);
+      if (!ips) continue;
       const std::string name = r.run_name.str();
       Entry& e = entries_[name];
       // The "min" / "max" aggregates hold the extreme rates of the repetitions.
       if (r.run_type == Run::RT_Aggregate) {
-        if (r.aggregate_name == "median") e.median = it->second.value;
+        if (r.aggregate_name == "median") e.median = *ips;
         if (r.aggregate_name == "min" || r.aggregate_name == "max") {
-          e.samples.push_back(it->second.value);
+          e.samples.push_back(*ips);
         }
       } else {
-        e.samples.push_back(it->second.value);
+        e.samples.push_back(*ips);
       }
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
       if (const auto b = r.counters.find("extra_bytes"); b != r.counters.end()) {
