@@ -208,7 +208,17 @@ std::string default_fuzz_build_dir() {
   return find_fuzz_build(fast_fuzz_build_dir()) ? fast_fuzz_build_dir() : asan_fuzz_build_dir();
 }
 
-int run_fuzz(const FuzzOptions& o) {
+namespace {
+
+// What run_fuzz resolved from its options before the first target.
+struct FuzzPlan {
+  FuzzBuild build;
+  std::vector<std::string> targets;
+  std::string corpus, regressions, findings_root;
+};
+
+// The build, the targets and the directories; prints why on a usage error.
+std::optional<FuzzPlan> plan_fuzz(const FuzzOptions& o) {
   const std::string build_dir = o.build_dir.empty() ? default_fuzz_build_dir() : o.build_dir;
   const auto build = find_fuzz_build(build_dir);
   if (!build) {
@@ -221,180 +231,233 @@ int run_fuzz(const FuzzOptions& o) {
                "or pass --build-dir DIR: a fuzz build tree, or a directory of *_fuzz binaries\n"
                "such as the $OUT of .clusterfuzzlite/build.sh (scripts/test-clusterfuzzlite --keep).\n",
                build_dir);
-    return 2;
+    return std::nullopt;
   }
-  std::vector<std::string> targets = o.targets.empty() ? build->targets : o.targets;
-  for (const auto& t : targets) {
+  FuzzPlan plan{*build, o.targets.empty() ? build->targets : o.targets, {}, {}, {}};
+  for (const auto& t : plan.targets) {
     if (std::find(build->targets.begin(), build->targets.end(), t) == build->targets.end()) {
       fmt::print(stderr, "qdiff fuzz: unknown fuzz target '{}'; {} has: {}\n", t, build->binary_dir,
                  fmt::join(build->targets, ", "));
-      return 2;
+      return std::nullopt;
     }
   }
-  if (!o.fault.empty() && !fault_from_flag(o.fault)) return 2;
+  if (!o.fault.empty() && !fault_from_flag(o.fault)) return std::nullopt;
+  plan.corpus = fs::absolute(o.corpus_dir.empty() ? kSource + "/corpus" : o.corpus_dir).string();
+  plan.regressions =
+      fs::absolute(o.regressions_dir.empty() ? plan.corpus + "/regressions/fuzz" : o.regressions_dir).string();
+  plan.findings_root = fs::absolute(o.findings_dir).string();
+  return plan;
+}
 
-  const std::string corpus = fs::absolute(o.corpus_dir.empty() ? kSource + "/corpus" : o.corpus_dir).string();
-  const std::string regressions =
-      fs::absolute(o.regressions_dir.empty() ? corpus + "/regressions/fuzz" : o.regressions_dir).string();
-  const std::string findings_root = fs::absolute(o.findings_dir).string();
-  fmt::print("qdiff fuzz: {} target(s), {} s each, {} job(s){}; binaries {}\n", targets.size(), o.seconds,
-             o.jobs, o.fault.empty() ? "" : ", fault " + o.fault, build->binary_dir);
+void print_fuzz_header(const FuzzOptions& o, const FuzzPlan& p) {
+  fmt::print("qdiff fuzz: {} target(s), {} s each, {} job(s){}; binaries {}\n", p.targets.size(), o.seconds,
+             o.jobs, o.fault.empty() ? "" : ", fault " + o.fault, p.build.binary_dir);
   fmt::print("  corpus {} ({}), case files of findings {}, raw inputs and logs {}/<target>/\n",
-             relative_if_inside(corpus), o.merge ? "new coverage merged in" : "read only",
-             relative_if_inside(regressions), relative_if_inside(findings_root));
-  fmt::print("  rerun: qdiff fuzz {} --seconds {} --jobs {}{}{}\n\n", fmt::join(targets, " "), o.seconds, o.jobs,
+             relative_if_inside(p.corpus), o.merge ? "new coverage merged in" : "read only",
+             relative_if_inside(p.regressions), relative_if_inside(p.findings_root));
+  fmt::print("  rerun: qdiff fuzz {} --seconds {} --jobs {}{}{}\n\n", fmt::join(p.targets, " "), o.seconds, o.jobs,
              o.build_dir.empty() ? "" : " --build-dir " + o.build_dir, o.fault.empty() ? "" : " --fault " + o.fault);
+}
 
-  int total_findings = 0, failures = 0, merged_total = 0;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    const std::string& t = targets[i];
-    const bool case_file_target = fuzz::find_fuzz_target(t) == nullptr;
-    const std::string findings = findings_root + "/" + t;
-    const std::string corpus_t = corpus + "/" + t;
-    fs::create_directories(findings);
-    fs::create_directories(corpus_t);
-    std::set<std::string> known_artifacts;
-    for (const auto& a : list_artifacts(findings)) known_artifacts.insert(a.path);
-    const ScopedScratchDir scratch_dir(fs::temp_directory_path() / fmt::format("qdiff-fuzz-{}-{}", getpid(), t));
-    const std::string scratch = scratch_dir.str();
+// One target's run: its binary, corpus (a scratch directory for new inputs
+// first), options, dictionary, fork jobs and fault.
+FuzzRunRequest target_request(const FuzzOptions& o, const FuzzPlan& p, const std::string& t,
+                              const std::string& scratch) {
+  const bool case_file_target = fuzz::find_fuzz_target(t) == nullptr;
+  const std::string findings = p.findings_root + "/" + t;
+  FuzzRunRequest req;
+  req.binary = p.build.binary_dir + "/" + t + "_fuzz";
+  req.corpus_dirs = {scratch, p.corpus + "/" + t};
+  if (case_file_target && fs::is_directory(p.corpus + "/regressions")) {
+    req.corpus_dirs.push_back(p.corpus + "/regressions");  // every case file is a seed
+  }
+  req.seconds = o.seconds;
+  apply_target_options(req, t);
+  req.findings_dir = findings;
+  req.log_path = findings + "/fuzz.log";
+  const std::string dict = kSource + "/fuzz/dictionaries/" + t + ".dict";
+  if (fs::exists(dict)) req.extra_args.push_back("-dict=" + dict);
+  if (o.jobs > 1) req.extra_args.push_back(fmt::format("-fork={}", o.jobs));
+  if (!o.fault.empty()) req.env.push_back("QDIFF_FAULT=" + o.fault);
+  return req;
+}
 
-    FuzzRunRequest req;
-    req.binary = build->binary_dir + "/" + t + "_fuzz";
-    req.corpus_dirs = {scratch, corpus_t};
-    if (case_file_target && fs::is_directory(corpus + "/regressions")) {
-      req.corpus_dirs.push_back(corpus + "/regressions");  // every case file is a seed
-    }
-    req.seconds = o.seconds;
-    apply_target_options(req, t);
-    req.findings_dir = findings;
-    req.log_path = findings + "/fuzz.log";
-    const std::string dict = kSource + "/fuzz/dictionaries/" + t + ".dict";
-    if (fs::exists(dict)) req.extra_args.push_back("-dict=" + dict);
-    if (o.jobs > 1) req.extra_args.push_back(fmt::format("-fork={}", o.jobs));
-    if (!o.fault.empty()) req.env.push_back("QDIFF_FAULT=" + o.fault);
-    ProgressLine progress(fmt::format("[{:>2}/{}] {:<16}", i + 1, targets.size(), t));
-    req.on_status = [&](const FuzzStatus& s, double elapsed) { progress.update(s, elapsed); };
-    const FuzzRunResult fr = run_fuzzer(req);
+// Merges the scratch directory's new inputs into the target's corpus;
+// returns the note for the target's line and adds to `merged`.
+std::string merge_new_coverage(const FuzzRunRequest& req, const std::string& corpus_t,
+                               const std::string& scratch, TargetOutcome& outcome, int& merged) {
+  const int before = count_files(corpus_t);
+  FuzzRunRequest m = req;
+  m.seconds = 0;
+  m.extra_args = {"-merge=1"};
+  m.corpus_dirs = {corpus_t, scratch};
+  m.log_path = req.findings_dir + "/merge.log";
+  m.on_status = nullptr;
+  const FuzzRunResult mr = run_fuzzer(m);
+  if (mr.exit_code != 0) {
+    outcome.failed_to_run = true;
+    return fmt::format(", merge FAILED (exit {}; log {})", mr.exit_code, relative_if_inside(m.log_path));
+  }
+  const int added = count_files(corpus_t) - before;
+  merged += added;
+  return fmt::format(", corpus +{}", added);
+}
 
-    TargetOutcome outcome;
-    std::string merge_note;
-    if (o.merge && count_files(scratch) > 0 && fr.launched) {
-      const int before = count_files(corpus_t);
-      FuzzRunRequest m = req;
-      m.seconds = 0;
-      m.extra_args = {"-merge=1"};
-      m.corpus_dirs = {corpus_t, scratch};
-      m.log_path = findings + "/merge.log";
-      m.on_status = nullptr;
-      const FuzzRunResult mr = run_fuzzer(m);
-      if (mr.exit_code != 0) {
-        outcome.failed_to_run = true;
-        merge_note = fmt::format(", merge FAILED (exit {}; log {})", mr.exit_code, relative_if_inside(m.log_path));
-      } else {
-        const int added = count_files(corpus_t) - before;
-        merged_total += added;
-        merge_note = fmt::format(", corpus +{}", added);
-      }
-    }
-    fs::remove_all(scratch);
+// The findings of one run, grouped: one finding usually leaves two
+// artifacts (the target's case file and libFuzzer's crash input), which
+// name the same case file.
+struct TargetFindings {
+  std::map<std::string, std::vector<RecordedFinding>> by_case_file;
+  std::vector<RecordedFinding> without_case_file;
+  int count() const { return int(by_case_file.size() + without_case_file.size()); }
+};
 
-    // Every new artifact (the run's and the merge's) becomes a case file;
-    // one finding usually leaves two (the target's case file and
-    // libFuzzer's crash input), which name the same case file.
-    std::map<std::string, std::vector<RecordedFinding>> by_case_file;
-    std::vector<RecordedFinding> without_case_file;
-    const ScopedScratchDir rerun_scratch(scratch + "-rerun");
-    const std::string rerun_dir = rerun_scratch.str();
-    for (const auto& a : list_artifacts(findings)) {
-      if (known_artifacts.count(a.path)) continue;
-      RecordedFinding r;
-      // Crashes and leaks run again in a moment; timeouts and OOMs would
-      // take their full limit, so those are decoded by qdiff without running.
-      const bool rerun = a.kind == ArtifactKind::crash || a.kind == ArtifactKind::leak;
-      const Reproduction again = rerun ? reproduce(req, a.path, rerun_dir) : Reproduction{};
-      if (!again.case_file.empty()) {
-        r = record_finding(t, {ArtifactKind::qdiff_finding, again.case_file}, regressions, corpus_t);
-        r.artifact = a;
-      } else {
-        r = record_finding(t, a, regressions, corpus_t);
-      }
-      if (rerun) r.reproduced = again.fails ? "reproduces" : "does not reproduce on a rerun";
-      r.reason = again.reason;
-      if (r.case_file.empty()) {
-        without_case_file.push_back(std::move(r));
-      } else {
-        by_case_file[r.case_file].push_back(std::move(r));
-      }
-    }
-    outcome.findings = int(by_case_file.size() + without_case_file.size());
-    if (!fr.launched) outcome.failed_to_run = true;
-    // A non-zero exit with nothing left behind is still a problem to report.
-    if (fr.launched && fr.exit_code != 0 && outcome.findings == 0) outcome.failed_to_run = true;
-    // A run the watchdog killed, or one that executed nothing (its reason
-    // is printed below the line).
-    if (fr.watchdog_killed || fr.no_executions) outcome.failed_to_run = true;
-
-    const std::string head = fmt::format("[{:>2}/{}] {:<16} {:>5.0f} s {}", i + 1, targets.size(), t, fr.seconds,
-                                         status_text(fr.last_status));
-    if (outcome.findings == 0 && !outcome.failed_to_run) {
-      progress.finish(fmt::format("{}{}  ok", head, merge_note));
+// Every new artifact (the run's and the merge's) becomes a case file.
+TargetFindings record_new_artifacts(const std::string& t, const FuzzRunRequest& req,
+                                    const std::set<std::string>& known, const FuzzPlan& p,
+                                    const std::string& rerun_dir) {
+  const std::string corpus_t = p.corpus + "/" + t;
+  TargetFindings out;
+  for (const auto& a : list_artifacts(req.findings_dir)) {
+    if (known.count(a.path)) continue;
+    RecordedFinding r;
+    // Crashes and leaks run again in a moment; timeouts and OOMs would
+    // take their full limit, so those are decoded by qdiff without running.
+    const bool rerun = a.kind == ArtifactKind::crash || a.kind == ArtifactKind::leak;
+    const Reproduction again = rerun ? reproduce(req, a.path, rerun_dir) : Reproduction{};
+    if (!again.case_file.empty()) {
+      r = record_finding(t, {ArtifactKind::qdiff_finding, again.case_file}, p.regressions, corpus_t);
+      r.artifact = a;
     } else {
-      progress.finish(fmt::format("{}{}  {} finding(s){}", head, merge_note, outcome.findings,
-                                  outcome.failed_to_run ? ", FAILED to run cleanly" : ""));
-      if (fr.watchdog_killed || fr.no_executions) fmt::print("  {}\n", fr.reason);
-      // The reason of a finding: its own rerun's, else the run's (in fork
-      // mode the run's log shows the first crash only).
-      auto reason_of = [&fr](const std::vector<RecordedFinding>& findings) {
-        for (const auto& f : findings) {
-          if (!f.reason.empty()) return f.reason;
-        }
-        return fr.reason;
-      };
-      for (const auto& [path, group] : by_case_file) {
-        const RecordedFinding& r = group.front();
-        const std::string reason = reason_of(group);
-        std::vector<std::string> inputs;
-        for (const auto& g : group) inputs.push_back(relative_if_inside(g.artifact.path));
-        // libFuzzer's kind (crash, timeout, ...) when the group has one.
-        ArtifactKind kind = ArtifactKind::qdiff_finding;
-        for (const auto& g : group) {
-          if (g.artifact.kind != ArtifactKind::qdiff_finding) kind = g.artifact.kind;
-        }
-        fmt::print("  FINDING {} {}: {}{}\n", t, artifact_kind_name(kind),
-                   reason.empty() ? "" : reason + "; ", r.summary);
-        std::string reproduced;
-        for (const auto& g : group) {
-          if (!g.reproduced.empty()) reproduced = "; the input " + g.reproduced;
-        }
-        fmt::print("    case file {} ({}){}{}\n", relative_if_inside(path),
-                   r.already_recorded ? "already recorded" : "new",
-                   r.property.empty() ? "" : ", property " + r.property, reproduced);
-        if (!r.seed_file.empty()) fmt::print("    seed      {}\n", relative_if_inside(r.seed_file));
-        fmt::print("    raw input {}\n", fmt::join(inputs, ", "));
-        fmt::print("    explain   qdiff explain {}\n", relative_if_inside(path));
-      }
-      for (const auto& r : without_case_file) {
-        const std::string reason = reason_of({r});
-        fmt::print("  FINDING {} {}: {}{}{}\n", t, artifact_kind_name(r.artifact.kind),
-                   reason.empty() ? "" : reason + "; ", r.problem,
-                   r.reproduced.empty() ? "" : "; the input " + r.reproduced);
-        if (!r.seed_file.empty()) fmt::print("    seed      {}\n", relative_if_inside(r.seed_file));
-        fmt::print("    raw input {}\n    reproduce {} {}\n", relative_if_inside(r.artifact.path), req.binary,
-                   relative_if_inside(r.artifact.path));
-      }
-      if (outcome.findings == 0) {
-        fmt::print("  {} exited with {}{}; log {}\n", t, fr.exit_code, fr.reason.empty() ? "" : " (" + fr.reason + ")",
-                   fr.log_path.empty() ? "(none)" : relative_if_inside(fr.log_path));
-        if (!fr.launched) fmt::print("  {}\n", fr.report);
-      } else {
-        fmt::print("    log       {}\n", relative_if_inside(fr.log_path));
-      }
+      r = record_finding(t, a, p.regressions, corpus_t);
     }
+    if (rerun) r.reproduced = again.fails ? "reproduces" : "does not reproduce on a rerun";
+    r.reason = again.reason;
+    if (r.case_file.empty()) {
+      out.without_case_file.push_back(std::move(r));
+    } else {
+      out.by_case_file[r.case_file].push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+// The reason of a finding: its own rerun's, else the run's (in fork mode
+// the run's log shows the first crash only).
+std::string reason_of(const std::vector<RecordedFinding>& group, const FuzzRunResult& fr) {
+  for (const auto& f : group) {
+    if (!f.reason.empty()) return f.reason;
+  }
+  return fr.reason;
+}
+
+void print_case_file_finding(const std::string& t, const std::string& path,
+                             const std::vector<RecordedFinding>& group, const FuzzRunResult& fr) {
+  const RecordedFinding& r = group.front();
+  const std::string reason = reason_of(group, fr);
+  std::vector<std::string> inputs;
+  for (const auto& g : group) inputs.push_back(relative_if_inside(g.artifact.path));
+  // libFuzzer's kind (crash, timeout, ...) when the group has one.
+  ArtifactKind kind = ArtifactKind::qdiff_finding;
+  for (const auto& g : group) {
+    if (g.artifact.kind != ArtifactKind::qdiff_finding) kind = g.artifact.kind;
+  }
+  fmt::print("  FINDING {} {}: {}{}\n", t, artifact_kind_name(kind), reason.empty() ? "" : reason + "; ",
+             r.summary);
+  std::string reproduced;
+  for (const auto& g : group) {
+    if (!g.reproduced.empty()) reproduced = "; the input " + g.reproduced;
+  }
+  fmt::print("    case file {} ({}){}{}\n", relative_if_inside(path),
+             r.already_recorded ? "already recorded" : "new",
+             r.property.empty() ? "" : ", property " + r.property, reproduced);
+  if (!r.seed_file.empty()) fmt::print("    seed      {}\n", relative_if_inside(r.seed_file));
+  fmt::print("    raw input {}\n", fmt::join(inputs, ", "));
+  fmt::print("    explain   qdiff explain {}\n", relative_if_inside(path));
+}
+
+void print_findings(const std::string& t, const TargetFindings& found, const FuzzRunResult& fr,
+                    const FuzzRunRequest& req) {
+  if (fr.watchdog_killed || fr.no_executions) fmt::print("  {}\n", fr.reason);
+  for (const auto& [path, group] : found.by_case_file) print_case_file_finding(t, path, group, fr);
+  for (const auto& r : found.without_case_file) {
+    const std::string reason = reason_of({r}, fr);
+    fmt::print("  FINDING {} {}: {}{}{}\n", t, artifact_kind_name(r.artifact.kind),
+               reason.empty() ? "" : reason + "; ", r.problem,
+               r.reproduced.empty() ? "" : "; the input " + r.reproduced);
+    if (!r.seed_file.empty()) fmt::print("    seed      {}\n", relative_if_inside(r.seed_file));
+    fmt::print("    raw input {}\n    reproduce {} {}\n", relative_if_inside(r.artifact.path), req.binary,
+               relative_if_inside(r.artifact.path));
+  }
+  if (found.count() == 0) {
+    fmt::print("  {} exited with {}{}; log {}\n", t, fr.exit_code, fr.reason.empty() ? "" : " (" + fr.reason + ")",
+               fr.log_path.empty() ? "(none)" : relative_if_inside(fr.log_path));
+    if (!fr.launched) fmt::print("  {}\n", fr.report);
+  } else {
+    fmt::print("    log       {}\n", relative_if_inside(fr.log_path));
+  }
+}
+
+// Runs target `i` of the plan, merges its new coverage, records and prints
+// its findings.
+TargetOutcome fuzz_target(const FuzzOptions& o, const FuzzPlan& p, size_t i, int& merged) {
+  const std::string& t = p.targets[i];
+  const std::string findings = p.findings_root + "/" + t;
+  const std::string corpus_t = p.corpus + "/" + t;
+  fs::create_directories(findings);
+  fs::create_directories(corpus_t);
+  std::set<std::string> known_artifacts;
+  for (const auto& a : list_artifacts(findings)) known_artifacts.insert(a.path);
+  const ScopedScratchDir scratch_dir(fs::temp_directory_path() / fmt::format("qdiff-fuzz-{}-{}", getpid(), t));
+  const std::string scratch = scratch_dir.str();
+
+  FuzzRunRequest req = target_request(o, p, t, scratch);
+  ProgressLine progress(fmt::format("[{:>2}/{}] {:<16}", i + 1, p.targets.size(), t));
+  req.on_status = [&](const FuzzStatus& s, double elapsed) { progress.update(s, elapsed); };
+  const FuzzRunResult fr = run_fuzzer(req);
+
+  TargetOutcome outcome;
+  std::string merge_note;
+  if (o.merge && count_files(scratch) > 0 && fr.launched) {
+    merge_note = merge_new_coverage(req, corpus_t, scratch, outcome, merged);
+  }
+  fs::remove_all(scratch);
+
+  const ScopedScratchDir rerun_scratch(scratch + "-rerun");
+  const TargetFindings found = record_new_artifacts(t, req, known_artifacts, p, rerun_scratch.str());
+  outcome.findings = found.count();
+  if (!fr.launched) outcome.failed_to_run = true;
+  // A non-zero exit with nothing left behind is still a problem to report.
+  if (fr.launched && fr.exit_code != 0 && outcome.findings == 0) outcome.failed_to_run = true;
+  // A run the watchdog killed, or one that executed nothing (its reason
+  // is printed below the line).
+  if (fr.watchdog_killed || fr.no_executions) outcome.failed_to_run = true;
+
+  const std::string head = fmt::format("[{:>2}/{}] {:<16} {:>5.0f} s {}", i + 1, p.targets.size(), t, fr.seconds,
+                                       status_text(fr.last_status));
+  if (outcome.findings == 0 && !outcome.failed_to_run) {
+    progress.finish(fmt::format("{}{}  ok", head, merge_note));
+  } else {
+    progress.finish(fmt::format("{}{}  {} finding(s){}", head, merge_note, outcome.findings,
+                                outcome.failed_to_run ? ", FAILED to run cleanly" : ""));
+    print_findings(t, found, fr, req);
+  }
+  return outcome;
+}
+
+}  // namespace
+
+int run_fuzz(const FuzzOptions& o) {
+  const std::optional<FuzzPlan> plan = plan_fuzz(o);
+  if (!plan) return 2;
+  print_fuzz_header(o, *plan);
+  int total_findings = 0, failures = 0, merged_total = 0;
+  for (size_t i = 0; i < plan->targets.size(); ++i) {
+    const TargetOutcome outcome = fuzz_target(o, *plan, i, merged_total);
     total_findings += outcome.findings;
     failures += outcome.failed_to_run;
   }
-
-  fmt::print("\nqdiff fuzz: {} target(s), {} finding(s){}{}\n", targets.size(), total_findings,
+  fmt::print("\nqdiff fuzz: {} target(s), {} finding(s){}{}\n", plan->targets.size(), total_findings,
              failures ? fmt::format(", {} target(s) did not run cleanly", failures) : "",
              o.merge ? fmt::format(", {} input(s) merged into the corpus", merged_total) : "");
   return total_findings > 0 || failures > 0 ? 1 : 0;
