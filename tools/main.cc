@@ -20,7 +20,7 @@
 #include "tools/exit_codes.h"
 #include "tools/coverage_command.h"
 #include "tools/detection_power.h"
-#include "tools/fuzz_command.h"
+#include "tools/fuzzing/fuzz_command.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "tools/fuzz_command.h"
+#include "tools/fuzzing/fuzz_command.h"
 
 #include <unistd.h>
 
@@ -15,8 +15,8 @@
 #include "fuzz/fuzz_driver.h"
 #include "impl/fault_points.h"
 #include "tools/flag_names.h"
-#include "tools/fuzz_findings.h"
-#include "tools/fuzz_process.h"
+#include "tools/fuzzing/fuzz_findings.h"
+#include "tools/fuzzing/fuzz_process.h"
 #include "tools/scratch_dir.h"
 
 namespace qdiff::tools {
