@@ -1,7 +1,6 @@
-// Properties of the fused quantized operators. Differential ones compare
-// the backend with the reference's IDEAL result under the derived rounding
-// bound (oracle/fused_oracle.h); metamorphic ones check laws that hold
-// exactly under the arithmetic contract (impl/ops/fused_ops.h).
+// qlinear's properties: the differential one, and qlinear against the same
+// product as a 1x1 qconv2d (metamorphic, exact under the arithmetic
+// contract, impl/ops/fused_ops.h).
 #include <cstring>
 
 #include <fmt/format.h>
@@ -9,14 +8,10 @@
 #include "oracle/affine_oracle.h"
 #include "oracle/case_oracle.h"
 #include "properties/fused_generators.h"
-#include "properties/property.h"
+#include "properties/fused_properties.h"
 
 namespace qdiff::props {
 namespace {
-
-const FusedLimits kLimits{};
-
-CheckResult differential(const Case& c, const Backend& b) { return CheckResult{check_case(c, b), false}; }
 
 // --- QLinearAgreesWithOneByOneQConv2d -------------------------------------------
 // qlinear(x [M, In], w [K, In]) is qconv2d(x as [M, In, 1, 1], w as
@@ -26,7 +21,7 @@ CheckResult differential(const Case& c, const Backend& b) { return CheckResult{c
 // for bit. Domain (made by the draw): rank-2 x with per-tensor x params
 // (qconv2d's only input layout), outputs per-tensor or per-channel.
 Case draw_linear_as_conv(Source& src) {
-  QLinearCase c = draw_valid_qlinear_case(src, kLimits);
+  QLinearCase c = draw_valid_qlinear_case(src, kFusedLimits);
   QLinearArgs& a = c.args;
   const int64_t in = a.x.shape()[a.x.shape().rank() - 1];
   const int64_t m = a.x.numel() / std::max<int64_t>(in, 1);
@@ -88,58 +83,18 @@ CheckResult linear_agrees_with_conv(const Case& any, const Backend& b) {
                      false};
 }
 
-// --- QAddAndQMulAreCommutative ------------------------------------------------
-// f32 addition and multiplication are commutative, so swapping the operands
-// (with their params) must not change a single output bit.
-Case draw_commutative(Source& src) {
-  return QElementwiseCase{
-      draw_valid_qelementwise_case(src, src.boolean() ? ElementwiseOp::mul : ElementwiseOp::add, kLimits)};
-}
-
-CheckResult commutative(const Case& any, const Backend& b) {
-  const QElementwiseArgs& a = std::get<QElementwiseCase>(any).args;
-  QElementwiseArgs swapped = a;
-  std::swap(swapped.a, swapped.b);
-  std::swap(swapped.a_params, swapped.b_params);
-  const CaseResult ab = evaluate_case(any, b);
-  const CaseResult ba = evaluate_case(Case{QElementwiseCase{swapped}}, b);
-  if (ab.error_kind || ba.error_kind) {
-    if (ab.error_kind && ba.error_kind) return CheckResult{{}, true};
-    return CheckResult{Verdict::fail("a op b and b op a disagree on validity"), false};
-  }
-  const Tensor& x = ab.outputs.at("output");
-  const Tensor& y = ba.outputs.at("output");
-  if (x.bitwise_equal(y)) return {};
-  int64_t i = 0;
-  while (i < x.numel() && x.int_at(i) == y.int_at(i)) ++i;
-  return CheckResult{Verdict::fail(fmt::format("{}(a, b) != {}(b, a) at flat {}: {} vs {}",
-                                               elementwise_op_name(a.op), elementwise_op_name(a.op), i,
-                                               x.int_at(i), y.int_at(i))),
-                     false};
-}
-
 }  // namespace
 
-std::vector<Property> fused_properties() {
-  return {
-      {"QLinearOptimizedMatchesReference", "qlinear", PropertyKind::differential,
-       "qlinear equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qlinear_case(s, kLimits); }, differential},
-      {"QConv2dOptimizedMatchesReference", "qconv2d", PropertyKind::differential,
-       "qconv2d equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qconv2d_case(s, kLimits); }, differential},
-      {"QAddOptimizedMatchesReference", "elementwise", PropertyKind::differential,
-       "qadd equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qelementwise_case(s, ElementwiseOp::add, kLimits); }, differential},
-      {"QMulOptimizedMatchesReference", "elementwise", PropertyKind::differential,
-       "qmul equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qelementwise_case(s, ElementwiseOp::mul, kLimits); }, differential},
-      {"QLinearAgreesWithOneByOneQConv2d", "qconv2d", PropertyKind::invariant,
-       "qlinear and the same product as a 1x1 qconv2d agree bit for bit", draw_linear_as_conv,
-       linear_agrees_with_conv},
-      {"QAddAndQMulAreCommutative", "elementwise", PropertyKind::invariant, "swapping the operands changes no output bit",
-       draw_commutative, commutative},
-  };
+Property qlinear_matches_reference() {
+  return {"QLinearOptimizedMatchesReference", "qlinear", PropertyKind::differential,
+          "qlinear equals the ideal result except within the derived bound of a boundary",
+          [](Source& s) -> Case { return draw_qlinear_case(s, kFusedLimits); }, fused_differential};
+}
+
+Property qlinear_agrees_with_one_by_one_qconv2d() {
+  return {"QLinearAgreesWithOneByOneQConv2d", "qconv2d", PropertyKind::invariant,
+          "qlinear and the same product as a 1x1 qconv2d agree bit for bit", draw_linear_as_conv,
+          linear_agrees_with_conv};
 }
 
 }  // namespace qdiff::props
