@@ -15,19 +15,6 @@
 namespace qdiff::reference {
 namespace {
 
-// Flat offset of the element of `shape` that output `index` (of rank >=
-// shape.rank()) reads under numpy broadcasting: size-1 dims repeat, missing
-// leading dims are ignored. Called only for non-empty outputs, so every dim
-// of `shape` is >= 1.
-int64_t broadcast_offset(const Shape& shape, std::span<const int64_t> index) {
-  const int lead = int(index.size()) - shape.rank();
-  int64_t flat = 0;
-  for (int d = 0; d < shape.rank(); ++d) {
-    flat = flat * shape[d] + (shape[d] == 1 ? 0 : index[size_t(lead + d)]);
-  }
-  return flat;
-}
-
 template <typename Op>
 Tensor elementwise(const Tensor& a, const Tensor& b, std::string_view op_name, Op op) {
   const Shape out_shape = check_elementwise_f32(a, b, op_name);  // steps 1-3
