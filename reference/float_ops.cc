@@ -10,6 +10,7 @@
 #include "core/argument_checks.h"
 #include "core/error.h"
 #include "core/op_geometry.h"
+#include "reference/conv2d_taps.h"
 #include "reference/nd_index.h"
 
 namespace qdiff::reference {
@@ -66,27 +67,11 @@ Tensor conv2d_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>&
   const auto wv = w.data<float>();
   auto y = out.data<float>();
   for_each_index(out_shape, [&](std::span<const int64_t> index, int64_t flat) {
-    const int64_t n = index[0], o = index[1], oh = index[2], ow = index[3];
-    const int64_t group = o / g.o_per_group;  // O >= 1 here, so o_per_group >= 1
     double sum = 0.0;
-    for (int64_t c = 0; c < g.c_per_group; ++c) {
-      const int64_t ci = group * g.c_per_group + c;
-      for (int64_t i = 0; i < g.kh; ++i) {
-        // 128-bit: stride, padding and dilation may each be near 2^63.
-        const __int128 ih = __int128(oh) * at.stride[0] - at.padding[0] +
-                            __int128(i) * at.dilation[0];
-        if (ih < 0 || ih >= g.h) continue;  // zero padding adds nothing
-        for (int64_t j = 0; j < g.kw; ++j) {
-          const __int128 iw = __int128(ow) * at.stride[1] - at.padding[1] +
-                              __int128(j) * at.dilation[1];
-          if (iw < 0 || iw >= g.w) continue;
-          const int64_t xi = ((n * g.c + ci) * g.h + int64_t(ih)) * g.w + int64_t(iw);
-          const int64_t wi = ((o * g.c_per_group + c) * g.kh + i) * g.kw + j;
-          sum += double(xv[size_t(xi)]) * double(wv[size_t(wi)]);  // exact product
-        }
-      }
-    }
-    if (bias) sum += double(bias->f32_at(o));
+    for_each_conv2d_tap(g, at, index, [&](int64_t xi, int64_t wi) {
+      sum += double(xv[size_t(xi)]) * double(wv[size_t(wi)]);  // exact product
+    });
+    if (bias) sum += double(bias->f32_at(index[1]));
     y[size_t(flat)] = float(sum);  // the one rounding to f32
   });
   return out;

@@ -3,6 +3,7 @@
 // diagnostics. Each op's loops are in reference/<op>.cc.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -33,12 +34,27 @@ struct OutputWriter {
 // The result of `out_shape`, with room for the diagnostics.
 IdealResult empty_result(const QuantParams& out_params, const Shape& out_shape);
 
-// The bias term of each channel under the accumulation contract
-// (reference/bias_grid.h); empty without a bias.
-template <typename Args>
-std::vector<double> biases(const Args& a) {
-  if (!a.bias) return {};
-  return bias_terms(a.contract, *a.bias, a.x_params, a.w_params);
+// qlinear's and qconv2d's dequantized x and w and the bias term of each
+// channel under the accumulation contract (reference/bias_grid.h; none
+// without a bias).
+struct WeightOperands {
+  std::vector<float> x, w;
+  std::vector<double> bias;
+
+  // Adds channel c's bias term to y and to the magnitude sum |terms|.
+  void add_bias(int64_t c, double& y, double& magnitude) const {
+    if (bias.empty()) return;
+    y += bias[size_t(c)];
+    magnitude += std::fabs(bias[size_t(c)]);
+  }
+};
+
+template <typename Args, typename Plan>
+WeightOperands dequantize_weight_operands(const Args& a, const Plan& plan) {
+  WeightOperands o{dequantize_operand(a.x, a.x_params, plan.x_layout),
+                   dequantize_operand(a.w, a.w_params, plan.w_layout), {}};
+  if (a.bias) o.bias = bias_terms(a.contract, *a.bias, a.x_params, a.w_params);
+  return o;
 }
 
 }  // namespace qdiff::reference

@@ -14,9 +14,7 @@ namespace qdiff::reference {
 IdealResult qlinear(const QLinearArgs& args) {
   const QLinearPlan plan = validate_qlinear(args);
   IdealResult result = empty_result(args.out_params, plan.out_shape);
-  const std::vector<float> x = dequantize_operand(args.x, args.x_params, plan.x_layout);
-  const std::vector<float> w = dequantize_operand(args.w, args.w_params, plan.w_layout);
-  const std::vector<double> bias = biases(args);
+  const WeightOperands ops = dequantize_weight_operands(args, plan);
   OutputWriter out{args.out_params, plan.out_layout, args.activation,
                    args.contract.output_zero_point, result};
   const int64_t in = plan.in;
@@ -28,14 +26,11 @@ IdealResult qlinear(const QLinearArgs& args) {
     double y = 0.0, magnitude = 0.0;
     for (int64_t j = 0; j < in; ++j) {
       // f32 x f32 is exact in double (24 + 24 significant bits).
-      const double term = double(x[size_t(row * in + j)]) * double(w[size_t(k * in + j)]);
+      const double term = double(ops.x[size_t(row * in + j)]) * double(ops.w[size_t(k * in + j)]);
       y += term;
       magnitude += std::fabs(term);
     }
-    if (args.bias) {
-      y += bias[size_t(k)];
-      magnitude += std::fabs(bias[size_t(k)]);
-    }
+    ops.add_bias(k, y, magnitude);
     out.write(index, flat, y, magnitude);
   });
   return result;
