@@ -366,6 +366,12 @@ namespace {
 // does not apply there. The draws from `rng` are in the order the mutation
 // has always made them, so a seed keeps its mutations.
 
+// The span's first choice that can change, or null.
+Choice* head_choice(Span& s) {
+  const auto head = first_mutable(s);
+  return head ? &s.choices[*head] : nullptr;
+}
+
 bool dim_to_one(Span& s, props::PrngSource& rng) {
   if (s.label == ChoiceLabel::dim) {
     // Lowest category: size 1 (or a broadcast 1); later draws of the span
@@ -435,9 +441,9 @@ std::optional<int64_t> dim_vector_edge(Span& s, props::PrngSource& rng) {
 }
 
 bool rank_step(Span& s, props::PrngSource& rng) {
-  const auto head = first_mutable(s);
+  Choice* const head = head_choice(s);
   if (!head) return false;
-  Choice& c = s.choices[*head];
+  Choice& c = *head;
   const auto live = live_categories(c);
   const size_t now = category_of(c);
   const auto pos = std::find(live.begin(), live.end(), now);
@@ -473,9 +479,9 @@ bool scale_pow2(Mutation m, Span& s, props::PrngSource& rng, std::optional<float
 }
 
 bool contract_extreme(Span& s, props::PrngSource& rng) {
-  const auto head = first_mutable(s);
+  Choice* const head = head_choice(s);
   if (!head) return false;
-  Choice& c = s.choices[*head];
+  Choice& c = *head;
   if (c.value == c.lo) {
     c.value = c.hi;
   } else if (c.value == c.hi) {
@@ -487,9 +493,9 @@ bool contract_extreme(Span& s, props::PrngSource& rng) {
 }
 
 bool node_count_step(Span& s, props::PrngSource& rng) {
-  const auto head = first_mutable(s);
+  Choice* const head = head_choice(s);
   if (!head) return false;
-  Choice& c = s.choices[*head];
+  Choice& c = *head;
   if (!c.categories.empty()) return change_category(s, rng);
   const bool up = c.value == c.lo ? true : c.value == c.hi ? false : rng.boolean();
   c.value += up ? 1 : -1;
