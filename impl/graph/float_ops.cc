@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <string_view>
+#include <vector>
 
 #include "core/argument_checks.h"
 #include "core/error.h"
@@ -15,6 +16,24 @@
 
 namespace qdiff::impl {
 namespace {
+
+// A kernel row (or column) k that lands inside the input, at input position
+// pos; the others read zero padding and are skipped.
+struct Tap {
+  int64_t k, pos;
+};
+
+// The taps of output position `out` along one spatial dim, in k order.
+std::vector<Tap> taps_inside(int64_t out, int64_t stride, int64_t pad, int64_t dilation, int64_t kernel,
+                             int64_t size) {
+  std::vector<Tap> taps;
+  for (int64_t k = 0; k < kernel; ++k) {
+    // 128 bits: stride, padding and dilation may each be near 2^63.
+    const __int128 pos = __int128(out) * stride - pad + __int128(k) * dilation;
+    if (pos >= 0 && pos < size) taps.push_back({k, int64_t(pos)});
+  }
+  return taps;
+}
 
 template <typename Op>
 Tensor elementwise(const Tensor& a, const Tensor& b, std::string_view name, Op op) {
@@ -96,21 +115,15 @@ Tensor conv2d_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>&
       const int64_t group = o / g.o_per_group;
       const float b = bias ? bias->f32_at(o) : 0.0f;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const std::vector<Tap> rows = taps_inside(oh, at.stride[0], at.padding[0], at.dilation[0], g.kh, g.h);
         for (int64_t ow = 0; ow < g.ow; ++ow) {
-          float sum = 0.0f;
+          const std::vector<Tap> cols = taps_inside(ow, at.stride[1], at.padding[1], at.dilation[1], g.kw, g.w);
+          float sum = 0.0f;  // f32 accumulation in (c, i, j) order
           for (int64_t c = 0; c < g.c_per_group; ++c) {
-            const int64_t ci = group * g.c_per_group + c;
-            for (int64_t i = 0; i < g.kh; ++i) {
-              // 128 bits: stride, padding and dilation may each be near 2^63.
-              const __int128 ih = __int128(oh) * at.stride[0] - at.padding[0] + __int128(i) * at.dilation[0];
-              if (ih < 0 || ih >= g.h) continue;
-              for (int64_t j = 0; j < g.kw; ++j) {
-                const __int128 iw = __int128(ow) * at.stride[1] - at.padding[1] + __int128(j) * at.dilation[1];
-                if (iw < 0 || iw >= g.w) continue;
-                const float xe = xv[((n * g.c + ci) * g.h + int64_t(ih)) * g.w + int64_t(iw)];
-                const float we = wv[((o * g.c_per_group + c) * g.kh + i) * g.kw + j];
-                sum = sum + xe * we;
-              }
+            const float* x_plane = xv + (n * g.c + group * g.c_per_group + c) * g.h * g.w;
+            const float* w_plane = wv + (o * g.c_per_group + c) * g.kh * g.kw;
+            for (const Tap& r : rows) {
+              for (const Tap& t : cols) sum = sum + x_plane[r.pos * g.w + t.pos] * w_plane[r.k * g.kw + t.k];
             }
           }
           if (bias) sum = sum + b;
