@@ -12,6 +12,7 @@
 #include "core/fused_ops.h"
 #include "reference/bias_grid.h"
 #include "reference/fused_ops.h"
+#include "reference/nd_index.h"
 
 namespace qdiff::reference {
 
@@ -55,6 +56,25 @@ WeightOperands dequantize_weight_operands(const Args& a, const Plan& plan) {
                    dequantize_operand(a.w, a.w_params, plan.w_layout), {}};
   if (a.bias) o.bias = bias_terms(a.contract, *a.bias, a.x_params, a.w_params);
   return o;
+}
+
+// The loop every qlinear / qconv2d output shares: `sum(ops, index, y,
+// magnitude)` adds the products of output `index`, then the bias term of
+// channel index[channel_dim] and the output quantization.
+template <typename Args, typename Plan, typename Sum>
+IdealResult weight_op_outputs(const Args& args, const Plan& plan, int channel_dim, Sum&& sum) {
+  IdealResult result = empty_result(args.out_params, plan.out_shape);
+  const WeightOperands ops = dequantize_weight_operands(args, plan);
+  OutputWriter out{args.out_params, plan.out_layout, args.activation,
+                   args.contract.output_zero_point, result};
+  // Visiting the output never loops over the rows of an empty one.
+  for_each_index(plan.out_shape, [&](std::span<const int64_t> index, int64_t flat) {
+    double y = 0.0, magnitude = 0.0;
+    sum(ops, index, flat, y, magnitude);
+    ops.add_bias(index[size_t(channel_dim)], y, magnitude);
+    out.write(index, flat, y, magnitude);
+  });
+  return result;
 }
 
 }  // namespace qdiff::reference
