@@ -15,9 +15,12 @@ using namespace fused_draw;
 
 // --- qlinear -------------------------------------------------------------
 
-QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
-  QLinearArgs a;
-  // Shapes: batch dims (rank 1..4 overall for x), K, In, within the budgets.
+// Shapes: batch dims (rank 1..4 overall for x), K, In, within the budgets.
+struct LinearDims {
+  Shape x_shape;  // ends in In
+  int64_t in = 0, k = 0;
+};
+LinearDims draw_linear_dims(Source& src, const FusedLimits& limits) {
   // Batch dims 0..4 (x rank 1..5): "batch ranks 1..4" either way.
   src.label(ChoiceLabel::rank);
   const int batch_rank = int(src.weighted({5, 40, 25, 15, 15}));
@@ -40,21 +43,11 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   }
   while (rows() * in > limits.max_elements || rows() * k * in > limits.max_work) in = std::max<int64_t>(1, in / 2);
   x_shape.push_back(in);
+  return {x_shape, in, k};
+}
 
-  // x params: per-tensor or per-row ([..., 1]).
-  const QuantType xt = draw_operand_type(src, false);
-  Shape x_scale;
-  src.label(ChoiceLabel::layout);
-  if (src.chance(35)) {
-    x_scale = x_shape;
-    x_scale[x_scale.rank() - 1] = 1;
-  }
-  src.label(ChoiceLabel::layout);
-  a.x_params = draw_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
-                           x_scale, std::nullopt);
-  a.x = draw_operand_values(src, a.x_params, x_shape);
-
-  // w params: every layout the SPEC names, and then some.
+// w params: every layout the SPEC names, and then some.
+QuantParams draw_qlinear_weight_params(Source& src, int64_t k, int64_t in) {
   const QuantType wt = draw_operand_type(src, true);
   src.label(ChoiceLabel::layout);
   const ZeroPointDomain wd = ZeroPointDomain(src.weighted({70, 15, 15}));
@@ -72,10 +65,12 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
       w_scale = Shape{k, in == 0 ? 1 : (in - 1) / g + 1};
     }
   }
-  a.w_params = draw_params(src, wt, wd, w_scale, w_blocks);
-  a.w = draw_operand_values(src, a.w_params, Shape{k, in});
+  return draw_params(src, wt, wd, w_scale, w_blocks);
+}
 
-  // Ideal magnitude, to size the bias, activation and output scale.
+// The largest ideal |y| without the bias, to size the bias, activation
+// and output scale.
+double ideal_linear_magnitude(const QLinearArgs& a, int64_t k, int64_t in) {
   const BlockLayout xl = BlockLayout::derive(a.x.shape(), a.x_params.scale.shape(), a.x_params.block_size);
   const BlockLayout wl = BlockLayout::derive(a.w.shape(), a.w_params.scale.shape(), a.w_params.block_size);
   const int64_t m = in == 0 ? 0 : a.x.numel() / in;  // rows of x (x_shape now ends in In)
@@ -91,6 +86,31 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
       ymax = std::max(ymax, std::fabs(acc));
     }
   }
+  return ymax;
+}
+
+QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
+  QLinearArgs a;
+  const LinearDims dims = draw_linear_dims(src, limits);
+  const int64_t in = dims.in, k = dims.k;
+  const Shape& x_shape = dims.x_shape;
+
+  // x params: per-tensor or per-row ([..., 1]).
+  const QuantType xt = draw_operand_type(src, false);
+  Shape x_scale;
+  src.label(ChoiceLabel::layout);
+  if (src.chance(35)) {
+    x_scale = x_shape;
+    x_scale[x_scale.rank() - 1] = 1;
+  }
+  src.label(ChoiceLabel::layout);
+  a.x_params = draw_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
+                           x_scale, std::nullopt);
+  a.x = draw_operand_values(src, a.x_params, x_shape);
+
+  a.w_params = draw_qlinear_weight_params(src, k, in);
+  a.w = draw_operand_values(src, a.w_params, Shape{k, in});
+  const double ymax = ideal_linear_magnitude(a, k, in);
   src.label(ChoiceLabel::other);
   if (src.chance(60)) {
     Tensor b(DType::f32, Shape{k});
