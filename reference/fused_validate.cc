@@ -15,31 +15,16 @@ namespace {
 // core's BlockLayout and reference/validate.h's value checks.
 struct ReferenceChecks {
   using Layout = BlockLayout;
-  BlockLayout layout(const Shape& shape, const QuantParams& p, std::string_view operand) const {
-    return check_params_layout(shape, p, operand);
-  }
-  bool per_tensor(const BlockLayout& l) const { return l.is_per_tensor(); }
-  bool per_row(const BlockLayout& l) const { return is_per_row_layout(l); }
-  bool per_channel_on(const BlockLayout& l, int dim) const {
-    return is_per_channel_layout_on(l, dim);
-  }
-  int rank(const BlockLayout& l) const { return l.input_shape().rank(); }
-  std::string describe(const BlockLayout& l) const { return l.describe(); }
-  void bias_grid_layouts(const QLinearContract& c, const std::optional<Tensor>& bias,
-                         const BlockLayout& x, const QuantParams& xp, const BlockLayout& w,
-                         const QuantParams& wp) const {
-    check_bias_grid_layouts(c, bias, x, xp, w, wp);
-  }
-  void scales(const QuantParams& p, std::string_view operand) const {
-    check_scale_values(p, operand);
-  }
-  void bias_grid_scales(const QLinearContract& c, const std::optional<Tensor>& bias,
-                        const QuantParams& xp, const QuantParams& wp) const {
-    check_bias_grid_scales(c, bias, xp, wp);
-  }
-  void zero_points(const QuantParams& p, std::string_view operand) const {
-    check_zero_point_values(p, operand);
-  }
+  static constexpr auto layout = check_params_layout;
+  static constexpr auto per_row = is_per_row_layout;
+  static constexpr auto per_channel_on = is_per_channel_layout_on;
+  static constexpr auto bias_grid_layouts = check_bias_grid_layouts;
+  static constexpr auto scales = check_scale_values;
+  static constexpr auto bias_grid_scales = check_bias_grid_scales;
+  static constexpr auto zero_points = check_zero_point_values;
+  static bool per_tensor(const BlockLayout& l) { return l.is_per_tensor(); }
+  static int rank(const BlockLayout& l) { return l.input_shape().rank(); }
+  static std::string describe(const BlockLayout& l) { return l.describe(); }
 };
 
 }  // namespace
