@@ -5,12 +5,19 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 
 namespace qdiff {
+
+QuantParams QuantSpec::params(Tensor scale, std::optional<Tensor> zero_point) const {
+  return QuantParams{.scale = std::move(scale), .zero_point = std::move(zero_point),
+                     .quant_min = quant_min, .quant_max = quant_max, .dtype = dtype,
+                     .zero_point_domain = zero_point_domain, .block_size = block_size};
+}
 
 std::string_view node_kind_name(NodeKind k) {
   switch (k) {

@@ -81,6 +81,9 @@ struct QuantSpec {
   std::optional<std::vector<int64_t>> block_size;
   std::optional<int64_t> legacy_axis;  // legacy per-channel form when set
   Contract contract = Contract::torchao;  // quantize only
+
+  // The QuantParams of a quantize / dequantize node with this spec.
+  QuantParams params(Tensor scale, std::optional<Tensor> zero_point) const;
 };
 
 struct Node {

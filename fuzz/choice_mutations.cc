@@ -360,93 +360,184 @@ std::vector<size_t> mutation_targets(Mutation m, const ChoiceSequence& seq, cons
   return {};
 }
 
+namespace {
+
+// Each helper below is one mutation on span `s`: false (or nullopt) when it
+// does not apply there. The draws from `rng` are in the order the mutation
+// has always made them, so a seed keeps its mutations.
+
+// The span's first choice that can change, or null.
+Choice* head_choice(Span& s) {
+  const auto head = first_mutable(s);
+  return head ? &s.choices[*head] : nullptr;
+}
+
+bool dim_to_one(Span& s, props::PrngSource& rng) {
+  if (s.label == ChoiceLabel::dim) {
+    // Lowest category: size 1 (or a broadcast 1); later draws of the span
+    // are not needed.
+    const auto head = first_mutable(s);
+    if (!head) return false;
+    s.choices.resize(*head + 1);
+    s.choices[*head].value = s.choices[*head].lo;
+    return true;
+  }
+  std::vector<size_t> cand;
+  for (size_t i = 0; i < s.choices.size(); ++i) {
+    if (s.choices[i].value != s.choices[i].lo) cand.push_back(i);
+  }
+  if (cand.empty()) return false;
+  Choice& c = s.choices[cand[rng.index(cand.size())]];
+  c.value = c.lo;
+  return true;
+}
+
+// dim_copy copies a twin span's draws onto span `at`; the swaps exchange
+// them. Returns the twin.
+std::optional<size_t> copy_or_swap_with_twin(Mutation m, ChoiceSequence& seq, size_t at,
+                                             props::PrngSource& rng) {
+  const auto p = partners(seq, at);
+  if (p.empty()) return std::nullopt;
+  const size_t j = p[rng.index(p.size())];
+  if (m == Mutation::dim_copy) {
+    seq.spans[at].choices = seq.spans[j].choices;
+  } else {
+    std::swap(seq.spans[at].choices, seq.spans[j].choices);
+  }
+  return j;
+}
+
+// A width other than the size drawn now (the second draw of a dim in its
+// "any size" category, or the direct value). Returns the width.
+std::optional<int64_t> dim_vector_edge(Span& s, props::PrngSource& rng) {
+  const auto pick_other = [&](std::optional<int64_t> now) {
+    std::vector<int64_t> options;
+    for (int64_t w : kVectorEdgeSizes) {
+      if (!now || w != *now) options.push_back(w);
+    }
+    return options[rng.index(options.size())];
+  };
+  if (s.label == ChoiceLabel::dim) {
+    std::optional<int64_t> now;
+    const auto head = first_mutable(s);
+    if (head && !s.choices[*head].categories.empty() &&
+        category_of(s.choices[*head]) == last_category(s.choices[*head]) && *head + 1 < s.choices.size()) {
+      now = s.choices[*head + 1].value;
+    }
+    if (!keep_head_at_last_category(s)) return std::nullopt;
+    const int64_t w = pick_other(now);
+    s.choices.push_back(integer_choice(w));
+    return w;
+  }
+  std::vector<size_t> cand;
+  for (size_t i = 0; i < s.choices.size(); ++i) {
+    if (mutable_choice(s.choices[i])) cand.push_back(i);
+  }
+  if (cand.empty()) return std::nullopt;
+  Choice& c = s.choices[cand[rng.index(cand.size())]];
+  const int64_t w = pick_other(c.value);
+  c.value = w;  // clamped by the replay
+  return w;
+}
+
+bool rank_step(Span& s, props::PrngSource& rng) {
+  Choice* const head = head_choice(s);
+  if (!head) return false;
+  Choice& c = *head;
+  const auto live = live_categories(c);
+  const size_t now = category_of(c);
+  const auto pos = std::find(live.begin(), live.end(), now);
+  if (pos == live.end() || live.size() < 2) return false;
+  const size_t i = size_t(pos - live.begin());
+  const bool up = i == 0 ? true : i + 1 == live.size() ? false : rng.boolean();
+  set_category(c, live[up ? i + 1 : i - 1]);
+  return true;
+}
+
+// A power of two (scale_pow2) or the smallest normal (scale_min_normal).
+// Keeps the exponent when the span already draws one (the highest
+// category); otherwise a moderate one, clamped to the draw's range. Returns
+// whether it applied and, for a power of two, the scale.
+bool scale_pow2(Mutation m, Span& s, props::PrngSource& rng, std::optional<float>& value) {
+  std::optional<int64_t> exponent;
+  const auto head = first_mutable(s);
+  if (head && !s.choices[*head].categories.empty() &&
+      category_of(s.choices[*head]) == last_category(s.choices[*head])) {
+    for (size_t i = *head + 1; i < s.choices.size(); ++i) {
+      if (s.choices[i].kind == ChoiceKind::integer) {
+        exponent = s.choices[i].value;
+        break;
+      }
+    }
+  }
+  if (!keep_head_at_last_category(s)) return false;
+  const int64_t e = m == Mutation::scale_min_normal ? kLowest : exponent.value_or(rng.integer(-12, 4));
+  s.choices.push_back(integer_choice(e));
+  s.choices.push_back(bits_choice(0));  // mantissa 1.0
+  if (m == Mutation::scale_pow2 && e != kLowest) value = std::ldexp(1.0f, int(std::clamp<int64_t>(e, -149, 127)));
+  return true;
+}
+
+bool contract_extreme(Span& s, props::PrngSource& rng) {
+  Choice* const head = head_choice(s);
+  if (!head) return false;
+  Choice& c = *head;
+  if (c.value == c.lo) {
+    c.value = c.hi;
+  } else if (c.value == c.hi) {
+    c.value = c.lo;
+  } else {
+    c.value = rng.boolean() ? c.lo : c.hi;
+  }
+  return true;
+}
+
+bool node_count_step(Span& s, props::PrngSource& rng) {
+  Choice* const head = head_choice(s);
+  if (!head) return false;
+  Choice& c = *head;
+  if (!c.categories.empty()) return change_category(s, rng);
+  const bool up = c.value == c.lo ? true : c.value == c.hi ? false : rng.boolean();
+  c.value += up ? 1 : -1;
+  return true;
+}
+
+bool random_span(Span& s, props::PrngSource& rng) {
+  const std::vector<Choice> before = s.choices;
+  for (Choice& c : s.choices) {
+    if (c.kind == ChoiceKind::bits32) {
+      c.value = int64_t{rng.bits32()};
+    } else if (mutable_choice(c)) {
+      c.value = rng.integer(c.lo, c.hi);
+    }
+  }
+  return s.choices != before;
+}
+
+}  // namespace
+
 std::optional<MutationSite> apply_mutation(Mutation m, ChoiceSequence& seq, size_t at, const CaseFacts& facts,
                                            props::PrngSource& rng) {
   if (at >= seq.spans.size()) return std::nullopt;
   Span& s = seq.spans[at];
   MutationSite site;
   site.span = at;
+  const auto applied = [&](bool ok) { return ok ? std::optional(site) : std::nullopt; };
   switch (m) {
-    case Mutation::dim_to_one: {
-      if (s.label == ChoiceLabel::dim) {
-        // Lowest category: size 1 (or a broadcast 1); later draws of the
-        // span are not needed.
-        const auto head = first_mutable(s);
-        if (!head) return std::nullopt;
-        s.choices.resize(*head + 1);
-        s.choices[*head].value = s.choices[*head].lo;
-        return site;
-      }
-      std::vector<size_t> cand;
-      for (size_t i = 0; i < s.choices.size(); ++i) {
-        if (s.choices[i].value != s.choices[i].lo) cand.push_back(i);
-      }
-      if (cand.empty()) return std::nullopt;
-      Choice& c = s.choices[cand[rng.index(cand.size())]];
-      c.value = c.lo;
-      return site;
-    }
+    case Mutation::dim_to_one: return applied(dim_to_one(s, rng));
     case Mutation::dim_copy:
     case Mutation::dims_swap:
     case Mutation::scales_swap: {
-      const auto p = partners(seq, at);
-      if (p.empty()) return std::nullopt;
-      const size_t j = p[rng.index(p.size())];
-      if (m == Mutation::dim_copy) {
-        seq.spans[at].choices = seq.spans[j].choices;
-      } else {
-        std::swap(seq.spans[at].choices, seq.spans[j].choices);
-      }
-      site.other_span = j;
-      return site;
+      const auto twin = copy_or_swap_with_twin(m, seq, at, rng);
+      site.other_span = twin;
+      return applied(twin.has_value());
     }
     case Mutation::dim_vector_edge: {
-      // A width other than the size drawn now (the second draw of a dim in
-      // its "any size" category, or the direct value).
-      const auto pick_other = [&](std::optional<int64_t> now) {
-        std::vector<int64_t> options;
-        for (int64_t w : kVectorEdgeSizes) {
-          if (!now || w != *now) options.push_back(w);
-        }
-        return options[rng.index(options.size())];
-      };
-      if (s.label == ChoiceLabel::dim) {
-        std::optional<int64_t> now;
-        const auto head = first_mutable(s);
-        if (head && !s.choices[*head].categories.empty() &&
-            category_of(s.choices[*head]) == last_category(s.choices[*head]) && *head + 1 < s.choices.size()) {
-          now = s.choices[*head + 1].value;
-        }
-        if (!keep_head_at_last_category(s)) return std::nullopt;
-        const int64_t w = pick_other(now);
-        site.value = float(w);
-        s.choices.push_back(integer_choice(w));
-        return site;
-      }
-      std::vector<size_t> cand;
-      for (size_t i = 0; i < s.choices.size(); ++i) {
-        if (mutable_choice(s.choices[i])) cand.push_back(i);
-      }
-      if (cand.empty()) return std::nullopt;
-      Choice& c = s.choices[cand[rng.index(cand.size())]];
-      const int64_t w = pick_other(c.value);
-      site.value = float(w);
-      c.value = w;  // clamped by the replay
-      return site;
+      const auto w = dim_vector_edge(s, rng);
+      if (w) site.value = float(*w);
+      return applied(w.has_value());
     }
-    case Mutation::rank_step: {
-      const auto head = first_mutable(s);
-      if (!head) return std::nullopt;
-      Choice& c = s.choices[*head];
-      const auto live = live_categories(c);
-      const size_t now = category_of(c);
-      const auto pos = std::find(live.begin(), live.end(), now);
-      if (pos == live.end() || live.size() < 2) return std::nullopt;
-      const size_t i = size_t(pos - live.begin());
-      const bool up = i == 0 ? true : i + 1 == live.size() ? false : rng.boolean();
-      set_category(c, live[up ? i + 1 : i - 1]);
-      return site;
-    }
+    case Mutation::rank_step: return applied(rank_step(s, rng));
     case Mutation::value_tie:
     case Mutation::value_tie_neighbour: {
       const auto x = tie_value(facts, m == Mutation::value_tie_neighbour, rng);
@@ -456,71 +547,16 @@ std::optional<MutationSite> apply_mutation(Mutation m, ChoiceSequence& seq, size
       return site;
     }
     case Mutation::scale_pow2:
-    case Mutation::scale_min_normal: {
-      // Keep the exponent when the span already draws one (the highest
-      // category); otherwise a moderate one, clamped to the draw's range.
-      std::optional<int64_t> exponent;
-      const auto head = first_mutable(s);
-      if (head && !s.choices[*head].categories.empty() &&
-          category_of(s.choices[*head]) == last_category(s.choices[*head])) {
-        for (size_t i = *head + 1; i < s.choices.size(); ++i) {
-          if (s.choices[i].kind == ChoiceKind::integer) {
-            exponent = s.choices[i].value;
-            break;
-          }
-        }
-      }
-      if (!keep_head_at_last_category(s)) return std::nullopt;
-      const int64_t e = m == Mutation::scale_min_normal ? kLowest : exponent.value_or(rng.integer(-12, 4));
-      s.choices.push_back(integer_choice(e));
-      s.choices.push_back(bits_choice(0));  // mantissa 1.0
-      if (m == Mutation::scale_pow2 && e != kLowest) site.value = std::ldexp(1.0f, int(std::clamp<int64_t>(e, -149, 127)));
-      return site;
-    }
-    case Mutation::contract_extreme: {
-      const auto head = first_mutable(s);
-      if (!head) return std::nullopt;
-      Choice& c = s.choices[*head];
-      if (c.value == c.lo) {
-        c.value = c.hi;
-      } else if (c.value == c.hi) {
-        c.value = c.lo;
-      } else {
-        c.value = rng.boolean() ? c.lo : c.hi;
-      }
-      return site;
-    }
+    case Mutation::scale_min_normal: return applied(scale_pow2(m, s, rng, site.value));
+    case Mutation::contract_extreme: return applied(contract_extreme(s, rng));
     case Mutation::dtype_range_extreme:
     case Mutation::zero_point_extreme:
-    case Mutation::qvalue_extreme:
-      if (!to_extremes(s, rng)) return std::nullopt;
-      return site;
-    case Mutation::node_count_step: {
-      const auto head = first_mutable(s);
-      if (!head) return std::nullopt;
-      Choice& c = s.choices[*head];
-      if (!c.categories.empty()) return change_category(s, rng) ? std::optional(site) : std::nullopt;
-      const bool up = c.value == c.lo ? true : c.value == c.hi ? false : rng.boolean();
-      c.value += up ? 1 : -1;
-      return site;
-    }
+    case Mutation::qvalue_extreme: return applied(to_extremes(s, rng));
+    case Mutation::node_count_step: return applied(node_count_step(s, rng));
     case Mutation::node_kind_change:
     case Mutation::mul_constant_shape:
-    case Mutation::category_change:
-      if (!change_category(s, rng)) return std::nullopt;
-      return site;
-    case Mutation::random_span: {
-      const std::vector<Choice> before = s.choices;
-      for (Choice& c : s.choices) {
-        if (c.kind == ChoiceKind::bits32) {
-          c.value = int64_t{rng.bits32()};
-        } else if (mutable_choice(c)) {
-          c.value = rng.integer(c.lo, c.hi);
-        }
-      }
-      if (s.choices == before) return std::nullopt;
-      return site;
-    }
+    case Mutation::category_change: return applied(change_category(s, rng));
+    case Mutation::random_span: return applied(random_span(s, rng));
     case Mutation::regenerate_tail:
       seq.spans.resize(at);  // the replay draws the rest from the fill PRNG
       site.fill_seed = rng.next();

@@ -359,6 +359,64 @@ Tensor draw_choose_input(Source& src, const Shape& shape) {
 
 // ---- invalid inputs -------------------------------------------------------
 
+// invalid_shape / non_divisible_block: a scale dim off by one.
+void scale_dim_off_by_one(Source& src, QuantParams& p) {
+  Shape s = p.scale.shape();
+  if (s.rank() == 0) {
+    p.scale = Tensor::of<float>(Shape{2}, {1.0f, 1.0f});
+  } else {
+    const int d = int(src.integer(0, s.rank() - 1));
+    s[d] = s[d] + 1;
+    p.scale = Tensor(DType::f32, s);
+    std::fill(p.scale.data<float>().begin(), p.scale.data<float>().end(), 0.5f);
+  }
+  if (p.zero_point) p.zero_point = std::nullopt;
+}
+
+// An explicit block_size of the wrong length or with a zero.
+void bad_block_size(Source& src, AffineCase& c) {
+  QuantParams& p = c.params;
+  std::vector<int64_t> b = p.block_size.value_or(std::vector<int64_t>(
+      size_t(c.input.shape().rank()), 1));
+  if (b.empty() || src.boolean()) {
+    b.push_back(1);
+  } else {
+    b[size_t(src.integer(0, int64_t(b.size()) - 1))] = 0;
+  }
+  p.block_size = b;
+}
+
+// invalid_scale: one scale element zero, negative, infinite, NaN or subnormal.
+void bad_scale_value(Source& src, QuantParams& p) {
+  auto s = p.scale.dtype() == DType::f32 ? p.scale.data<float>() : std::span<float>{};
+  if (s.empty()) return;
+  s[size_t(src.integer(0, int64_t(s.size()) - 1))] =
+      src.pick<float>({0.0f, -0.0f, -1.0f, kInf, kNaN, 1e-40f, -kInf, FLT_MIN / 2});
+}
+
+// invalid_zero_point: a value out of range, non-finite, or any zero point
+// with domain none.
+void bad_zero_point_value(Source& src, QuantParams& p) {
+  if (p.zero_point_domain == ZeroPointDomain::int_domain) {
+    Tensor z(DType::i32, p.scale.shape());
+    auto d = z.data<int32_t>();
+    for (auto& v : d) v = int32_t(std::clamp<int64_t>(0, p.quant_min, p.quant_max));
+    if (!d.empty()) {
+      d[size_t(src.integer(0, int64_t(d.size()) - 1))] =
+          p.quant_max < INT32_MAX ? int32_t(p.quant_max + 1) : int32_t(p.quant_min - 1);
+    }
+    p.zero_point = z;
+  } else if (p.zero_point_domain == ZeroPointDomain::float_domain) {
+    Tensor z(DType::f32, p.scale.shape());
+    // Anywhere, as for the int domain: a check that skips the first or
+    // the last element must be seen (a mutant of validate.cc's loop).
+    if (z.numel()) z.data<float>()[size_t(src.integer(0, z.numel() - 1))] = src.boolean() ? kNaN : kInf;
+    p.zero_point = z;
+  } else {
+    p.zero_point = Tensor(DType::i32, p.scale.shape());  // zp with domain none
+  }
+}
+
 void corrupt_params(Source& src, AffineCase& c) {
   QuantParams& p = c.params;
   src.label(ChoiceLabel::validity);
@@ -381,59 +439,11 @@ void corrupt_params(Source& src, AffineCase& c) {
       std::fill(p.scale.data<float>().begin(), p.scale.data<float>().end(), 1.0f);
       break;
     }
-    case 5: {  // invalid_shape / non_divisible_block: scale dim off by one
-      Shape s = p.scale.shape();
-      if (s.rank() == 0) {
-        p.scale = Tensor::of<float>(Shape{2}, {1.0f, 1.0f});
-      } else {
-        const int d = int(src.integer(0, s.rank() - 1));
-        s[d] = s[d] + 1;
-        p.scale = Tensor(DType::f32, s);
-        std::fill(p.scale.data<float>().begin(), p.scale.data<float>().end(), 0.5f);
-      }
-      if (p.zero_point) p.zero_point = std::nullopt;
-      break;
-    }
-    case 6: {  // explicit block_size of the wrong length or zero
-      std::vector<int64_t> b = p.block_size.value_or(std::vector<int64_t>(
-          size_t(c.input.shape().rank()), 1));
-      if (b.empty() || src.boolean()) {
-        b.push_back(1);
-      } else {
-        b[size_t(src.integer(0, int64_t(b.size()) - 1))] = 0;
-      }
-      p.block_size = b;
-      break;
-    }
+    case 5: scale_dim_off_by_one(src, p); break;
+    case 6: bad_block_size(src, c); break;
     case 7:
-    case 8: {  // invalid_scale
-      auto s = p.scale.dtype() == DType::f32 ? p.scale.data<float>() : std::span<float>{};
-      if (s.empty()) break;
-      s[size_t(src.integer(0, int64_t(s.size()) - 1))] =
-          src.pick<float>({0.0f, -0.0f, -1.0f, kInf, kNaN, 1e-40f, -kInf, FLT_MIN / 2});
-      break;
-    }
-    case 9: {  // invalid_zero_point: out of range
-      if (p.zero_point_domain == ZeroPointDomain::int_domain) {
-        Tensor z(DType::i32, p.scale.shape());
-        auto d = z.data<int32_t>();
-        for (auto& v : d) v = int32_t(std::clamp<int64_t>(0, p.quant_min, p.quant_max));
-        if (!d.empty()) {
-          d[size_t(src.integer(0, int64_t(d.size()) - 1))] =
-              p.quant_max < INT32_MAX ? int32_t(p.quant_max + 1) : int32_t(p.quant_min - 1);
-        }
-        p.zero_point = z;
-      } else if (p.zero_point_domain == ZeroPointDomain::float_domain) {
-        Tensor z(DType::f32, p.scale.shape());
-        // Anywhere, as for the int domain: a check that skips the first or
-        // the last element must be seen (a mutant of validate.cc's loop).
-        if (z.numel()) z.data<float>()[size_t(src.integer(0, z.numel() - 1))] = src.boolean() ? kNaN : kInf;
-        p.zero_point = z;
-      } else {
-        p.zero_point = Tensor(DType::i32, p.scale.shape());  // zp with domain none
-      }
-      break;
-    }
+    case 8: bad_scale_value(src, p); break;
+    case 9: bad_zero_point_value(src, p); break;
     case 10: {  // invalid_zero_point: wrong dtype for the domain
       p.zero_point = Tensor(p.zero_point_domain == ZeroPointDomain::float_domain ? DType::i32
                                                                                  : DType::f32,

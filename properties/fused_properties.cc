@@ -1,144 +1,28 @@
-// Properties of the fused quantized operators. Differential ones compare
-// the backend with the reference's IDEAL result under the derived rounding
-// bound (oracle/fused_oracle.h); metamorphic ones check laws that hold
-// exactly under the arithmetic contract (impl/ops/fused_ops.h).
-#include <cstring>
+// The fused operators' properties (registry in property order; each op's
+// live in properties/<op>_properties.cc). Differential ones compare the
+// backend with the reference's IDEAL result under the derived rounding bound
+// (oracle/fused_oracle.h); metamorphic ones check laws that hold exactly
+// under the arithmetic contract (impl/ops/fused_ops.h).
+#include "properties/fused_properties.h"
 
-#include <fmt/format.h>
-
-#include "oracle/affine_oracle.h"
 #include "oracle/case_oracle.h"
-#include "properties/fused_generators.h"
-#include "properties/property.h"
 
 namespace qdiff::props {
-namespace {
 
-const FusedLimits kLimits{};
-
-CheckResult differential(const Case& c, const Backend& b) { return CheckResult{check_case(c, b), false}; }
-
-// --- QLinearAgreesWithOneByOneQConv2d -------------------------------------------
-// qlinear(x [M, In], w [K, In]) is qconv2d(x as [M, In, 1, 1], w as
-// [K, In, 1, 1]) with the output read as [M, K]: the same products, the
-// same weight blocks (a [K, G] weight scale becomes [K, G, 1, 1]) and, under
-// the arithmetic contract, the same f32 epilogue, so the two must agree bit
-// for bit. Domain (made by the draw): rank-2 x with per-tensor x params
-// (qconv2d's only input layout), outputs per-tensor or per-channel.
-Case draw_linear_as_conv(Source& src) {
-  QLinearCase c = draw_valid_qlinear_case(src, kLimits);
-  QLinearArgs& a = c.args;
-  const int64_t in = a.x.shape()[a.x.shape().rank() - 1];
-  const int64_t m = a.x.numel() / std::max<int64_t>(in, 1);
-  a.x = a.x.reshaped(Shape{m, in});
-  a.x_params.scale = Tensor::of<float>(Shape{}, {a.x_params.scale.f32_at(0)});
-  if (a.x_params.zero_point) {
-    Tensor z(a.x_params.zero_point->dtype(), Shape{});
-    std::memcpy(z.raw(), a.x_params.zero_point->raw(), dtype_size(z.dtype()));
-    a.x_params.zero_point = z;
-  }
-  a.x_params.block_size.reset();
-  const int64_t k = a.w.shape()[0];
-  if (a.out_params.scale.numel() > 1) {
-    a.out_params.scale = a.out_params.scale.reshaped(Shape{1, k});
-    if (a.out_params.zero_point) a.out_params.zero_point = a.out_params.zero_point->reshaped(Shape{1, k});
-  }
-  return c;
+CheckResult fused_differential(const Case& c, const Backend& b) {
+  return CheckResult{check_case(c, b), false};
 }
 
-CheckResult linear_agrees_with_conv(const Case& any, const Backend& b) {
-  const QLinearArgs& a = std::get<QLinearCase>(any).args;
-  if (a.x.shape().rank() != 2 || a.x_params.scale.numel() != 1) return CheckResult{{}, true};
-  const int64_t m = a.x.shape()[0], in = a.x.shape()[1], k = a.w.shape()[0];
-  QConv2dArgs c;
-  c.x = a.x.reshaped(Shape{m, in, 1, 1});
-  c.x_params = a.x_params;
-  c.w = a.w.reshaped(Shape{k, in, 1, 1});
-  c.w_params = a.w_params;
-  const Shape& ws = a.w_params.scale.shape();
-  if (ws.rank() == 2) {
-    c.w_params.scale = a.w_params.scale.reshaped(Shape{ws[0], ws[1], 1, 1});
-    if (a.w_params.zero_point) c.w_params.zero_point = a.w_params.zero_point->reshaped(c.w_params.scale.shape());
-  }
-  if (a.w_params.block_size) c.w_params.block_size = std::vector<int64_t>{(*a.w_params.block_size)[0],
-                                                                           (*a.w_params.block_size)[1], 1, 1};
-  c.bias = a.bias;
-  c.activation = a.activation;
-  c.contract = a.contract;  // the same accumulation path
-  c.out_params = a.out_params;
-  if (a.out_params.scale.numel() > 1) {
-    c.out_params.scale = a.out_params.scale.reshaped(Shape{1, k, 1, 1});
-    if (a.out_params.zero_point) c.out_params.zero_point = a.out_params.zero_point->reshaped(Shape{1, k, 1, 1});
-  }
-  const CaseResult linear = evaluate_case(Case{QLinearCase{a}}, b);
-  const CaseResult conv = evaluate_case(Case{QConv2dCase{c}}, b);
-  if (linear.error_kind || conv.error_kind) {
-    if (linear.error_kind && conv.error_kind) return CheckResult{{}, true};
-    return CheckResult{Verdict::fail("qlinear and its 1x1 qconv2d form disagree on validity",
-                                     linear.error_message + conv.error_message), false};
-  }
-  const Tensor& y = linear.outputs.at("output");
-  const Tensor z = conv.outputs.at("output").reshaped(y.shape());
-  if (y.bitwise_equal(z)) return {};
-  int64_t i = 0;
-  while (i < y.numel() && y.int_at(i) == z.int_at(i)) ++i;
-  return CheckResult{Verdict::fail(fmt::format("qlinear and the 1x1 qconv2d differ at [{}, {}]: {} vs {}",
-                                               i / std::max<int64_t>(k, 1), i % std::max<int64_t>(k, 1),
-                                               y.int_at(i), z.int_at(i))),
-                     false};
-}
-
-// --- QAddAndQMulAreCommutative ------------------------------------------------
-// f32 addition and multiplication are commutative, so swapping the operands
-// (with their params) must not change a single output bit.
-Case draw_commutative(Source& src) {
-  return QElementwiseCase{
-      draw_valid_qelementwise_case(src, src.boolean() ? ElementwiseOp::mul : ElementwiseOp::add, kLimits)};
-}
-
-CheckResult commutative(const Case& any, const Backend& b) {
-  const QElementwiseArgs& a = std::get<QElementwiseCase>(any).args;
-  QElementwiseArgs swapped = a;
-  std::swap(swapped.a, swapped.b);
-  std::swap(swapped.a_params, swapped.b_params);
-  const CaseResult ab = evaluate_case(any, b);
-  const CaseResult ba = evaluate_case(Case{QElementwiseCase{swapped}}, b);
-  if (ab.error_kind || ba.error_kind) {
-    if (ab.error_kind && ba.error_kind) return CheckResult{{}, true};
-    return CheckResult{Verdict::fail("a op b and b op a disagree on validity"), false};
-  }
-  const Tensor& x = ab.outputs.at("output");
-  const Tensor& y = ba.outputs.at("output");
-  if (x.bitwise_equal(y)) return {};
-  int64_t i = 0;
-  while (i < x.numel() && x.int_at(i) == y.int_at(i)) ++i;
-  return CheckResult{Verdict::fail(fmt::format("{}(a, b) != {}(b, a) at flat {}: {} vs {}",
-                                               elementwise_op_name(a.op), elementwise_op_name(a.op), i,
-                                               x.int_at(i), y.int_at(i))),
-                     false};
-}
-
-}  // namespace
-
+// The order is part of the fuzz targets' encoding (the property choice), so
+// recorded seeds depend on it.
 std::vector<Property> fused_properties() {
   return {
-      {"QLinearOptimizedMatchesReference", "qlinear", PropertyKind::differential,
-       "qlinear equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qlinear_case(s, kLimits); }, differential},
-      {"QConv2dOptimizedMatchesReference", "qconv2d", PropertyKind::differential,
-       "qconv2d equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qconv2d_case(s, kLimits); }, differential},
-      {"QAddOptimizedMatchesReference", "elementwise", PropertyKind::differential,
-       "qadd equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qelementwise_case(s, ElementwiseOp::add, kLimits); }, differential},
-      {"QMulOptimizedMatchesReference", "elementwise", PropertyKind::differential,
-       "qmul equals the ideal result except within the derived bound of a boundary",
-       [](Source& s) -> Case { return draw_qelementwise_case(s, ElementwiseOp::mul, kLimits); }, differential},
-      {"QLinearAgreesWithOneByOneQConv2d", "qconv2d", PropertyKind::invariant,
-       "qlinear and the same product as a 1x1 qconv2d agree bit for bit", draw_linear_as_conv,
-       linear_agrees_with_conv},
-      {"QAddAndQMulAreCommutative", "elementwise", PropertyKind::invariant, "swapping the operands changes no output bit",
-       draw_commutative, commutative},
+      qlinear_matches_reference(),
+      qconv2d_matches_reference(),
+      qelementwise_matches_reference(ElementwiseOp::add),
+      qelementwise_matches_reference(ElementwiseOp::mul),
+      qlinear_agrees_with_one_by_one_qconv2d(),
+      qadd_and_qmul_are_commutative(),
   };
 }
 

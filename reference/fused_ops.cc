@@ -1,6 +1,8 @@
-// Reference fused quantized operators: naive loops over the output, sums in
-// double, one rounding at the end (reference/fused_ops.h has the formulas).
-#include "reference/fused_ops.h"
+// What the reference fused operators share (reference/fused_output.h): the
+// dequantized operands, the activation and the output quantization. The
+// ops are reference/qlinear.cc, qconv2d.cc and elementwise.cc
+// (reference/fused_ops.h has the formulas).
+#include "reference/fused_output.h"
 
 #include <array>
 #include <cmath>
@@ -9,26 +11,11 @@
 #include <span>
 #include <vector>
 
-#include "reference/bias_grid.h"
 #include "reference/dequantize.h"
-#include "reference/fused_validate.h"
 #include "reference/nd_index.h"
 
 namespace qdiff::reference {
 namespace {
-
-// dq() of every element of a validated operand (SPEC section 5), row-major.
-std::vector<float> dequantize_operand(const Tensor& q, const QuantParams& p,
-                                      const BlockLayout& layout) {
-  std::vector<float> out(size_t(q.numel()));
-  const auto scale = p.scale.data<float>();
-  for_each_index(q.shape(), [&](std::span<const int64_t> index, int64_t flat) {
-    const int64_t si = layout.scale_index(index);
-    const double z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
-    out[size_t(flat)] = dequantize_element(double(q.int_at(flat)), scale[si], z, p);
-  });
-  return out;
-}
 
 // relu and clamp keep a NaN a NaN (the comparisons are false), so the NaN
 // rule below sees it whatever the activation.
@@ -80,29 +67,33 @@ int64_t quantize_output(double y, float s, double z, const QuantParams& p, Outpu
   return int64_t(t);
 }
 
-// Fills result.output[flat] and the diagnostics from the real value y (before
-// the activation) and the unscaled magnitude sum |terms|.
-struct OutputWriter {
-  const QuantParams& params;
-  const BlockLayout& layout;
-  const Activation& activation;
-  OutputZeroPoint placement;
-  IdealResult& result;
+}  // namespace
 
-  void write(std::span<const int64_t> index, int64_t flat, double y, double magnitude) {
+std::vector<float> dequantize_operand(const Tensor& q, const QuantParams& p,
+                                      const BlockLayout& layout) {
+  std::vector<float> out(size_t(q.numel()));
+  const auto scale = p.scale.data<float>();
+  for_each_index(q.shape(), [&](std::span<const int64_t> index, int64_t flat) {
     const int64_t si = layout.scale_index(index);
-    const float s = params.scale.data<float>()[size_t(si)];
-    const double z = params.zero_point ? params.zero_point->value_at(si) : 0.0;
-    double pre = 0.0;
-    const int64_t q = quantize_output(activate(y, activation), s, z, params, placement, pre);
-    visit_integer_dtype(params.dtype, [&](auto tag) {
-      using Q = decltype(tag);
-      result.output.data<Q>()[size_t(flat)] = Q(q);  // q is within [qmin, qmax] ⊆ Q
-    });
-    result.pre_rounding[size_t(flat)] = pre;
-    result.magnitude[size_t(flat)] = magnitude / double(s);
-  }
-};
+    const double z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
+    out[size_t(flat)] = dequantize_element(double(q.int_at(flat)), scale[si], z, p);
+  });
+  return out;
+}
+
+void OutputWriter::write(std::span<const int64_t> index, int64_t flat, double y, double magnitude) {
+  const int64_t si = layout.scale_index(index);
+  const float s = params.scale.data<float>()[size_t(si)];
+  const double z = params.zero_point ? params.zero_point->value_at(si) : 0.0;
+  double pre = 0.0;
+  const int64_t q = quantize_output(activate(y, activation), s, z, params, placement, pre);
+  visit_integer_dtype(params.dtype, [&](auto tag) {
+    using Q = decltype(tag);
+    result.output.data<Q>()[size_t(flat)] = Q(q);  // q is within [qmin, qmax] ⊆ Q
+  });
+  result.pre_rounding[size_t(flat)] = pre;
+  result.magnitude[size_t(flat)] = magnitude / double(s);
+}
 
 IdealResult empty_result(const QuantParams& out_params, const Shape& out_shape) {
   IdealResult r;
@@ -110,120 +101,6 @@ IdealResult empty_result(const QuantParams& out_params, const Shape& out_shape) 
   r.pre_rounding.assign(size_t(r.output.numel()), 0.0);
   r.magnitude.assign(size_t(r.output.numel()), 0.0);
   return r;
-}
-
-// Flat row-major offset of the element of `shape` that output `index`
-// (of a rank >= shape.rank()) reads under numpy broadcasting: size-1 dims
-// repeat, missing leading dims are ignored. Called only for a non-empty
-// output, so every dim of `shape` is >= 1 and the offsets stay below its numel.
-int64_t broadcast_offset(const Shape& shape, std::span<const int64_t> index) {
-  const int lead = int(index.size()) - shape.rank();
-  int64_t flat = 0;
-  for (int d = 0; d < shape.rank(); ++d) {
-    flat = flat * shape[d] + (shape[d] == 1 ? 0 : index[size_t(lead + d)]);
-  }
-  return flat;
-}
-
-// The bias term of each channel under the accumulation contract
-// (reference/bias_grid.h); empty without a bias.
-template <typename Args>
-std::vector<double> biases(const Args& a) {
-  if (!a.bias) return {};
-  return bias_terms(a.contract, *a.bias, a.x_params, a.w_params);
-}
-
-}  // namespace
-
-IdealResult qlinear(const QLinearArgs& args) {
-  const QLinearPlan plan = validate_qlinear(args);
-  IdealResult result = empty_result(args.out_params, plan.out_shape);
-  const std::vector<float> x = dequantize_operand(args.x, args.x_params, plan.x_layout);
-  const std::vector<float> w = dequantize_operand(args.w, args.w_params, plan.w_layout);
-  const std::vector<double> bias = biases(args);
-  OutputWriter out{args.out_params, plan.out_layout, args.activation,
-                   args.contract.output_zero_point, result};
-  const int64_t in = plan.in;
-  // One output per (row, k); visiting the output (not rows x K) never loops
-  // over the rows of an empty output.
-  for_each_index(plan.out_shape, [&](std::span<const int64_t> index, int64_t flat) {
-    const int64_t k = index.back();
-    const int64_t row = flat / plan.k;  // K >= 1: the output has elements
-    double y = 0.0, magnitude = 0.0;
-    for (int64_t j = 0; j < in; ++j) {
-      // f32 x f32 is exact in double (24 + 24 significant bits).
-      const double term = double(x[size_t(row * in + j)]) * double(w[size_t(k * in + j)]);
-      y += term;
-      magnitude += std::fabs(term);
-    }
-    if (args.bias) {
-      y += bias[size_t(k)];
-      magnitude += std::fabs(bias[size_t(k)]);
-    }
-    out.write(index, flat, y, magnitude);
-  });
-  return result;
-}
-
-IdealResult qconv2d(const QConv2dArgs& args) {
-  const QConv2dPlan plan = validate_qconv2d(args);
-  IdealResult result = empty_result(args.out_params, plan.out_shape);
-  const std::vector<float> x = dequantize_operand(args.x, args.x_params, plan.x_layout);
-  const std::vector<float> w = dequantize_operand(args.w, args.w_params, plan.w_layout);
-  const std::vector<double> bias = biases(args);
-  OutputWriter out{args.out_params, plan.out_layout, args.activation,
-                   args.contract.output_zero_point, result};
-  const Conv2dAttrs& at = args.attrs;
-  for_each_index(plan.out_shape, [&](std::span<const int64_t> index, int64_t flat) {
-    const int64_t n = index[0], o = index[1], oh = index[2], ow = index[3];
-    const int64_t group = o / plan.o_per_group;  // O >= 1 here, so o_per_group >= 1
-    double y = 0.0, magnitude = 0.0;
-    for (int64_t c = 0; c < plan.c_per_group; ++c) {
-      const int64_t ci = group * plan.c_per_group + c;
-      for (int64_t i = 0; i < plan.kh; ++i) {
-        // 128-bit: stride, padding and dilation may each be near 2^63.
-        const __int128 ih = __int128(oh) * at.stride[0] - at.padding[0] +
-                            __int128(i) * at.dilation[0];
-        if (ih < 0 || ih >= plan.h) continue;  // zero padding: a real 0.0 adds nothing
-        for (int64_t j = 0; j < plan.kw; ++j) {
-          const __int128 iw = __int128(ow) * at.stride[1] - at.padding[1] +
-                              __int128(j) * at.dilation[1];
-          if (iw < 0 || iw >= plan.w) continue;
-          const int64_t xi = ((n * plan.c + ci) * plan.h + int64_t(ih)) * plan.w + int64_t(iw);
-          const int64_t wi = ((o * plan.c_per_group + c) * plan.kh + i) * plan.kw + j;
-          const double term = double(x[size_t(xi)]) * double(w[size_t(wi)]);
-          y += term;
-          magnitude += std::fabs(term);
-        }
-      }
-    }
-    if (args.bias) {
-      y += bias[size_t(o)];
-      magnitude += std::fabs(bias[size_t(o)]);
-    }
-    out.write(index, flat, y, magnitude);
-  });
-  return result;
-}
-
-IdealResult qelementwise(const QElementwiseArgs& args) {
-  const QElementwisePlan plan = validate_qelementwise(args);
-  IdealResult result = empty_result(args.out_params, plan.out_shape);
-  const std::vector<float> a = dequantize_operand(args.a, args.a_params, plan.a_layout);
-  const std::vector<float> b = dequantize_operand(args.b, args.b_params, plan.b_layout);
-  OutputWriter out{args.out_params, plan.out_layout, args.activation,
-                   OutputZeroPoint::after_rounding, result};
-  for_each_index(plan.out_shape, [&](std::span<const int64_t> index, int64_t flat) {
-    const double da = a[size_t(broadcast_offset(args.a.shape(), index))];
-    const double db = b[size_t(broadcast_offset(args.b.shape(), index))];
-    if (args.op == ElementwiseOp::add) {
-      out.write(index, flat, da + db, std::fabs(da) + std::fabs(db));
-    } else {
-      const double y = da * db;  // exact in double
-      out.write(index, flat, y, std::fabs(y));
-    }
-  });
-  return result;
 }
 
 }  // namespace qdiff::reference

@@ -1,7 +1,11 @@
 // Input validation of the reference fused operators (qlinear, qconv2d,
 // qadd, qmul), in the canonical order of docs/validation-order.md,
 // "Fused operators", so that error kinds agree with any implementation
-// (error parity, SPEC section 9). Within a step, operands are checked in
+// (error parity, SPEC section 9). The order, steps 1-4, the rules of 6 and
+// step 9 are core's (core/fused_validation.h), shared with impl/, so error
+// parity does not test them; the layouts of 5, the predicates and bias grid
+// of 6 and the values of 7-8 are reference/'s own, written apart from
+// impl/'s. Within a step, operands are checked in
 // argument order (x, w, bias, out / a, b, out), each operand completely
 // before the next; messages name the operand ("w scale element 2 ...").
 //
@@ -30,27 +34,14 @@
 
 #include "core/block_layout.h"
 #include "core/fused_ops.h"
+#include "core/fused_validation.h"
 
 namespace qdiff::reference {
 
 // What validation established, for the loops of reference/fused_ops.cc.
-struct QLinearPlan {
-  BlockLayout x_layout, w_layout, out_layout;
-  Shape out_shape;  // x.shape[:-1] + [K]
-  int64_t in = 0, k = 0;
-};
-struct QConv2dPlan {
-  BlockLayout x_layout, w_layout, out_layout;
-  Shape out_shape;  // [N, O, OH, OW]
-  int64_t n = 0, c = 0, h = 0, w = 0;     // input
-  int64_t o = 0, kh = 0, kw = 0;          // weight
-  int64_t c_per_group = 0, o_per_group = 0;
-  int64_t oh = 0, ow = 0;                 // output spatial dims
-};
-struct QElementwisePlan {
-  BlockLayout a_layout, b_layout, out_layout;
-  Shape out_shape;  // the numpy broadcast of a and b
-};
+using QLinearPlan = QLinearValidated<BlockLayout>;
+using QConv2dPlan = QConv2dValidated<BlockLayout>;
+using QElementwisePlan = QElementwiseValidated<BlockLayout>;
 
 QLinearPlan validate_qlinear(const QLinearArgs& args);
 QConv2dPlan validate_qconv2d(const QConv2dArgs& args);

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/argument_checks.h"
 #include "core/error.h"
 #include "core/graph_budget.h"
 #include "core/limits.h"
@@ -54,25 +55,7 @@ class NodeInputs {
 // QuantParams of a quantize / dequantize node from its scale and zero-point
 // values and spec, without the legacy axis (which needs the data's rank).
 QuantParams assemble_params(const Node& node, const NodeInputs& in) {
-  QuantParams p;
-  p.scale = in.required(1);
-  p.zero_point = in.optional(2);
-  p.quant_min = node.spec.quant_min;
-  p.quant_max = node.spec.quant_max;
-  p.dtype = node.spec.dtype;
-  p.zero_point_domain = node.spec.zero_point_domain;
-  p.block_size = node.spec.block_size;
-  return p;
-}
-
-// a' = a < 0 ? a + rank : a, for a in [-rank, rank); invalid_shape otherwise.
-int normalize_legacy_axis(int64_t axis, const Shape& data) {
-  const int64_t rank = data.rank();
-  if (axis < -rank || axis >= rank) {
-    fail(ErrorKind::invalid_shape, "legacy axis {} is outside [{}, {}) for data of shape {}", axis,
-         -rank, rank, data.str());
-  }
-  return int(axis < 0 ? axis + rank : axis);
+  return node.spec.params(in.required(1), in.optional(2));
 }
 
 // The legacy per-channel form (reference/graph_eval.h has the validation
@@ -80,40 +63,10 @@ int normalize_legacy_axis(int64_t axis, const Shape& data) {
 Tensor legacy_affine(AffineOp op, const Tensor& data, const QuantParams& p, int64_t axis,
                      Contract contract) {
   const bool quantize = op == AffineOp::quantize;
-  // 1 unsupported
-  if (!is_integer(p.dtype)) {
-    fail(ErrorKind::unsupported, "quantized dtype must be an integer type, got {}",
-         dtype_name(p.dtype));
-  }
-  const DType want = quantize ? DType::f32 : p.dtype;
-  if (data.dtype() != want) {
-    fail(ErrorKind::unsupported, "input has dtype {}, {} needs {}", dtype_name(data.dtype()),
-         quantize ? "quantize" : "dequantize", dtype_name(want));
-  }
-  if (p.scale.dtype() != DType::f32) {
-    fail(ErrorKind::unsupported, "scale has dtype {}, must be f32", dtype_name(p.scale.dtype()));
-  }
-  // 2 too_large
-  check_element_cap(data.shape(), "input");
-  check_element_cap(p.scale.shape(), "scale");
-  if (p.zero_point) check_element_cap(p.zero_point->shape(), "zero_point");
-  // 3 invalid_range
-  check_quant_range(p.dtype, p.quant_min, p.quant_max, /*strict=*/false);
-  // 4 legacy shapes
-  if (p.block_size) {
-    fail(ErrorKind::invalid_shape, "block_size is given, but the legacy per-channel form "
-         "(axis {}) takes none", axis);
-  }
-  const int a = normalize_legacy_axis(axis, data.shape());
-  const int64_t channels = data.shape()[a];
-  if (p.scale.shape() != Shape{channels}) {
-    fail(ErrorKind::invalid_shape, "legacy scale has shape {}, expected [C] = [{}] (data shape "
-         "{}, axis {})", p.scale.shape().str(), channels, data.shape().str(), axis);
-  }
-  if (p.zero_point && p.zero_point->shape() != Shape{channels}) {
-    fail(ErrorKind::invalid_shape, "legacy zero_point has shape {}, expected [C] = [{}]",
-         p.zero_point->shape().str(), channels);
-  }
+  // 1-4 (shared with impl/)
+  check_affine_arguments(quantize ? "quantize" : "dequantize", !quantize, data.dtype(),
+                         data.shape(), p);
+  const int a = check_legacy_shapes(data.shape(), p, axis);
   // 5 scale values, 6 zero point
   check_scale_values(p);
   check_zero_point_values(p);

@@ -26,4 +26,17 @@ void for_each_index(const Shape& shape, F&& f) {
   }
 }
 
+// Flat row-major offset of the element of `shape` that output `index` (of a
+// rank >= shape.rank()) reads under numpy broadcasting: size-1 dims repeat,
+// missing leading dims are ignored. For a non-empty output only, so every
+// dim of `shape` is >= 1 and the offsets stay below its numel.
+inline int64_t broadcast_offset(const Shape& shape, std::span<const int64_t> index) {
+  const int lead = int(index.size()) - shape.rank();
+  int64_t flat = 0;
+  for (int d = 0; d < shape.rank(); ++d) {
+    flat = flat * shape[d] + (shape[d] == 1 ? 0 : index[size_t(lead + d)]);
+  }
+  return flat;
+}
+
 }  // namespace qdiff::reference

@@ -45,13 +45,11 @@ BlockLayout validate_affine(AffineOp op, const Tensor& input, const QuantParams&
 // Runs choose_qparams steps 1-6; returns the block layout.
 BlockLayout validate_choose_qparams(const Tensor& input, const ChooseQParamsArgs& args);
 
-// Per-operand pieces of steps 3-6 above, shared with the fused operators
+// Per-operand pieces of steps 4-6 above, shared with the fused operators
 // (reference/fused_validate.h), whose operands each carry their own params.
 // A non-empty `operand` ("x", "w", "out") prefixes every message; the affine
-// ops pass none, so their messages are unchanged.
-//   step 3: not dtype_min <= qmin <= qmax <= dtype_max (strict: also qmin < qmax)
-void check_quant_range(DType dtype, int64_t qmin, int64_t qmax, bool strict,
-                       std::string_view operand = {});
+// ops pass none, so their messages are unchanged. Steps 1-3 are core's
+// (core/argument_checks.h), shared with impl/.
 //   step 4: BlockLayout::derive of p against `shape`, then the zero point's shape
 BlockLayout check_params_layout(const Shape& shape, const QuantParams& p,
                                 std::string_view operand = {});

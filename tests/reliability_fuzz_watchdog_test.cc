@@ -23,7 +23,7 @@
 
 #include "fuzz/fuzz_driver.h"
 #include "tests/qdiff_command.h"
-#include "tools/fuzz_process.h"
+#include "tools/fuzzing/fuzz_process.h"
 #include "tools/scratch_dir.h"
 
 namespace qdiff::tools {

@@ -1,4 +1,4 @@
-// `qdiff fuzz` (tools/fuzz_command.h) without a clang build: argument
+// `qdiff fuzz` (tools/fuzzing/fuzz_command.h) without a clang build: argument
 // parsing, the missing-build error, and the whole run against a fake
 // libFuzzer (a shell script that follows libFuzzer's command-line contract:
 // new inputs go to the first corpus directory, artifacts to
@@ -17,7 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "cases/case.h"
-#include "tools/fuzz_command.h"
+#include "tools/fuzzing/fuzz_command.h"
 
 namespace qdiff::tools {
 namespace {

@@ -1,4 +1,4 @@
-// tools/fuzz_findings.h: libFuzzer artifacts become regression case files.
+// tools/fuzzing/fuzz_findings.h: libFuzzer artifacts become regression case files.
 // Inputs are the committed seeds of corpus/ (any bytes decode to some case);
 // what is checked is where the case file goes, that it parses back to the
 // case the target decodes, that recording is idempotent, and that input a
@@ -14,7 +14,7 @@
 #include "cases/case.h"
 #include "fuzz/fuzz_driver.h"
 #include "oracle/backend_interface.h"
-#include "tools/fuzz_findings.h"
+#include "tools/fuzzing/fuzz_findings.h"
 
 namespace qdiff::tools {
 namespace {

@@ -1,10 +1,10 @@
-// tools/fuzz_process.h: reading libFuzzer's status lines and the reason a
+// tools/fuzzing/fuzz_process.h: reading libFuzzer's status lines and the reason a
 // run stopped. The sample lines are libFuzzer's own formats (clang 14's
 // libFuzzer, FuzzerLoop.cpp PrintStats and FuzzerFork.cpp), as printed by
 // qdiff's targets; every expected number is read off the line by eye.
 #include <gtest/gtest.h>
 
-#include "tools/fuzz_process.h"
+#include "tools/fuzzing/fuzz_process.h"
 
 namespace qdiff::tools {
 namespace {

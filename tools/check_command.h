@@ -21,7 +21,7 @@ struct CheckOptions {
   std::string junit;                // JUnit XML output path (optional)
   std::string findings_dir = "qdiff-findings";
   std::string corpus_dir;           // default: <source>/corpus
-  std::string fuzz_build_dir;       // default: tools/fuzz_command.h's default_fuzz_build_dir()
+  std::string fuzz_build_dir;       // default: tools/fuzzing/fuzz_command.h's default_fuzz_build_dir()
   // The ASan + UBSan fuzz build's share, per target, after the differential
   // rows (memory errors; skipped when that build is absent or is the one
   // fuzzed above).

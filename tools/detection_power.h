@@ -25,7 +25,7 @@ struct FaultsOptions {
   int cases = 2000;                 // RapidCheck cases per property (the self-test budget)
   int fuzz_seconds = 60;            // libFuzzer cap per run, CPU seconds; 0: no fuzzing
   std::string fuzz_build_dir;       // *_fuzz binaries (or a build tree with fuzz/); default:
-                                    // default_fuzz_build_dir() (tools/fuzz_command.h)
+                                    // default_fuzz_build_dir() (tools/fuzzing/fuzz_command.h)
   std::vector<std::string> only;    // fault names (exact); empty: every fault
   std::string markdown;             // write the report as Markdown here
 };

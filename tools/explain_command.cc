@@ -177,17 +177,11 @@ std::string indent_continuation(const std::string& text) {
   return out;
 }
 
-}  // namespace
-
-int run_explain(const std::string& path, const std::optional<std::string>& target,
-                const std::string& backend_command, double backend_timeout, const std::string& backend_library) {
-  std::string bytes;
-  try {
-    bytes = read_input_file(path);
-  } catch (const ReadError& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    return kExitUsage;
-  }
+// Every ISA of impl/ this machine runs, and the outside backends asked
+// for: the outside ones first, then the widest ISA.
+std::vector<std::unique_ptr<Backend>> explain_backends(const std::string& backend_command,
+                                                       double backend_timeout,
+                                                       const std::string& backend_library) {
   std::vector<std::unique_ptr<Backend>> backends;
   for (impl::Isa isa : impl::kAllIsas) {
     if (!impl::isa_supported(isa)) continue;
@@ -200,31 +194,40 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
     backends.push_back(
         start_process_backend({backend_command, std::chrono::milliseconds(int64_t(backend_timeout * 1000)), ""}));
   }
-  std::reverse(backends.begin(), backends.end());  // the outside backends, then the widest ISA first
+  std::reverse(backends.begin(), backends.end());
+  return backends;
+}
 
-  CaseFile f;
-  std::string origin;
+// The case of `bytes`: a case file, else a fuzz input that a target decodes
+// (run once on `backend`). Sets `origin` to say which; nullopt after saying
+// why not.
+std::optional<CaseFile> read_explained_case(const std::string& path, const std::optional<std::string>& target,
+                                            const std::string& bytes, Backend& backend, std::string& origin) {
   try {
-    f = parse_case_file(bytes);
+    CaseFile f = parse_case_file(bytes);
     origin = "case file";
+    return f;
   } catch (const Error& parse_error) {
-    const fuzz::FuzzTarget* t = guess_target(path, target, bytes, *backends.front());
+    const fuzz::FuzzTarget* t = guess_target(path, target, bytes, backend);
     if (!t) {
       fmt::print(stderr, "{} is not a case file ({}) and no fuzz target reproduces a finding "
                          "from it; pass --target NAME\n", path, parse_error.what());
-      return 2;
+      return std::nullopt;
     }
     const auto r = fuzz::decode_and_run(*t, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                        bytes.size(), *backends.front());
+                                        bytes.size(), backend);
     if (!r.run.reproducer) {
       fmt::print(stderr, "fuzz target {} decodes no case from {}\n", t->name, path);
-      return 2;
+      return std::nullopt;
     }
-    f = CaseFile{*r.run.reproducer, r.property ? r.property->name : std::string()};
     origin = fmt::format("fuzz input for target {} ({})", t->name,
                          r.finding() ? "a finding: " + r.run.result.verdict.headline : "passes now");
+    return CaseFile{*r.run.reproducer, r.property ? r.property->name : std::string()};
   }
+}
 
+// The case, its property, its tensors and the reference's result.
+void print_case_and_expected(const std::string& path, const std::string& origin, const CaseFile& f) {
   const auto reference = make_reference_backend();
   fmt::print("{}: {}\n\n", path, origin);
   fmt::print("{:<12} {}\n", "case", case_summary(f.c));
@@ -241,7 +244,10 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
     fmt::print("  error {}: {}\n", error_kind_name(*expected.error_kind), expected.error_message);
   }
   for (const auto& [name, t] : expected.outputs) fmt::print("  {:<10} {}\n", name, tensor_line(t));
+}
 
+// One line a backend; returns whether any fails.
+bool print_verdicts(const CaseFile& f, const std::vector<std::unique_ptr<Backend>>& backends) {
   fmt::print("\nwhich implementations pass {}:\n",
              f.property.empty() ? "the oracle (reference vs implementation)" : f.property);
   bool any_fail = false;
@@ -257,7 +263,10 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
       fmt::print("  {:<22} FAILS: {}\n", b->name(), indent_continuation(r.verdict.describe()));
     }
   }
+  return any_fail;
+}
 
+void print_regression_test(const std::string& path, const CaseFile& f, bool any_fail) {
   const std::string json = write_case_file(f);
   const std::string name = fmt::format("{}_{:08x}", camel_case(case_op_name(f.c)),
                                        uint32_t(std::hash<std::string>{}(json)));
@@ -276,6 +285,26 @@ int run_explain(const std::string& path, const std::optional<std::string>& targe
       any_fail ? "the optimized implementation failed on it" : "every implementation passes it now", name,
       json);
   fmt::print("\nor keep it as a corpus regression: cp {} {}/corpus/regressions/\n", path, QDIFF_SOURCE_DIR);
+}
+
+}  // namespace
+
+int run_explain(const std::string& path, const std::optional<std::string>& target,
+                const std::string& backend_command, double backend_timeout, const std::string& backend_library) {
+  std::string bytes;
+  try {
+    bytes = read_input_file(path);
+  } catch (const ReadError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitUsage;
+  }
+  const auto backends = explain_backends(backend_command, backend_timeout, backend_library);
+  std::string origin;
+  const std::optional<CaseFile> f = read_explained_case(path, target, bytes, *backends.front(), origin);
+  if (!f) return 2;
+  print_case_and_expected(path, origin, *f);
+  const bool any_fail = print_verdicts(*f, backends);
+  print_regression_test(path, *f, any_fail);
   return 0;
 }
 

@@ -17,7 +17,7 @@
 //      included) and executions to the first "== qdiff finding".
 // Times and caps are CPU seconds (see thread_cpu_seconds) so that a
 // shared, loaded machine neither inflates the times nor starves the runs.
-// tools/fuzz_process.h's runner caps wall time (libFuzzer's
+// tools/fuzzing/fuzz_process.h's runner caps wall time (libFuzzer's
 // -max_total_time), hence run_with_cpu_cap here.
 // Prints one row per fault (tools/detection_power.h) and exits 1 when the
 // property suite missed a fault on any seed.
@@ -52,8 +52,8 @@
 #include "properties/rc_runner.h"
 #include "tools/detection_power.h"
 #include "tools/exit_codes.h"
-#include "tools/fuzz_command.h"
-#include "tools/fuzz_process.h"
+#include "tools/fuzzing/fuzz_command.h"
+#include "tools/fuzzing/fuzz_process.h"
 
 
 namespace qdiff::tools {

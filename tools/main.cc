@@ -20,7 +20,7 @@
 #include "tools/exit_codes.h"
 #include "tools/coverage_command.h"
 #include "tools/detection_power.h"
-#include "tools/fuzz_command.h"
+#include "tools/fuzzing/fuzz_command.h"
 
 namespace {
 
@@ -68,25 +68,7 @@ CLI::App* add_faults_subcommand(CLI::App& app, qdiff::tools::FaultsOptions& faul
   return fl;
 }
 
-// The exit code when the command line does not run a subcommand.
-std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
-  if (!known_subcommand(app, argc, argv)) return qdiff::tools::kExitUsage;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    // --help prints and exits 0; every other parse error is a usage error.
-    return app.exit(error) == 0 ? 0 : qdiff::tools::kExitUsage;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"qdiff: differential verification and fuzzing of affine quantization"};
-  app.require_subcommand(1);
-
-  qdiff::tools::CheckOptions check;
+CLI::App* add_check_subcommand(CLI::App& app, qdiff::tools::CheckOptions& check) {
   auto* c = app.add_subcommand("check", "run every property, replay corpus/, fuzz each target");
   c->add_option("--cases", check.cases, "cases per property (RapidCheck)")->check(kPositiveInt);
   c->add_option("--seed", check.seed, "RapidCheck seed (printed; reruns are identical)")->check(kUnsignedInt);
@@ -116,6 +98,29 @@ int main(int argc, char** argv) {
   c->add_option("--backend-cmd", check.backend_command,
                 "check a process backend: /bin/sh -c CMD speaking docs/process-protocol.md");
   c->add_option("--backend-timeout", check.backend_timeout_seconds, kBackendTimeoutHelp)->check(CLI::PositiveNumber);
+  return c;
+}
+
+// The exit code when the command line does not run a subcommand.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  if (!known_subcommand(app, argc, argv)) return qdiff::tools::kExitUsage;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help prints and exits 0; every other parse error is a usage error.
+    return app.exit(error) == 0 ? 0 : qdiff::tools::kExitUsage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"qdiff: differential verification and fuzzing of affine quantization"};
+  app.require_subcommand(1);
+
+  qdiff::tools::CheckOptions check;
+  auto* c = add_check_subcommand(app, check);
 
   std::string eval_path, eval_impl = "optimized";
   std::optional<std::string> eval_isa;

@@ -64,15 +64,7 @@ class GraphRun {
   }
 
   QuantParams quant_params(const Node& n) const {
-    QuantParams p;
-    p.scale = required(n, 1);
-    p.zero_point = optional(n, 2);
-    p.quant_min = n.spec.quant_min;
-    p.quant_max = n.spec.quant_max;
-    p.dtype = n.spec.dtype;
-    p.zero_point_domain = n.spec.zero_point_domain;
-    p.block_size = n.spec.block_size;
-    return p;
+    return n.spec.params(required(n, 1), optional(n, 2));
   }
 
   Tensor evaluate(int id) const {

@@ -2,94 +2,43 @@
 #include "impl/graph/float_ops.h"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string_view>
+#include <vector>
 
+#include "core/argument_checks.h"
 #include "core/error.h"
-#include "core/limits.h"
+#include "core/op_geometry.h"
 
 namespace qdiff::impl {
 namespace {
 
-void require_f32(const Tensor& t, std::string_view name, std::string_view op) {
-  if (t.dtype() != DType::f32) {
-    fail(ErrorKind::unsupported, "{} has dtype {}; {} takes f32 operands", name, dtype_name(t.dtype()), op);
-  }
-}
-
-void require_bias_shape(const std::optional<Tensor>& bias, int64_t channels, const char* what) {
-  if (bias && bias->shape() != Shape{channels}) {
-    fail(ErrorKind::invalid_shape, "bias has shape {}, expected [{}] = [{}]", bias->shape().str(), what,
-         channels);
-  }
-}
-
-Tensor make_output(const Shape& shape) {
-  check_element_cap(shape, "output");
-  return Tensor(DType::f32, shape);
-}
-
-struct ConvGeometry {
-  int64_t n = 0, c = 0, h = 0, w = 0, o = 0, kh = 0, kw = 0, cg = 0, og = 0, oh = 0, ow = 0;
+// A kernel row (or column) k that lands inside the input, at input position
+// pos; the others read zero padding and are skipped.
+struct Tap {
+  int64_t k, pos;
 };
 
-// Step 2 of conv2d in qconv2d's order (docs/validation-order.md), then the
-// too_large of an output dim beyond int64.
-ConvGeometry conv_geometry(const Shape& x, const Shape& w, const std::optional<Tensor>& bias,
-                           const Conv2dAttrs& at) {
-  if (x.rank() != 4) fail(ErrorKind::invalid_shape, "x has shape {}; conv2d needs x of rank 4 (NCHW)", x.str());
-  if (w.rank() != 4) {
-    fail(ErrorKind::invalid_shape, "w has shape {}; conv2d needs w of rank 4 ([O, C / groups, kh, kw])", w.str());
+// The taps of output position `out` along one spatial dim, in k order.
+std::vector<Tap> taps_inside(int64_t out, int64_t stride, int64_t pad, int64_t dilation, int64_t kernel,
+                             int64_t size) {
+  std::vector<Tap> taps;
+  for (int64_t k = 0; k < kernel; ++k) {
+    // 128 bits: stride, padding and dilation may each be near 2^63.
+    const __int128 pos = __int128(out) * stride - pad + __int128(k) * dilation;
+    if (pos >= 0 && pos < size) taps.push_back({k, int64_t(pos)});
   }
-  if (at.groups < 1) fail(ErrorKind::invalid_shape, "groups is {}, must be >= 1", at.groups);
-  if (x[1] % at.groups != 0) {
-    fail(ErrorKind::invalid_shape, "x has C = {} channels, not divisible by groups = {}", x[1], at.groups);
-  }
-  if (w[0] % at.groups != 0) {
-    fail(ErrorKind::invalid_shape, "w has O = {} output channels, not divisible by groups = {}", w[0], at.groups);
-  }
-  if (w[1] != x[1] / at.groups) {
-    fail(ErrorKind::invalid_shape, "w has shape {}, w.shape[1] = {} does not match C / groups = {}", w.str(),
-         w[1], x[1] / at.groups);
-  }
-  for (int i = 0; i < 2; ++i) {
-    if (at.stride[i] < 1) fail(ErrorKind::invalid_shape, "stride[{}] is {}, must be >= 1", i, at.stride[i]);
-  }
-  for (int i = 0; i < 2; ++i) {
-    if (at.dilation[i] < 1) fail(ErrorKind::invalid_shape, "dilation[{}] is {}, must be >= 1", i, at.dilation[i]);
-  }
-  for (int i = 0; i < 4; ++i) {
-    if (at.padding[i] < 0) fail(ErrorKind::invalid_shape, "padding[{}] is {}, must be >= 0", i, at.padding[i]);
-  }
-  __int128 dims[2] = {0, 0};
-  for (int i = 0; i < 2; ++i) {
-    const __int128 span = __int128(x[2 + i]) + at.padding[i] + at.padding[i + 2] -
-                          (__int128(at.dilation[i]) * (w[2 + i] - 1) + 1);
-    if (span < 0) {
-      fail(ErrorKind::invalid_shape, "output {} would be < 1: the input with padding is smaller than the "
-           "dilated kernel", i == 0 ? "H" : "W");
-    }
-    dims[i] = span / at.stride[i] + 1;
-  }
-  require_bias_shape(bias, w[0], "O");
-  for (int i = 0; i < 2; ++i) {
-    if (dims[i] > std::numeric_limits<int64_t>::max()) {
-      fail(ErrorKind::too_large, "output {} would be {:e}, beyond any tensor", i == 0 ? "H" : "W",
-           double(dims[i]));
-    }
-  }
-  return {x[0], x[1], x[2], x[3], w[0], w[2], w[3], x[1] / at.groups, w[0] / at.groups,
-          int64_t(dims[0]), int64_t(dims[1])};
+  return taps;
 }
 
 template <typename Op>
 Tensor elementwise(const Tensor& a, const Tensor& b, std::string_view name, Op op) {
-  require_f32(a, "a", name);
-  require_f32(b, "b", name);
-  const Shape shape = broadcast_shapes(a.shape(), b.shape());
-  Tensor out = make_output(shape);
+  const Shape shape = check_elementwise_f32(a, b, name);
+  Tensor out(DType::f32, shape);
   const int64_t count = out.numel();
   if (count == 0) return out;
   // Element strides of a and b along each output dim (0 where broadcast).
@@ -131,23 +80,9 @@ Tensor elementwise(const Tensor& a, const Tensor& b, std::string_view name, Op o
 }  // namespace
 
 Tensor linear_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias) {
-  require_f32(x, "x", "linear");
-  require_f32(w, "w", "linear");
-  if (bias) require_f32(*bias, "bias", "linear");
-  const Shape& xs = x.shape();
-  const Shape& ws = w.shape();
-  if (xs.rank() < 1) fail(ErrorKind::invalid_shape, "x has shape {}; linear needs x of rank >= 1 ([..., In])", xs.str());
-  if (ws.rank() != 2) fail(ErrorKind::invalid_shape, "w has shape {}; linear needs w of rank 2 ([K, In])", ws.str());
-  if (xs[xs.rank() - 1] != ws[1]) {
-    fail(ErrorKind::invalid_shape, "w has shape {}, x.shape[-1] = {} does not match w.shape[1] = {}", ws.str(),
-         xs[xs.rank() - 1], ws[1]);
-  }
-  require_bias_shape(bias, ws[0], "K");
-  Shape out_shape;
-  for (int i = 0; i + 1 < xs.rank(); ++i) out_shape.push_back(xs[i]);
-  out_shape.push_back(ws[0]);
-  Tensor out = make_output(out_shape);
-  const int64_t k_count = ws[0], in = ws[1];
+  const LinearGeometry g = check_linear_f32(x, w, bias);
+  Tensor out(DType::f32, g.out_shape);
+  const int64_t k_count = g.k, in = g.in;
   if (out.numel() == 0) return out;
   const int64_t rows = out.numel() / k_count;
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -169,35 +104,26 @@ Tensor linear_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>&
 }
 
 Tensor conv2d_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Conv2dAttrs& at) {
-  require_f32(x, "x", "conv2d");
-  require_f32(w, "w", "conv2d");
-  if (bias) require_f32(*bias, "bias", "conv2d");
-  const ConvGeometry g = conv_geometry(x.shape(), w.shape(), bias, at);
-  Tensor out = make_output(Shape{g.n, g.o, g.oh, g.ow});
+  const Conv2dGeometry g = check_conv2d_f32(x, w, bias, at);
+  Tensor out(DType::f32, Shape{g.n, g.o, g.oh, g.ow});
   if (out.numel() == 0) return out;
   const float* xv = x.data<float>().data();
   const float* wv = w.data<float>().data();
   float* y = out.data<float>().data();
   for (int64_t n = 0; n < g.n; ++n) {
     for (int64_t o = 0; o < g.o; ++o) {
-      const int64_t group = o / g.og;
+      const int64_t group = o / g.o_per_group;
       const float b = bias ? bias->f32_at(o) : 0.0f;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const std::vector<Tap> rows = taps_inside(oh, at.stride[0], at.padding[0], at.dilation[0], g.kh, g.h);
         for (int64_t ow = 0; ow < g.ow; ++ow) {
-          float sum = 0.0f;
-          for (int64_t c = 0; c < g.cg; ++c) {
-            const int64_t ci = group * g.cg + c;
-            for (int64_t i = 0; i < g.kh; ++i) {
-              // 128 bits: stride, padding and dilation may each be near 2^63.
-              const __int128 ih = __int128(oh) * at.stride[0] - at.padding[0] + __int128(i) * at.dilation[0];
-              if (ih < 0 || ih >= g.h) continue;
-              for (int64_t j = 0; j < g.kw; ++j) {
-                const __int128 iw = __int128(ow) * at.stride[1] - at.padding[1] + __int128(j) * at.dilation[1];
-                if (iw < 0 || iw >= g.w) continue;
-                const float xe = xv[((n * g.c + ci) * g.h + int64_t(ih)) * g.w + int64_t(iw)];
-                const float we = wv[((o * g.cg + c) * g.kh + i) * g.kw + j];
-                sum = sum + xe * we;
-              }
+          const std::vector<Tap> cols = taps_inside(ow, at.stride[1], at.padding[1], at.dilation[1], g.kw, g.w);
+          float sum = 0.0f;  // f32 accumulation in (c, i, j) order
+          for (int64_t c = 0; c < g.c_per_group; ++c) {
+            const float* x_plane = xv + (n * g.c + group * g.c_per_group + c) * g.h * g.w;
+            const float* w_plane = wv + (o * g.c_per_group + c) * g.kh * g.kw;
+            for (const Tap& r : rows) {
+              for (const Tap& t : cols) sum = sum + x_plane[r.pos * g.w + t.pos] * w_plane[r.k * g.kw + t.k];
             }
           }
           if (bias) sum = sum + b;
@@ -209,21 +135,16 @@ Tensor conv2d_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>&
   return out;
 }
 
-Tensor add_f32(const Tensor& a, const Tensor& b) {
-  return elementwise(a, b, "add", [](float u, float v) { return u + v; });
-}
-
-Tensor mul_f32(const Tensor& a, const Tensor& b) {
-  return elementwise(a, b, "mul", [](float u, float v) { return u * v; });
-}
+Tensor add_f32(const Tensor& a, const Tensor& b) { return elementwise(a, b, "add", std::plus<float>()); }
+Tensor mul_f32(const Tensor& a, const Tensor& b) { return elementwise(a, b, "mul", std::multiplies<float>()); }
 
 Tensor relu_f32(const Tensor& x) {
-  require_f32(x, "x", "relu");
+  check_f32_operand(x, "x", "relu");
   Tensor out(DType::f32, x.shape());
-  const auto xv = x.data<float>();
-  auto y = out.data<float>();
-  // x < 0 is false for -0.0 (kept, sign included) and for NaN (propagated).
-  for (size_t i = 0; i < xv.size(); ++i) y[i] = xv[i] < 0.0f ? 0.0f : xv[i];
+  const float* src = x.data<float>().data();
+  // Only a negative value changes: -0.0 (sign kept) and NaN compare false.
+  std::transform(src, src + x.numel(), out.data<float>().data(),
+                 [](float v) { return v < 0.0f ? 0.0f : v; });
   return out;
 }
 

@@ -1,7 +1,8 @@
 // The optimized executor's f32 graph operators (docs/graph.md node table):
-// linear, conv2d, add, mul, relu. Same validation order and error kinds as
-// the reference (reference/float_ops.h): 1 unsupported (an operand not f32),
-// 2 invalid_shape (op shapes; conv2d as qconv2d), 3 too_large (the output).
+// linear, conv2d, add, mul, relu. Validation is core's, shared with the
+// reference (core/argument_checks.h, core/op_geometry.h): 1 unsupported (an
+// operand not f32), 2 invalid_shape (op shapes; conv2d as qconv2d),
+// 3 too_large (the output).
 //
 // Arithmetic:
 //   linear   Y = X W^T as an f32 GEMM (Eigen, no FMA: the build has no -mfma
@@ -25,11 +26,14 @@
 
 namespace qdiff::impl {
 
-Tensor linear_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias);
-Tensor conv2d_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias,
-                  const Conv2dAttrs& attrs);
+// Bit exact with reference/float_ops.h.
 Tensor add_f32(const Tensor& a, const Tensor& b);
 Tensor mul_f32(const Tensor& a, const Tensor& b);
 Tensor relu_f32(const Tensor& x);
+
+// Within the bound above.
+Tensor linear_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias);
+Tensor conv2d_f32(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias,
+                  const Conv2dAttrs& attrs);
 
 }  // namespace qdiff::impl

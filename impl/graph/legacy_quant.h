@@ -11,6 +11,8 @@
 //   4 invalid_shape block_size given; axis outside [-rank, rank); scale not
 //                   1-D [C] with C = data.shape[a']; zero point not 1-D [C]
 //   5 invalid_scale  6 invalid_zero_point  7 nan_input (quantize)
+// Steps 1-4 are core/argument_checks.h, shared with reference/ (so error
+// parity does not test them); 5-7 are impl/quantize's.
 // Then the values are the affine op's with the scale viewed as
 // [1, .., C, .., 1] (C at dim a'): element x[i0..] uses scale[i_a'] either
 // way, and the optimized kernels' per-channel paths run it. C = 0 (an empty

@@ -65,19 +65,13 @@ std::optional<QuantParams> constant_params(const Graph& g, int id) {
   if (n.spec.legacy_axis) return std::nullopt;
   const Tensor* scale = constant_value(g, n.input(1));
   if (!scale) return std::nullopt;
-  QuantParams p;
-  p.scale = *scale;
+  std::optional<Tensor> zero_point;
   if (n.input(2) != kNoInput) {
     const Tensor* zp = constant_value(g, n.input(2));
     if (!zp) return std::nullopt;
-    p.zero_point = *zp;
+    zero_point = *zp;
   }
-  p.quant_min = n.spec.quant_min;
-  p.quant_max = n.spec.quant_max;
-  p.dtype = n.spec.dtype;
-  p.zero_point_domain = n.spec.zero_point_domain;
-  p.block_size = n.spec.block_size;
-  return p;
+  return n.spec.params(*scale, zero_point);
 }
 
 bool params_valid_for_dequantize(const Shape& shape, const QuantParams& p) {

@@ -136,7 +136,7 @@ bool merge_walk(const Walk& o, const Walk& i, int64_t n_inner, Walk& merged) {
 }
 
 std::vector<PlanDim> plan_dims(const QElementwiseGeometry& g) {
-  const OperandLayout* layouts[3] = {&g.a, &g.b, &g.out};
+  const OperandLayout* layouts[3] = {&g.a_layout, &g.b_layout, &g.out_layout};
   std::array<int64_t, kMaxRank> strides[3];
   for (int t = 0; t < 3; ++t) strides[t] = strides_of(*layouts[t]);
   const int rank = g.out_shape.rank();
@@ -272,12 +272,12 @@ void run_per_element_t(const Call& call, Tensor& out, bool own_axis) {
       idx[size_t(d)] = rest % g.out_shape[d];
       rest /= g.out_shape[d];
     }
-    const int64_t sa = scale_index_of(g.a, idx, rank, own_axis);
-    const int64_t sb = scale_index_of(g.b, idx, rank, own_axis);
-    const float da = dequantize_element(a.a, element_of(g.a, idx, rank), *call.a, sa);
-    const float db = dequantize_element(a.b, element_of(g.b, idx, rank), *call.b, sb);
+    const int64_t sa = scale_index_of(g.a_layout, idx, rank, own_axis);
+    const int64_t sb = scale_index_of(g.b_layout, idx, rank, own_axis);
+    const float da = dequantize_element(a.a, element_of(g.a_layout, idx, rank), *call.a, sa);
+    const float db = dequantize_element(a.b, element_of(g.b_layout, idx, rank), *call.b, sb);
     const float y = a.op == ElementwiseOp::add ? da + db : da * db;
-    const int64_t so = g.out.scale_index(idx.data());
+    const int64_t so = g.out_layout.scale_index(idx.data());
     q[flat] = OutT(output_value(y, false, 0.0f, call.out->s[so], call.out->z[size_t(so)],
                                 call.stage));
   }

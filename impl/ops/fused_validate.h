@@ -1,17 +1,13 @@
-// The optimized fused operators' own input validation (qlinear, qconv2d,
-// qadd, qmul), in the canonical order of docs/validation-order.md ("Fused
+// The optimized fused operators' input validation (qlinear, qconv2d, qadd,
+// qmul), in the canonical order of docs/validation-order.md ("Fused
 // operators") so that error kinds agree with reference/ (SPEC section 9).
-// Written independently of reference/ and of core's BlockLayout, so that a
-// defect in either is not silently shared:
+// The order, steps 1-4 (dtypes, caps, ranges, op shapes), the rules of 6
+// and step 9 (the NaN bias) are core's (core/fused_validation.h), shared
+// with reference/, so error parity does not test them. The layouts of 5,
+// the predicates and bias grid of 6 and the values of 7-8 are written here,
+// independently of reference/ and of core's BlockLayout, so that a defect
+// in either is not silently shared:
 //
-//   1 unsupported         params dtype not integer; an operand of dtype i32;
-//                         tensor dtype != params dtype; scale not f32; bias not
-//                         f32; float zero-point domain on x / a / b / out
-//   2 too_large           every tensor, scale, zero point, the bias
-//   3 invalid_range       each params' range; clamp bounds (lo > hi or NaN)
-//   4 invalid_shape       op shapes (qconv2d: groups >= 1 before C % groups,
-//                         output dims in 128 bits); then too_large for the
-//                         output shape
 //   5 invalid_shape /     each operand's block layout (shape errors of every
 //     non_divisible_block dim before divisibility), then its zero point shape;
 //                         the out params against the output shape
@@ -19,7 +15,6 @@
 //                         (impl/ops/bias_grid.h)
 //   7 invalid_scale       scale values, operand by operand; the bias grid's
 //   8 invalid_zero_point  zero points, operand by operand
-//   9 nan_input           a NaN in the bias
 // Within a step, operands are checked in argument order (x, w, bias, out /
 // a, b, out), each completely before the next; messages name the operand.
 #pragma once
@@ -28,6 +23,7 @@
 #include <cstdint>
 
 #include "core/fused_ops.h"
+#include "core/fused_validation.h"
 #include "core/shape.h"
 
 namespace qdiff::impl {
@@ -55,26 +51,9 @@ struct OperandLayout {
   }
 };
 
-struct QLinearGeometry {
-  OperandLayout x, w, out;
-  Shape out_shape;         // x.shape[:-1] + [K]
-  int64_t rows = 0;        // product of x's leading dims
-  int64_t in = 0, k = 0;
-};
-
-struct QConv2dGeometry {
-  OperandLayout x, w, out;
-  Shape out_shape;  // [N, O, OH, OW]
-  int64_t n = 0, c = 0, h = 0, w_ = 0;
-  int64_t o = 0, kh = 0, kw = 0;
-  int64_t c_per_group = 0, o_per_group = 0;
-  int64_t oh = 0, ow = 0;
-};
-
-struct QElementwiseGeometry {
-  OperandLayout a, b, out;
-  Shape out_shape;  // the numpy broadcast of a and b
-};
+using QLinearGeometry = QLinearValidated<OperandLayout>;
+using QConv2dGeometry = QConv2dValidated<OperandLayout>;
+using QElementwiseGeometry = QElementwiseValidated<OperandLayout>;
 
 // Per-channel along `dim`: per-tensor, or every other scale dim 1 and block 1 on `dim`.
 bool is_per_channel_on(const OperandLayout& l, int dim);

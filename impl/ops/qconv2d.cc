@@ -106,14 +106,14 @@ class ConvRows final : public RowSource {
     const int64_t n = r / pixels, pix = r % pixels;
     const Conv2dAttrs& at = a_.attrs;
     taps(pix / geo_.ow, at.stride[0], at.padding[0], at.dilation[0], geo_.kh, geo_.h, rows_of_tap);
-    taps(pix % geo_.ow, at.stride[1], at.padding[1], at.dilation[1], geo_.kw, geo_.w_, cols_of_tap);
+    taps(pix % geo_.ow, at.stride[1], at.padding[1], at.dilation[1], geo_.kw, geo_.w, cols_of_tap);
     const X* x = a_.x.data<X>().data();
     X* dst = static_cast<X*>(dst_raw);
     const X pad = X(pad_);  // the zero point lies in x's range
     const int64_t image = (n * geo_.c + channel_base_) * geo_.h;
     for (size_t p = 0; p < c_.size(); ++p) {
       const int64_t ih = rows_of_tap[size_t(i_[p])], iw = cols_of_tap[size_t(j_[p])];
-      dst[p] = ih >= 0 && iw >= 0 ? x[((image + c_[p] * geo_.h) + ih) * geo_.w_ + iw] : pad;
+      dst[p] = ih >= 0 && iw >= 0 ? x[((image + c_[p] * geo_.h) + ih) * geo_.w + iw] : pad;
     }
   }
 
@@ -132,9 +132,9 @@ Tensor qconv2d(const QConv2dArgs& a, const ImplOptions& options) {
   Tensor out(a.out_params.dtype, geo.out_shape);
   if (out.numel() == 0) return out;
 
-  const DepthGroups groups = conv_groups(geo.w, geo.c_per_group, geo.kh, geo.kw);
+  const DepthGroups groups = conv_groups(geo.w_layout, geo.c_per_group, geo.kh, geo.kw);
   const OutputParams out_params =
-      OutputParams::of(a.out_params, geo.o, /*per_channel=*/!geo.out.per_tensor);
+      OutputParams::of(a.out_params, geo.o, /*per_channel=*/!geo.out_layout.per_tensor);
   const int64_t pixels = geo.oh * geo.ow;
   const size_t w_esize = dtype_size(a.w.dtype());
   const std::vector<float> bias = output_stage_bias(a.contract, a.bias, a.x_params, a.w_params);
@@ -152,7 +152,7 @@ Tensor qconv2d(const QConv2dArgs& a, const ImplOptions& options) {
     call.w.row_stride = groups.depth;
     call.w.channels = geo.o_per_group;
     call.w.channel_offset = cg * geo.o_per_group;
-    call.w.channel_block = std::max<int64_t>(geo.w.block[0], 1);
+    call.w.channel_block = std::max<int64_t>(geo.w_layout.block[0], 1);
     call.w.params = &a.w_params;
     call.groups = &groups;
     call.total_channels = geo.o;

@@ -57,7 +57,7 @@ WeightMatrix linear_weights(const QLinearArgs& a, const QLinearGeometry& geo) {
   w.dtype = a.w.dtype();
   w.row_stride = geo.in;
   w.channels = geo.k;
-  w.channel_block = std::max<int64_t>(geo.w.block[0], 1);
+  w.channel_block = std::max<int64_t>(geo.w_layout.block[0], 1);
   w.params = &a.w_params;
   return w;
 }
@@ -69,7 +69,7 @@ Tensor run_qlinear(const QLinearArgs& a, const PackedLinearWeights* weights,
   Tensor out(a.out_params.dtype, geo.out_shape);
   if (out.numel() == 0) return out;
 
-  const DepthGroups groups = linear_groups(geo.w, geo.in);
+  const DepthGroups groups = linear_groups(geo.w_layout, geo.in);
   const PackedWeights* packed = nullptr;
   if (weights) {
     if (weights->channels() != geo.k || weights->depth() != geo.in ||
@@ -80,16 +80,16 @@ Tensor run_qlinear(const QLinearArgs& a, const PackedLinearWeights* weights,
     }
     packed = weights->packed();
   }
-  const LinearRows rows(a.x, geo.x, geo.in);
+  const LinearRows rows(a.x, geo.x_layout, geo.in);
   const std::vector<float> bias = output_stage_bias(a.contract, a.bias, a.x_params, a.w_params);
   const OutputParams out_params =
-      OutputParams::of(a.out_params, geo.k, /*per_channel=*/!geo.out.per_tensor);
+      OutputParams::of(a.out_params, geo.k, /*per_channel=*/!geo.out_layout.per_tensor);
   GemmCall call;
   call.rows = geo.rows;
   call.x = &rows;
   call.x_dtype = a.x.dtype();
   call.x_params = &a.x_params;
-  call.x_per_tensor = geo.x.per_tensor;
+  call.x_per_tensor = geo.x_layout.per_tensor;
   call.w = linear_weights(a, geo);
   call.groups = &groups;
   call.total_channels = geo.k;
@@ -126,7 +126,7 @@ PackedLinearWeights PackedLinearWeights::pack(const QLinearArgs& a) {
   p.channels_ = geo.k;
   p.depth_ = geo.in;
   if (geo.k == 0 || geo.in == 0 || !packable_weights(a.w_params)) return p;
-  const DepthGroups groups = linear_groups(geo.w, geo.in);
+  const DepthGroups groups = linear_groups(geo.w_layout, geo.in);
   p.packed_ = std::make_shared<const PackedWeights>(pack_weights(linear_weights(a, geo), groups));
   return p;
 }

@@ -1,24 +1,17 @@
 #include "impl/quantize/validate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "core/argument_checks.h"
 #include "core/error.h"
 #include "core/limits.h"
 
 namespace qdiff::impl {
 namespace {
-
-void check_quant_range(DType dtype, int64_t qmin, int64_t qmax, bool nonempty) {
-  const bool inside = qmin >= dtype_min(dtype) && qmax <= dtype_max(dtype);
-  const bool ordered = nonempty ? qmin < qmax : qmin <= qmax;
-  if (!inside || !ordered) {
-    fail(ErrorKind::invalid_range, "quant range [{}, {}] is not {} within {} [{}, {}]",
-         qmin, qmax, nonempty ? "a non-empty interval" : "an interval", dtype_name(dtype),
-         dtype_min(dtype), dtype_max(dtype));
-  }
-}
 
 // Step 4 of validate_affine: the block size of every dim, derived from the
 // scale's shape or given explicitly (SPEC section 2).
@@ -98,83 +91,44 @@ BlockGeometry derive_blocks(const Shape& input, const Shape& scale,
   return g;
 }
 
-void check_zero_point(const QuantParams& p) {
-  const Tensor& zp = *p.zero_point;
-  switch (p.zero_point_domain) {
-    case ZeroPointDomain::none:
-      fail(ErrorKind::invalid_zero_point, "zero_point given with zero_point_domain none");
-    case ZeroPointDomain::int_domain:
-      if (!is_integer(zp.dtype())) {
-        fail(ErrorKind::invalid_zero_point,
-             "int-domain zero_point must have an integer dtype, got {}",
-             dtype_name(zp.dtype()));
-      }
-      visit_integer_dtype(zp.dtype(), [&](auto tag) {
-        using Z = decltype(tag);
-        const auto z = zp.data<Z>();
-        // min / max first (a loop that vectorizes), the index only on failure
-        Z lo = std::numeric_limits<Z>::max(), hi = std::numeric_limits<Z>::min();
-        for (Z v : z) {
-          lo = v < lo ? v : lo;
-          hi = v > hi ? v : hi;
-        }
-        if (z.empty() || (int64_t(lo) >= p.quant_min && int64_t(hi) <= p.quant_max)) return;
-        for (size_t i = 0; i < z.size(); ++i) {
-          if (int64_t(z[i]) < p.quant_min || int64_t(z[i]) > p.quant_max) {
-            fail(ErrorKind::invalid_zero_point, "zero_point element {} is {}, outside [{}, {}]",
-                 i, int64_t(z[i]), p.quant_min, p.quant_max);
-          }
-        }
-      });
-      return;
-    case ZeroPointDomain::float_domain: {
-      if (zp.dtype() != DType::f32) {
-        fail(ErrorKind::invalid_zero_point, "float-domain zero_point must be f32, got {}",
-             dtype_name(zp.dtype()));
-      }
-      const auto z = zp.data<float>();
-      for (size_t i = 0; i < z.size(); ++i) {
-        if (!std::isfinite(z[i])) {
-          fail(ErrorKind::invalid_zero_point, "zero_point element {} is {}", i, z[i]);
-        }
-      }
-      return;
-    }
-  }
-}
-
 }  // namespace
 
-BlockGeometry validate_affine(AffineCall call, std::optional<DType> input_dtype,
-                              const Shape& input, const QuantParams& p, FaultSet faults) {
-  // 1 unsupported
-  if (!is_integer(p.dtype)) {
-    fail(ErrorKind::unsupported, "quantized dtype must be an integer type, got {}",
-         dtype_name(p.dtype));
+// Values only (the kind is core's): integer zero points as a min / max
+// scan first (a loop that vectorizes), the index only on failure.
+void check_zero_point_values(const QuantParams& p, std::string_view operand) {
+  if (!p.zero_point) return;
+  check_zero_point_kind(p, operand);
+  const Tensor& zp = *p.zero_point;
+  if (p.zero_point_domain == ZeroPointDomain::float_domain) {
+    const auto z = zp.data<float>();
+    const auto bad = std::find_if(z.begin(), z.end(), [](float v) { return !std::isfinite(v); });
+    if (bad != z.end()) {
+      fail(ErrorKind::invalid_zero_point, "{}zero_point element {} is {}",
+           operand_prefix(operand), bad - z.begin(), *bad);
+    }
+    return;
   }
-  const DType want_input = call == AffineCall::dequantize ? p.dtype : DType::f32;
-  if (input_dtype && *input_dtype != want_input) {
-    fail(ErrorKind::unsupported, "input has dtype {}, {} needs {}", dtype_name(*input_dtype),
-         call == AffineCall::dequantize ? "dequantize_affine" : "quantize_affine",
-         dtype_name(want_input));
-  }
-  if (p.scale.dtype() != DType::f32) {
-    fail(ErrorKind::unsupported, "scale has dtype {}, must be f32", dtype_name(p.scale.dtype()));
-  }
-  // 2 too_large
-  check_element_cap(input, "input");
-  check_element_cap(p.scale.shape(), "scale");
-  if (p.zero_point) check_element_cap(p.zero_point->shape(), "zero_point");
-  // 3 invalid_range
-  check_quant_range(p.dtype, p.quant_min, p.quant_max, /*nonempty=*/false);
-  // 4 shapes
-  BlockGeometry g = derive_blocks(input, p.scale.shape(), p.block_size, faults);
-  if (p.zero_point && p.zero_point->shape() != p.scale.shape()) {
-    fail(ErrorKind::invalid_shape, "zero_point shape {} differs from scale shape {}",
-         p.zero_point->shape().str(), p.scale.shape().str());
-  }
-  // 5 scale values: finite and >= FLT_MIN (so 1/s is finite). A branch-free
-  // pass first (NaN fails both comparisons); the index only on failure.
+  visit_integer_dtype(zp.dtype(), [&](auto tag) {
+    using Z = decltype(tag);
+    const auto z = zp.data<Z>();
+    Z lo = std::numeric_limits<Z>::max(), hi = std::numeric_limits<Z>::min();
+    for (Z v : z) {
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+    if (z.empty() || (int64_t(lo) >= p.quant_min && int64_t(hi) <= p.quant_max)) return;
+    for (size_t i = 0; i < z.size(); ++i) {
+      if (int64_t(z[i]) < p.quant_min || int64_t(z[i]) > p.quant_max) {
+        fail(ErrorKind::invalid_zero_point, "{}zero_point element {} is {}, outside [{}, {}]",
+             operand_prefix(operand), i, int64_t(z[i]), p.quant_min, p.quant_max);
+      }
+    }
+  });
+}
+
+// Finite and >= FLT_MIN (so 1/s is finite). A branch-free pass first (NaN
+// fails both comparisons); the index only on failure.
+void check_scale_values(const QuantParams& p, std::string_view operand) {
   const auto scale = p.scale.data<float>();
   auto valid_scale = [](float s) {
     // Bitwise on purpose (no short-circuit branch, so the loop vectorizes).
@@ -182,39 +136,36 @@ BlockGeometry validate_affine(AffineCall call, std::optional<DType> input_dtype,
   };
   uint32_t valid = 0;  // the cap keeps counts below 2^31; a counting loop vectorizes
   for (float s : scale) valid += uint32_t(valid_scale(s));
-  if (valid != scale.size()) {
-    for (size_t i = 0; i < scale.size(); ++i) {
-      if (!valid_scale(scale[i])) {
-        fail(ErrorKind::invalid_scale,
-             "scale element {} is {}; scales must be finite, positive and normal", i, scale[i]);
-      }
+  if (valid == scale.size()) return;
+  for (size_t i = 0; i < scale.size(); ++i) {
+    if (!valid_scale(scale[i])) {
+      fail(ErrorKind::invalid_scale,
+           "{}scale element {} is {}; scales must be finite, positive and normal",
+           operand_prefix(operand), i, scale[i]);
     }
   }
+}
+
+BlockGeometry validate_affine(AffineCall call, std::optional<DType> input_dtype,
+                              const Shape& input, const QuantParams& p, FaultSet faults) {
+  // 1-3 unsupported, too_large, invalid_range (shared with reference/)
+  const bool dequantize = call == AffineCall::dequantize;
+  check_affine_arguments(dequantize ? "dequantize_affine" : "quantize_affine", dequantize,
+                         input_dtype, input, p);
+  // 4 shapes
+  BlockGeometry g = derive_blocks(input, p.scale.shape(), p.block_size, faults);
+  check_zero_point_shape(p);
+  // 5 scale values
+  check_scale_values(p);
   // 6 zero point
-  if (p.zero_point) check_zero_point(p);
+  check_zero_point_values(p);
   return g;
 }
 
 BlockGeometry validate_choose_qparams(const Tensor& input, const ChooseQParamsArgs& a) {
-  // 1 unsupported
-  if (input.dtype() != DType::f32) {
-    fail(ErrorKind::unsupported, "choose_qparams_affine input must be f32, got {}",
-         dtype_name(input.dtype()));
-  }
-  if (!is_integer(a.dtype)) {
-    fail(ErrorKind::unsupported, "quantized dtype must be an integer type, got {}",
-         dtype_name(a.dtype));
-  }
-  if (a.zero_point_domain == ZeroPointDomain::float_domain && a.mapping != Mapping::asymmetric) {
-    fail(ErrorKind::unsupported,
-         "zero_point_domain float is defined for the asymmetric mapping only, got {}",
-         mapping_name(a.mapping));
-  }
-  // 2 too_large
+  // 1-3 unsupported, too_large, invalid_range (shared with reference/)
+  check_choose_qparams_arguments(input, a);
   const Shape& shape = input.shape();
-  check_element_cap(shape, "input");
-  // 3 invalid_range (choose_qparams needs quant_min < quant_max)
-  check_quant_range(a.dtype, a.quant_min, a.quant_max, /*nonempty=*/true);
   // 4 shapes: given block sizes must divide their dims; absent means one
   // block covering the tensor (a zero-size dim takes block 1)
   BlockGeometry g;
@@ -246,9 +197,7 @@ BlockGeometry validate_choose_qparams(const Tensor& input, const ChooseQParamsAr
   if (g.numel == 0) g.scale_numel = 0;
   g.per_tensor = g.scale_numel == 1;
   // 5 eps
-  if (!std::isfinite(a.eps) || !(a.eps > 0.0f)) {
-    fail(ErrorKind::invalid_scale, "eps is {}, must be finite and > 0", a.eps);
-  }
+  check_eps(a.eps);
   return g;
 }
 

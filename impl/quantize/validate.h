@@ -1,7 +1,8 @@
 // The implementation's own input validation and block-size derivation, in
 // the canonical order of reference/validate.h (error parity, SPEC section
-// 9). Written independently of reference/ and of core's BlockLayout so
-// that a defect in either is not silently shared.
+// 9). Steps 1-3 are core's (core/argument_checks.h), shared with reference/;
+// the rest is written independently of reference/ and of core's BlockLayout
+// (vectorized scans, its own block derivation), so that error parity tests it.
 //
 //  quantize / dequantize / fake_quantize (validate_affine):
 //   1 unsupported         params.dtype not integer; input dtype wrong for
@@ -23,6 +24,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "core/quant_params.h"
 #include "core/shape.h"
@@ -54,5 +56,11 @@ BlockGeometry validate_affine(AffineCall call, std::optional<DType> input_dtype,
 
 // choose_qparams steps 1-5. Returns the geometry of the (divisible) blocks.
 BlockGeometry validate_choose_qparams(const Tensor& input, const ChooseQParamsArgs& args);
+
+// Steps 5 and 6 for one params, shared with the fused operators
+// (impl/ops/fused_validate.h); a non-empty `operand` ("x") prefixes the
+// message.
+void check_scale_values(const QuantParams& p, std::string_view operand = {});
+void check_zero_point_values(const QuantParams& p, std::string_view operand = {});
 
 }  // namespace qdiff::impl

@@ -1,4 +1,4 @@
-#include "tools/fuzz_findings.h"
+#include "tools/fuzzing/fuzz_findings.h"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "tools/fuzz_process.h"
+#include "tools/fuzzing/fuzz_process.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -5,7 +5,7 @@
 // read-only from corpus/<target>/; prints a progress line (execs, exec/s,
 // coverage as libFuzzer reports them); merges what added coverage into
 // corpus/<target>/ (-merge=1); and records every finding as a regression
-// case file with a one-line summary (tools/fuzz_findings.h). Exit 0 when
+// case file with a one-line summary (tools/fuzzing/fuzz_findings.h). Exit 0 when
 // nothing was found, 1 on findings (or a failed run or merge), 2 on a usage
 // error or a missing fuzz build. docs/fuzzing.md, "Running qdiff fuzz".
 #pragma once
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/fuzz_process.h"
+#include "tools/fuzzing/fuzz_process.h"
 
 namespace CLI {
 class App;
