@@ -61,7 +61,7 @@ struct KernelConsts {
   float qmin_f = 0, qmax_f = 0;    // narrow: exact
   double qmin_d = 0, qmax_d = 0;   // wide: exact
   float mid = 0;                   // f32((qmax + qmin + 1) / 2), float domain
-  bool drop_tail = false;          // FAULT POINT simd_tail_dropped (see kernel_rows.h)
+  bool drop_tail = false;          // FAULT POINT simd_tail_dropped (see row_driver.h)
   bool full_byte_range = false;    // i8 [-128, 127] or u8 [0, 255]: the byte fast path
   bool stream_stores = false;      // output far larger than the caches: non-temporal stores
 };

@@ -97,7 +97,7 @@ struct Avx512Ops {
   // int32 a and b saturated to int16 in packs order: the z16 operand of
   // store4_saturated for per-lane zero points (the data packs the same way).
   static I pack_i16(I a, I b) { return _mm512_packs_epi32(a, b); }
-  // Byte fast path (kernel_rows.h): four vectors of int32 r, saturated to
+  // Byte fast path (quantize_rows.h): four vectors of int32 r, saturated to
   // int16, plus z16 with int16 saturation, saturated to Q's byte range,
   // stored as 64 bytes in element order. The packs interleave per 128-bit
   // lane (lane L holds dword L of each source); the permute undoes that.
