@@ -198,26 +198,49 @@ class Evaluator {
   // (impl/graph/pass_quant_absorption.cc), so Q2(clamp(v, dq1(qmin1),
   // dq1(qmax1))) +- v's radius is admitted too. The clamp is applied to both
   // ends of v's interval, which keeps the widening monotone and exact.
+  //
+  // Consecutive pairs: the pass is swept to a fixed point (docs/graph.md:
+  // every pass's result is a fixed point of the same pass), and the node an
+  // absorption leaves IS a fused node, so fused -> q/dq p1 -> q/dq p2 ->
+  // quantize p3 (p2, p3 per-tensor) is absorbed twice: the fused node with
+  // out params p3 and the activation clamp(clamp(v, lo1, hi1), lo2, hi2).
+  // Each absorbed pair removes one rounding to its grid: the original's
+  // dq_k(Q_k(.)) moves the value by up to s_k / 2 (away from saturation) and
+  // the later roundings see that moved value, so the pass's result can be
+  // sum_k s_k / (2 s_n) + B output units from the original's (found while
+  // reducing graph_envelope_tie_at_the_end: qmul 1.0 -> s 0.25 -> s 0.8056062
+  // -> s 0.03125 is 26 in the reference: 1.0 -> 4 -> 1.0 -> 1 -> 0.8056062
+  // -> 25.78 -> 26, and 1.0 / 0.03125 = 32 absorbed: 6 steps, within the
+  // removed grids' half steps (0.125 + 0.4028) / 0.03125 = 16.9).
+  // Rather than widen by that sum, the slack admits exactly what the
+  // rewritten graph computes: Q_n of the source's ideal v +- its radius,
+  // clamped by every absorbed dequantize's range in order (innermost first).
+  // A chain through the pass's own output only: each quantize on the way
+  // must be per-tensor and affine (what the pass absorbs), so a per-channel
+  // pair anywhere stops it and absorbing that pair is still caught
+  // (absorption_on_per_channel). The case of only the inner pairs absorbed
+  // is the ordinary propagation of their widened sets.
   void absorption_slack(int id, ValueEnvelope& e) {
+    std::vector<int> dequantizes;  // the absorbed pairs' dequantizes, innermost first
+    const int src_id = absorbed_source(id, dequantizes);
+    if (src_id < 0) return;
     const Node& q = g_.node(id);
-    if (q.spec.legacy_axis || values_[size_t(q.input(1))].numel() != 1) return;
-    const int dq_id = q.input(0);
-    const Node& dq = g_.node(dq_id);
-    if (dq.kind != NodeKind::dequantize || dq.spec.legacy_axis) return;
-    if (!absorbable_source(dq.input(0))) return;
-    const Node& src = g_.node(dq.input(0));
-    const ValueEnvelope& y = env_[size_t(dq.input(0))];
+    const Node& src = g_.node(src_id);
+    const ValueEnvelope& y = env_[size_t(src_id)];
     if (y.pre_real.size() != e.lo.size()) return;
     const double s2 = values_[size_t(q.input(1))].f32_at(0);
     const double z2 = q.input(2) == kNoInput ? 0.0 : values_[size_t(q.input(2))].value_at(0);
-    const Shape& y_shape = values_[size_t(dq_id)].shape();
+    const Shape& y_shape = values_[size_t(q.input(0))].shape();
     const ElementParams ep(g_, id, values_, y_shape);
-    const ElementParams ep1(g_, dq_id, values_, y_shape);
-    const bool clamp_to_p1 = ep1.params.zero_point_domain != ZeroPointDomain::float_domain;
+    std::vector<ElementParams> clamps;
+    for (int dq_id : dequantizes) {
+      ElementParams ep1(g_, dq_id, values_, y_shape);
+      if (ep1.params.zero_point_domain != ZeroPointDomain::float_domain) clamps.push_back(std::move(ep1));
+    }
     for (size_t i = 0; i < e.lo.size(); ++i) {
       const double v = y.pre_real[i], r = y.pre_radius[i];
       double v_lo = v - r, v_hi = v + r;
-      if (clamp_to_p1) {
+      for (const ElementParams& ep1 : clamps) {
         const int64_t si = ep1.scale_index(y_shape, int64_t(i));
         const double s1 = ep1.scale(si), z1 = ep1.zero_point(si);
         const double lo1 = (double(ep1.params.quant_min) - z1) * s1;
@@ -238,6 +261,27 @@ class Evaluator {
       e.lo[i] = std::min(e.lo[i], lo);
       e.hi[i] = std::max(e.hi[i], hi);
     }
+  }
+
+  // The absorbable source below quantize q_id (-1 if none), following
+  // quantize(dequantize(.)) pairs the pass absorbs in turn; the pairs'
+  // dequantizes are returned innermost first. Iterative: a long chain of
+  // pairs costs its length once per quantize.
+  int absorbed_source(int q_id, std::vector<int>& dequantizes) const {
+    dequantizes.clear();
+    int id = q_id;
+    for (;;) {
+      const Node& q = g_.node(id);
+      if (q.kind != NodeKind::quantize || q.spec.legacy_axis || values_[size_t(q.input(1))].numel() != 1) return -1;
+      const int dq_id = q.input(0);
+      const Node& dq = g_.node(dq_id);
+      if (dq.kind != NodeKind::dequantize || dq.spec.legacy_axis) return -1;
+      dequantizes.push_back(dq_id);
+      id = dq.input(0);
+      if (absorbable_source(id)) break;
+    }
+    std::reverse(dequantizes.begin(), dequantizes.end());
+    return id;
   }
 
   // A value the absorption pass may re-round: a fused node's output, or a

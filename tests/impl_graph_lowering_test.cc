@@ -477,6 +477,60 @@ TEST(ImplGraphLowering, DoubleRoundingOntoTheEnvelopesEndIsAdmitted) {
   EXPECT_EQ(exact_end.values[size_t(tie.outputs[0])].hi[0], 3);
 }
 
+// Found while reducing the finding above (corpus/regressions/graph_envelope_double_absorption*.json):
+// x -> q/dq (i8, s 1/64) -> mul(dq, dq) -> quantize (u8, s 1/4) -> q/dq (i8, s2 = 0.8056062)
+// -> quantize (i8, s3 = 1/32). fuse-quantized-ops makes a qmul (out 1/4); quant-absorption,
+// swept to a fixed point, absorbs BOTH q/dq pairs (the node the first leaves is a fused op):
+// one qmul with out s3 and activation clamp(clamp(v, lo1, hi1), lo2, hi2).
+// x = 1: 64 -> 1.0, v = 1.0. Reference: 1.0 / (1/4) = 4 -> 1.0; 1.0 * f32(1 / 0.8056062)
+// = 1.2413 -> 1 -> 0.8056062; * 32 = 25.779 -> 26. Absorbed: 1.0 * 32 = 32 (6 steps, within
+// the removed grids' half steps: (0.125 + 0.4028031) * 32 = 16.9). The envelope admits the
+// single rounding of v: [26, 32], no more (v is exact, its radius far below a step).
+// With p2's range [-2, 2] and x = 1.5: v = 2.25; reference 2.25 -> 9 -> 2.25; * 1.2413 =
+// 2.793 -> 3 -> saturates at 2 -> 1.6112124; * 32 = 51.559 -> 52. Absorbed: the clamp at
+// hi2 = 2 * 0.8056062 = 1.6112124 (exact in f32) keeps 52, and the envelope's chain applies
+// it too: [52, 52] (72 = Q3(2.25) unclamped would be wrong).
+Graph double_absorption_graph(const QuantSpec& spec2) {
+  GraphBuilder b;
+  const int x = b.input("x", DType::f32, {1});
+  const int sx = b.constant(scalar(1.0f / 64));
+  const int xd = b.dequantize(b.quantize(x, sx, std::nullopt, i8_spec()), sx, std::nullopt, i8_spec());
+  const int s1 = b.constant(scalar(0.25f));
+  const int y1 = b.dequantize(b.quantize(b.mul(xd, xd), s1, std::nullopt, u8_spec()), s1, std::nullopt, u8_spec());
+  const int s2 = b.constant(scalar(0.8056062f));
+  const int y2 = b.dequantize(b.quantize(y1, s2, std::nullopt, spec2), s2, std::nullopt, spec2);
+  b.output(b.quantize(y2, b.constant(scalar(1.0f / 32)), std::nullopt, i8_spec()));
+  return b.build();
+}
+
+TEST(ImplGraphLowering, TwoAbsorbedPairsInARowAreAdmitted) {
+  const Graph g = double_absorption_graph(i8_spec());
+  const Graph h = optimize_graph(g);
+  ASSERT_EQ(count_kind(h, NodeKind::qmul), 1) << listing(h);
+  EXPECT_EQ(count_kind(h, NodeKind::quantize), 1) << listing(h);  // x's own
+  EXPECT_EQ(bits(h.node(find_kind(h, NodeKind::qmul)).out_params.scale), bits({1.0f / 32}));
+  const std::vector<Tensor> in{f32({1}, {1.0f})};
+  EXPECT_THAT(ints(reference::evaluate_graph(g, in)[0]), ElementsAre(26));
+  const std::vector<Tensor> got = execute_graph(h, in);
+  EXPECT_THAT(ints(got[0]), ElementsAre(32));
+  const GraphEnvelope env = graph_envelope(g, in, EnvelopeMode::transformed);
+  EXPECT_EQ(env.values[size_t(g.outputs[0])].lo[0], 26);
+  EXPECT_EQ(env.values[size_t(g.outputs[0])].hi[0], 32);
+  EXPECT_TRUE(judge_graph_outputs(env, got).ok);
+  const std::vector<Tensor> lowered = execute_lowered(lower_graph(h), in);
+  EXPECT_THAT(ints(lowered[0]), ElementsAre(32));
+  EXPECT_TRUE(judge_graph_outputs(graph_envelope(g, in, EnvelopeMode::lowered), lowered).ok);
+
+  const Graph narrow = double_absorption_graph(spec_of(DType::i8, -2, 2));
+  const std::vector<Tensor> in2{f32({1}, {1.5f})};
+  EXPECT_THAT(ints(reference::evaluate_graph(narrow, in2)[0]), ElementsAre(52));
+  const std::vector<Tensor> got2 = execute_graph(optimize_graph(narrow), in2);
+  EXPECT_THAT(ints(got2[0]), ElementsAre(52));
+  const GraphEnvelope env2 = graph_envelope(narrow, in2, EnvelopeMode::transformed);
+  EXPECT_EQ(env2.values[size_t(narrow.outputs[0])].lo[0], 52);
+  EXPECT_EQ(env2.values[size_t(narrow.outputs[0])].hi[0], 52);
+}
+
 // ---- random programs against the reference ----------------------------------------------------
 
 struct LoweredCheck {

@@ -27,6 +27,12 @@
 // within s1 / (2 s2) of v / s2. The two agree except where v / s2 lies
 // within s1 / (2 s2) + B (+ 2u |v| / s2) of a p2 rounding boundary; there
 // either neighbour is the single-rounding result (docs/impl-graph.md).
+// Consecutive pairs (fused -> q/dq p1 -> q/dq p2 -> quantize p3) are absorbed
+// in turn: the node the first absorption leaves is a fused op, and the sweep
+// runs to a fixed point (docs/graph.md: a pass's result is a fixed point of
+// the pass). p3 then rounds clamp(clamp(v, lo1, hi1), lo2, hi2) once where the
+// original rounded three times: they agree except within (s1 + s2) / (2 s3)
+// + B of a p3 boundary (the envelope follows the chain: oracle/graph_envelope.cc).
 // A per-channel p2 is left alone: absorbing it is what the fault point
 // absorption_on_per_channel does.
 #include <cmath>
