@@ -171,9 +171,11 @@ constexpr TrafficStrategy traffic(const char* name) {
   return {name, traffic_loop<Narrow<kNtLoad, kStream>, kParts, kPrefetch>,
           traffic_loop<Widen<kNtLoad, kStream>, kParts, kPrefetch>};
 }
-// plain / stream: stores; nt: non-temporal loads; 2p: two parts side by
-// side; packs: quantize narrowed as the kernels do; w16: dequantize
-// widened from 16-byte loads.
+// plain / stream: stores; nt: non-temporal loads; 2p, 4p, 8p: parts side
+// by side (on a quiet machine 1-part streams were slower than quantize's
+// kernels at the DRAM size: more parts keep more DRAM pages open); packs:
+// quantize narrowed as the kernels do; w16: dequantize widened from
+// 16-byte loads.
 constexpr TrafficStrategy kTraffic[] = {
     traffic<false, false, 1, 0>("traffic_plain"),
     traffic<false, false, 2, 0>("traffic_plain_2p"),
@@ -183,6 +185,10 @@ constexpr TrafficStrategy kTraffic[] = {
     traffic<true, true, 1, 0>("traffic_nt_stream"),
     traffic<false, true, 1, 32768, PacksStep>("traffic_packs_stream_pf32k"),
     traffic<true, true, 1, 0, PacksStep>("traffic_packs_nt_stream"),
+    traffic<false, true, 2, 0, PacksStep>("traffic_packs_stream_2p"),
+    traffic<true, true, 2, 0, PacksStep>("traffic_packs_nt_stream_2p"),
+    traffic<false, true, 4, 0, PacksStep>("traffic_packs_stream_4p"),
+    traffic<false, true, 8, 0, PacksStep>("traffic_packs_stream_8p"),
 };
 
 // A roofline is the fastest the machine moved the bytes in this run: its
