@@ -77,10 +77,21 @@ LinearGeometry linear_geometry(const Shape& x, const Shape& w, const std::option
   LinearGeometry g;
   g.in = w[1];
   g.k = w[0];
+  // An empty x ([2^40, 2^40, 0]: In = 0 beside huge leading dims) is not
+  // bounded by the element cap, so the product of its leading dims may not
+  // fit. An empty output has no rows to visit; a non-empty one that large
+  // is too large.
+  bool overflow = false, empty_output = g.k == 0;
   g.rows = 1;
   for (int i = 0; i + 1 < x.rank(); ++i) {
     g.out_shape.push_back(x[i]);
-    g.rows *= x[i];  // x is capped, so the product of its dims fits
+    empty_output = empty_output || x[i] == 0;
+    overflow = overflow || __builtin_mul_overflow(g.rows, x[i], &g.rows);
+  }
+  if (empty_output) {
+    g.rows = 0;
+  } else if (overflow) {
+    fail(ErrorKind::too_large, "x has shape {}; {}'s output would have more than 2^63 rows", x.str(), op);
   }
   g.out_shape.push_back(g.k);
   return g;

@@ -17,11 +17,12 @@ namespace qdiff {
 
 struct LinearGeometry {
   Shape out_shape;  // x.shape[:-1] + [K]
-  int64_t rows = 0;  // product of x's leading dims
+  int64_t rows = 0;  // product of x's leading dims; 0 when the output is empty
   int64_t in = 0, k = 0;
 };
 
-// x [..., In] (rank >= 1), w [K, In], bias [K]; throws invalid_shape.
+// x [..., In] (rank >= 1), w [K, In], bias [K]; throws invalid_shape (too_large
+// for a non-empty output of more than 2^63 rows).
 // `op` ("linear", "qlinear") names the operator in messages.
 LinearGeometry linear_geometry(const Shape& x, const Shape& w, const std::optional<Tensor>& bias,
                                std::string_view op);
