@@ -311,8 +311,12 @@ class Evaluator {
   }
 
   // linear: radius sum_j (|x| r_w + |w| r_x + r_x r_w) + r_b + (In + 4) u M
-  // + (In + 2) 2^-149, M = sum_j |x w| + |b|: an f32 implementation's
-  // sequential accumulation, the bias add and the output rounding.
+  // + (In + 2) 2^-149, M = sum_j (|x| + r_x)(|w| + r_w) + |b| + r_b: an f32
+  // implementation's sequential accumulation, the bias add and the output
+  // rounding. M bounds the operands the implementation actually has, which
+  // may lie anywhere within their radii: its rounding error scales with
+  // those, not with the reference's (a reference value near 0 beside an
+  // implementation's 1.346 left that output's last half ulp uncovered).
   ValueEnvelope linear(int id) {
     const Node& n = g_.node(id);
     const Tensor& x = values_[size_t(n.input(0))];
@@ -331,11 +335,11 @@ class Evaluator {
         for (int64_t j = 0; j < in_f; ++j) {
           const double xv = std::fabs(double(x.f32_at(m * in_f + j))), wv = std::fabs(double(w.f32_at(o * in_f + j)));
           const double rx = xe.radius[size_t(m * in_f + j)], rw = we.radius[size_t(o * in_f + j)];
-          mag += xv * wv;
+          mag += (xv + rx) * (wv + rw);
           rad += xv * rw + wv * rx + rx * rw;
         }
         if (has_bias) {
-          mag += std::fabs(double(values_[size_t(n.input(2))].f32_at(o)));
+          mag += std::fabs(double(values_[size_t(n.input(2))].f32_at(o))) + in(id, 2).radius[size_t(o)];
           rad += in(id, 2).radius[size_t(o)];
         }
         e.radius[size_t(m * k + o)] = rad + double(in_f + 4) * kU * mag + double(in_f + 2) * kTiny;
@@ -372,13 +376,13 @@ class Evaluator {
             const int64_t xi = ((b * c_in + grp * cg + c) * h + iy) * wd + ix;
             const int64_t wi = ((o * cg + c) * kh + i) * kw + j;
             const double xv = std::fabs(double(x.f32_at(xi))), wv = std::fabs(double(w.f32_at(wi)));
-            mag += xv * wv;
+            mag += (xv + xe.radius[size_t(xi)]) * (wv + we.radius[size_t(wi)]);  // as linear's M
             rad += xv * we.radius[size_t(wi)] + wv * xe.radius[size_t(xi)] + xe.radius[size_t(xi)] * we.radius[size_t(wi)];
           }
         }
       }
       if (n.input(2) != kNoInput) {
-        mag += std::fabs(double(values_[size_t(n.input(2))].f32_at(o)));
+        mag += std::fabs(double(values_[size_t(n.input(2))].f32_at(o))) + in(id, 2).radius[size_t(o)];
         rad += in(id, 2).radius[size_t(o)];
       }
       e.radius[size_t(flat)] = rad + double(reduction + 4) * kU * mag + double(reduction + 2) * kTiny;
@@ -398,7 +402,9 @@ class Evaluator {
     return r;
   }
 
-  // add: r_a + r_b + u (|a| + |b|); mul: |a| r_b + |b| r_a + r_a r_b + u |a b|.
+  // add: r_a + r_b + u (|a| + r_a + |b| + r_b); mul: |a| r_b + |b| r_a + r_a r_b
+  // + u (|a| + r_a)(|b| + r_b): the rounding of the operands the
+  // implementation has (as linear's M).
   ValueEnvelope elementwise(int id, bool mul) {
     const Node& n = g_.node(id);
     const Tensor& a = values_[size_t(n.input(0))];
@@ -413,8 +419,8 @@ class Evaluator {
       const int64_t ib = broadcast_index(e.center.shape(), b.shape(), i);
       const double av = std::fabs(double(a.f32_at(ia))), bv = std::fabs(double(b.f32_at(ib)));
       const double ra = ae.radius[size_t(ia)], rb = be.radius[size_t(ib)];
-      e.radius[size_t(i)] = mul ? av * rb + bv * ra + ra * rb + kU * av * bv + kTiny
-                                : ra + rb + kU * (av + bv);
+      e.radius[size_t(i)] = mul ? av * rb + bv * ra + ra * rb + kU * (av + ra) * (bv + rb) + kTiny
+                                : ra + rb + kU * (av + ra + bv + rb);
     }
     return e;
   }
