@@ -85,8 +85,23 @@ class ProcessBackend final : public OutsideBackend {
       }
     }
   }
-  std::string save(const std::vector<std::string>& sequence, const std::string& file_name) const {
-    return save_sequence(sequence, file_name);
+
+  // The hello and `sequence` as sequence_dir/file_name; the text says how to
+  // replay it (or why it was not saved).
+  std::string save_sequence(const std::vector<std::string>& sequence,
+                            const std::string& file_name = "process-sequence.jsonl") const {
+    if (o_.sequence_dir.empty()) return " (sequence not saved)";
+    std::string text = hello_request() + "\n";
+    for (const auto& r : sequence) text += r + "\n";
+    // One file, the latest: shrinking meets such failures many times, and
+    // the one reported last is the one the finding's message quotes.
+    const auto path = std::filesystem::path(o_.sequence_dir) / file_name;
+    try {
+      write_file_durably(path.string(), text);
+    } catch (const WriteError& e) {
+      return fmt::format(" (sequence NOT SAVED: {})", e.what());
+    }
+    return fmt::format("; the last {} requests replay it: {} < {}", sequence.size(), o_.command, path.string());
   }
 
  private:
@@ -206,22 +221,6 @@ class ProcessBackend final : public OutsideBackend {
     return fmt::format("; depends on earlier requests: a fresh process answers this one{}", save_sequence(sequence));
   }
 
-  std::string save_sequence(const std::vector<std::string>& sequence,
-                            const std::string& file_name = "process-sequence.jsonl") const {
-    if (o_.sequence_dir.empty()) return " (sequence not saved)";
-    std::string text = hello_request() + "\n";
-    for (const auto& r : sequence) text += r + "\n";
-    // One file, the latest: shrinking meets such failures many times, and
-    // the one reported last is the one the finding's message quotes.
-    const auto path = std::filesystem::path(o_.sequence_dir) / file_name;
-    try {
-      write_file_durably(path.string(), text);
-    } catch (const WriteError& e) {
-      return fmt::format(" (sequence NOT SAVED: {})", e.what());
-    }
-    return fmt::format("; the last {} requests replay it: {} < {}", sequence.size(), o_.command, path.string());
-  }
-
   ProcessBackendOptions o_;
   mutable LineProcess process_;
   mutable Hello hello_;
@@ -244,7 +243,7 @@ void send_requests(const Backend& backend, const std::vector<std::string>& reque
 }
 std::string save_request_sequence(const Backend& backend, const std::vector<std::string>& requests,
                                   const std::string& file_name) {
-  return as_process(backend).save(requests, file_name);
+  return as_process(backend).save_sequence(requests, file_name);
 }
 
 std::unique_ptr<Backend> start_process_backend(const ProcessBackendOptions& options) {

@@ -222,10 +222,15 @@ def bias(c, k, w, x_scale, depth):
     return b
 
 
+def weight_scales(w):
+    """A quantized weight's scales: one per output channel, or one."""
+    return w.q_per_channel_scales() if w.qscheme() == torch.per_channel_affine else torch.tensor([w.q_scale()])
+
+
 def accumulator_may_wrap(b, w, x_scale, depth):
     """Whether qnnpack's int32 accumulator (the int32 bias plus depth products
     of |q - z| <= 255 each) can pass 2^31: it adds without saturating."""
-    scales = w.q_per_channel_scales() if w.qscheme() == torch.per_channel_affine else torch.tensor([w.q_scale()])
+    scales = weight_scales(w)
     grid = float(scales.double().min()) * x_scale
     return float(b.double().abs().max()) / grid + depth * 255 * 255 >= 2.0 ** 31
 
@@ -267,7 +272,7 @@ def requantization_may_pass_int32(b, w, x_scale, depth, out_scale):
     products of |q - z| <= 255 at the largest weight scale). qnnpack's x86
     requantization converts it to int32 without saturating (-2^31, the
     wrong end)."""
-    scales = w.q_per_channel_scales() if w.qscheme() == torch.per_channel_affine else torch.tensor([w.q_scale()])
+    scales = weight_scales(w)
     bias_max = float(b.double().abs().max()) if b is not None else 0.0
     y_max = bias_max + depth * 255 * 255 * x_scale * float(scales.double().max())
     return y_max / out_scale >= 2.0 ** 31
