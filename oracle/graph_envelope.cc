@@ -670,6 +670,17 @@ class Evaluator {
   int64_t widened_ = 0;
 };
 
+// The interval an element may take, as the failure message prints it
+// (formatted for the failing element only: the loop that judges every
+// element is on the path of every passing case).
+std::string allowed_range(const ValueEnvelope& env, int64_t i) {
+  if (env.center.dtype() == DType::f32) {
+    const double c = env.center.f32_at(i), r = env.radius[size_t(i)];
+    return fmt::format("[{:.9g}, {:.9g}]", c - r, c + r);
+  }
+  return fmt::format("[{}, {}]", env.lo[size_t(i)], env.hi[size_t(i)]);
+}
+
 }  // namespace
 
 GraphEnvelope graph_envelope(const Graph& g, const std::vector<Tensor>& inputs, EnvelopeMode mode) {
@@ -690,17 +701,14 @@ Verdict judge_graph_outputs(const GraphEnvelope& e, const std::vector<Tensor>& a
     }
     for (int64_t i = 0; i < got.numel(); ++i) {
       bool ok, differs;
-      std::string allowed;
       if (got.dtype() == DType::f32) {
         const double c = env.center.f32_at(i), a = got.f32_at(i), r = env.radius[size_t(i)];
         differs = f32_bits(float(c)) != f32_bits(float(a));
         ok = !differs || std::fabs(a - c) <= r || (std::isnan(a) && std::isnan(c));
-        allowed = fmt::format("[{:.9g}, {:.9g}]", c - r, c + r);
       } else {
         const int64_t a = got.int_at(i);
         differs = a != env.center.int_at(i);
         ok = a >= env.lo[size_t(i)] && a <= env.hi[size_t(i)];
-        allowed = fmt::format("[{}, {}]", env.lo[size_t(i)], env.hi[size_t(i)]);
       }
       if (ok) {
         v.tolerated += differs;
@@ -713,7 +721,7 @@ Verdict judge_graph_outputs(const GraphEnvelope& e, const std::vector<Tensor>& a
       m.index = unflatten(got.shape(), i);
       m.expected = format_element(env.center, i);
       m.actual = format_element(got, i);
-      m.context = "allowed " + allowed + " (the reference's value and every value a correct implementation may produce)";
+      m.context = "allowed " + allowed_range(env, i) + " (the reference's value and every value a correct implementation may produce)";
       f.mismatch = std::move(m);
       f.tolerated = v.tolerated;
       return f;

@@ -141,6 +141,22 @@ TEST(ScopedScratchDir, RemovedByExitWhichSkipsDestructors) {
   EXPECT_FALSE(fs::exists(p));
 }
 
+// Scratch corpora go where libFuzzer's thousands of new-input files are
+// cheap: $TMPDIR when the user set one, else the tmpfs /dev/shm, else the
+// temp dir.
+TEST(ScopedScratchDir, CorpusScratchRootIsTmpdirElseDevShm) {
+  ScratchDir tmp("scratch-root");
+  const std::string saved_tmpdir = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "";
+  setenv("TMPDIR", tmp.str().c_str(), 1);
+  const fs::path with_tmpdir = corpus_scratch_root();
+  unsetenv("TMPDIR");
+  const fs::path without = corpus_scratch_root();
+  if (!saved_tmpdir.empty()) setenv("TMPDIR", saved_tmpdir.c_str(), 1);
+  EXPECT_TRUE(fs::equivalent(with_tmpdir, tmp.path())) << with_tmpdir;
+  const bool shm_usable = fs::is_directory("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0;
+  EXPECT_EQ(without, shm_usable ? fs::path("/dev/shm") : fs::temp_directory_path());
+}
+
 // `qdiff check` against a fuzz build of idle fakes: every fuzz row fails
 // (0 executions), and no scratch corpus directory of the run stays behind.
 // The command gets a private TMPDIR, so that other runs' scratch dirs in the

@@ -457,7 +457,7 @@ class CheckRun {
   }
 
   void fuzz_one(const std::string& t, const FuzzPass& pass) {
-    const ScopedScratchDir scratch(fs::temp_directory_path() / fmt::format("qdiff-corpus-{}-{}", getpid(), t));
+    const ScopedScratchDir scratch(corpus_scratch_root() / fmt::format("qdiff-corpus-{}-{}", getpid(), t));
     FuzzRunRequest req;
     req.binary = pass.binary_dir + "/" + t + "_fuzz";
     req.corpus_dirs = {scratch.str(), corpus_ + "/" + t};

@@ -54,6 +54,7 @@
 #include "tools/exit_codes.h"
 #include "tools/fuzzing/fuzz_command.h"
 #include "tools/fuzzing/fuzz_process.h"
+#include "tools/scratch_dir.h"
 
 
 namespace qdiff::tools {
@@ -155,7 +156,7 @@ LogFacts read_log(const std::string& path) {
 
 class Scratch {
  public:
-  Scratch() : root_(fs::temp_directory_path() / fmt::format("qdiff-faults-{}", getpid())) {}
+  Scratch() : root_(corpus_scratch_root() / fmt::format("qdiff-faults-{}", getpid())) {}
   ~Scratch() {
     std::error_code ec;
     fs::remove_all(root_, ec);

@@ -1,6 +1,8 @@
 // Scratch directories removed on every way out (tools/scratch_dir.h).
 #include "tools/scratch_dir.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -43,6 +45,14 @@ ScopedScratchDir::~ScopedScratchDir() {
   remove_quietly(path_);
   std::lock_guard lock(registry().mutex);
   registry().live.erase(path_);
+}
+
+fs::path corpus_scratch_root() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  if (tmpdir && *tmpdir) return fs::temp_directory_path();
+  std::error_code ec;
+  if (fs::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK | X_OK) == 0) return "/dev/shm";
+  return fs::temp_directory_path();
 }
 
 void remove_live_scratch_dirs() {

@@ -28,6 +28,13 @@ class ScopedScratchDir {
   std::filesystem::path path_;
 };
 
+// Where a fuzz run's scratch corpus goes: $TMPDIR when it is set, else
+// /dev/shm when it is a writable directory (a tmpfs), else the temp dir.
+// libFuzzer writes every new input as a file, thousands a minute from a
+// young corpus; on a disk file system creating them cost up to half of a
+// fast target's time (docs/fuzzing.md, "Where an execution's time went").
+std::filesystem::path corpus_scratch_root();
+
 // Removes the directory of every live ScopedScratchDir (never throws).
 void remove_live_scratch_dirs();
 

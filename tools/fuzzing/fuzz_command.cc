@@ -408,7 +408,7 @@ TargetOutcome fuzz_target(const FuzzOptions& o, const FuzzPlan& p, size_t i, int
   fs::create_directories(corpus_t);
   std::set<std::string> known_artifacts;
   for (const auto& a : list_artifacts(findings)) known_artifacts.insert(a.path);
-  const ScopedScratchDir scratch_dir(fs::temp_directory_path() / fmt::format("qdiff-fuzz-{}-{}", getpid(), t));
+  const ScopedScratchDir scratch_dir(corpus_scratch_root() / fmt::format("qdiff-fuzz-{}-{}", getpid(), t));
   const std::string scratch = scratch_dir.str();
 
   FuzzRunRequest req = target_request(o, p, t, scratch);
