@@ -142,8 +142,8 @@ TEST(ScopedScratchDir, RemovedByExitWhichSkipsDestructors) {
 }
 
 // Scratch corpora go where libFuzzer's thousands of new-input files are
-// cheap: $TMPDIR when the user set one, else the tmpfs /dev/shm, else the
-// temp dir.
+// cheap: $TMPDIR when the user set one, else the tmpfs /dev/shm with 1 GiB
+// free, else the temp dir.
 TEST(ScopedScratchDir, CorpusScratchRootIsTmpdirElseDevShm) {
   ScratchDir tmp("scratch-root");
   const std::string saved_tmpdir = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "";
@@ -153,7 +153,9 @@ TEST(ScopedScratchDir, CorpusScratchRootIsTmpdirElseDevShm) {
   const fs::path without = corpus_scratch_root();
   if (!saved_tmpdir.empty()) setenv("TMPDIR", saved_tmpdir.c_str(), 1);
   EXPECT_TRUE(fs::equivalent(with_tmpdir, tmp.path())) << with_tmpdir;
-  const bool shm_usable = fs::is_directory("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0;
+  std::error_code ec;
+  const bool shm_usable = fs::space("/dev/shm", ec).available >= (uintmax_t(1) << 30) && !ec &&
+                          access("/dev/shm", W_OK | X_OK) == 0;
   EXPECT_EQ(without, shm_usable ? fs::path("/dev/shm") : fs::temp_directory_path());
 }
 

@@ -50,8 +50,12 @@ ScopedScratchDir::~ScopedScratchDir() {
 fs::path corpus_scratch_root() {
   const char* tmpdir = std::getenv("TMPDIR");
   if (tmpdir && *tmpdir) return fs::temp_directory_path();
+  // A container's /dev/shm is often 64 MiB: a long run's inputs (a page
+  // each at least) could fill it, and libFuzzer drops an input it cannot
+  // write. Below 1 GiB free the disk is the safer place.
   std::error_code ec;
-  if (fs::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK | X_OK) == 0) return "/dev/shm";
+  const auto space = fs::space("/dev/shm", ec);
+  if (!ec && space.available >= (uintmax_t(1) << 30) && access("/dev/shm", W_OK | X_OK) == 0) return "/dev/shm";
   return fs::temp_directory_path();
 }
 

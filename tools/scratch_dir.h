@@ -29,9 +29,10 @@ class ScopedScratchDir {
 };
 
 // Where a fuzz run's scratch corpus goes: $TMPDIR when it is set, else
-// /dev/shm when it is a writable directory (a tmpfs), else the temp dir.
+// /dev/shm when it is writable with at least 1 GiB free (a tmpfs), else the
+// temp dir.
 // libFuzzer writes every new input as a file, thousands a minute from a
-// young corpus; on a disk file system creating them cost up to half of a
+// young corpus; on a disk file system creating them was a large share of a
 // fast target's time (docs/fuzzing.md, "Where an execution's time went").
 std::filesystem::path corpus_scratch_root();
 
