@@ -47,6 +47,26 @@ class Shape {
   int rank_ = 0;
 };
 
+// The N-D index of flat row-major offset `flat` in `shape`, in place (an
+// oracle walks every element of every value; a vector per element was most
+// of its allocations).
+struct ElementIndex {
+  std::array<int64_t, kMaxRank> v{};
+  int rank = 0;
+  int64_t operator[](size_t d) const { return v[d]; }
+  operator std::span<const int64_t>() const { return {v.data(), size_t(rank)}; }
+};
+inline ElementIndex element_index(const Shape& shape, int64_t flat) {
+  ElementIndex index;
+  index.rank = shape.rank();
+  for (int d = shape.rank() - 1; d >= 0; --d) {
+    if (shape[d] == 0) break;
+    index.v[size_t(d)] = flat % shape[d];
+    flat /= shape[d];
+  }
+  return index;
+}
+
 // Row-major strides in elements.
 std::array<int64_t, kMaxRank> row_major_strides(const Shape& shape);
 

@@ -31,7 +31,7 @@ struct ElementParams {
     if (!legacy_axis) layout = BlockLayout::derive(data_shape, params.scale.shape(), params.block_size);
   }
   int64_t scale_index(const Shape& shape, int64_t flat) const {
-    const auto index = unflatten(shape, flat);
+    const auto index = element_index(shape, flat);
     if (legacy_axis) return index[size_t(*legacy_axis)];
     return layout->scale_index(index);
   }
@@ -364,7 +364,7 @@ class Evaluator {
     const int64_t og = w.shape()[0] / a.groups, cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
     const int64_t reduction = cg * kh * kw;
     for (int64_t flat = 0; flat < e.center.numel(); ++flat) {
-      const auto idx = unflatten(ys, flat);
+      const auto idx = element_index(ys, flat);
       const int64_t b = idx[0], o = idx[1], oy = idx[2], ox = idx[3], grp = o / og;
       double mag = 0, rad = 0;
       for (int64_t c = 0; c < cg; ++c) {
@@ -393,7 +393,7 @@ class Evaluator {
   // Flat index into an operand of `operand` shape for output element `flat`
   // of shape `out` (numpy broadcasting, right-aligned).
   static int64_t broadcast_index(const Shape& out, const Shape& operand, int64_t flat) {
-    const auto idx = unflatten(out, flat);
+    const auto idx = element_index(out, flat);
     int64_t r = 0;
     const int shift = out.rank() - operand.rank();
     for (int d = 0; d < operand.rank(); ++d) {
@@ -470,7 +470,7 @@ class Evaluator {
     }
     const BlockLayout ol = BlockLayout::derive(e.center.shape(), out.scale.shape(), out.block_size);
     for (int64_t i = 0; i < int64_t(count); ++i) {
-      const int64_t si = ol.scale_index(unflatten(e.center.shape(), i));
+      const int64_t si = ol.scale_index(element_index(e.center.shape(), i));
       const double s = out.scale.f32_at(si);
       const double z = out.zero_point ? out.zero_point->value_at(si) : 0.0;
       const double p = ideal.pre_rounding[size_t(i)];
@@ -518,7 +518,7 @@ class Evaluator {
     if (c.x_scale->numel() != 1 || out_shape.rank() == 0) return 0.0;
     const int channel_dim = c.linear ? out_shape.rank() - 1 : 1;
     if (channel_dim >= out_shape.rank()) return 0.0;
-    const int64_t k = unflatten(out_shape, i)[size_t(channel_dim)];
+    const int64_t k = element_index(out_shape, i)[size_t(channel_dim)];
     double s_w;
     if (c.w_scale->numel() == 1) {
       s_w = c.w_scale->f32_at(0);
@@ -598,7 +598,7 @@ class Evaluator {
     const BlockLayout l = BlockLayout::derive(q.shape(), p.scale.shape(), p.block_size);
     for (int64_t i = 0; i < q.numel(); ++i) {
       if (qe.lo[size_t(i)] == qe.hi[size_t(i)]) continue;
-      const int64_t si = l.scale_index(unflatten(q.shape(), i));
+      const int64_t si = l.scale_index(element_index(q.shape(), i));
       const double s = p.scale.f32_at(si), z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
       const double c = reference::dequantize_element(double(q.int_at(i)), float(s), z, p);
       r[size_t(i)] = dequantized_radius(qe, i, c, p, s, z);
@@ -610,7 +610,7 @@ class Evaluator {
     const BlockLayout l = BlockLayout::derive(q.shape(), p.scale.shape(), p.block_size);
     double m = 0;
     for (int64_t i = 0; i < q.numel(); ++i) {
-      const int64_t si = l.scale_index(unflatten(q.shape(), i));
+      const int64_t si = l.scale_index(element_index(q.shape(), i));
       const double s = p.scale.f32_at(si), z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
       m = std::max(m, std::fabs(double(reference::dequantize_element(double(q.int_at(i)), float(s), z, p))));
     }

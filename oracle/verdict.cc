@@ -27,13 +27,9 @@ std::string Verdict::describe() const {
 }
 
 std::vector<int64_t> unflatten(const Shape& shape, int64_t flat) {
-  std::vector<int64_t> index(size_t(shape.rank()));
-  for (int d = shape.rank() - 1; d >= 0; --d) {
-    if (shape[d] == 0) break;
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return index;
+  const ElementIndex e = element_index(shape, flat);
+  const std::span<const int64_t> index = e;
+  return {index.begin(), index.end()};
 }
 
 std::string format_element(const Tensor& t, int64_t flat) {

@@ -120,7 +120,7 @@ CheckResult monotone_within_block(const Case& any, const Backend& b) {
                                                  c.params.block_size);
   std::vector<std::vector<int64_t>> members(size_t(layout.scale_numel()));
   for (int64_t flat = 0; flat < c.input.numel(); ++flat) {
-    members[size_t(layout.scale_index(unflatten(c.input.shape(), flat)))].push_back(flat);
+    members[size_t(layout.scale_index(element_index(c.input.shape(), flat)))].push_back(flat);
   }
   const auto x = c.input.data<float>();
   for (auto& m : members) {
@@ -219,7 +219,8 @@ CheckResult block_layout_round_trips(const Case& any, const Backend& b) {
                                                derived.describe(), explicit_layout.describe())));
   }
   for (int64_t flat = 0; flat < c.input.numel(); ++flat) {
-    const auto index = unflatten(c.input.shape(), flat);
+    const ElementIndex element = element_index(c.input.shape(), flat);
+    const std::span<const int64_t> index = element;
     if (derived.scale_index(index) != explicit_layout.scale_index(index)) {
       return fail_with(Verdict::fail(fmt::format("element [{}] maps to scale {} derived, {} explicit",
                                                  fmt::join(index, ", "), derived.scale_index(index),
@@ -262,7 +263,7 @@ CheckResult round_trip_error(const Case& any, const Backend& b) {
   const auto x = c.input.data<float>();
   const auto out = y.data<float>();
   for (int64_t flat = 0; flat < c.input.numel(); ++flat) {
-    const int64_t si = layout.scale_index(unflatten(c.input.shape(), flat));
+    const int64_t si = layout.scale_index(element_index(c.input.shape(), flat));
     const double s = c.params.scale.f32_at(si);
     const double z = c.params.zero_point ? c.params.zero_point->value_at(si) : 0.0;
     const double xi = x[flat];
@@ -336,7 +337,7 @@ CheckResult choose_covers_each_block(const Case& any, const Backend& b) {
   std::vector<double> mn(size_t(nb), 0.0), mx(size_t(nb), 0.0);  // min_neg, max_pos
   const auto x = c.input.data<float>();
   for (int64_t flat = 0; flat < c.input.numel(); ++flat) {
-    const int64_t bi = layout.scale_index(unflatten(c.input.shape(), flat));
+    const int64_t bi = layout.scale_index(element_index(c.input.shape(), flat));
     mn[size_t(bi)] = std::min(mn[size_t(bi)], double(x[flat]));
     mx[size_t(bi)] = std::max(mx[size_t(bi)], double(x[flat]));
   }
