@@ -71,21 +71,21 @@ TEST(ImplChooseQParams, MatchesTheReferenceForEveryMappingDomainAndLayout) {
     for (const BlockCase& bc : block_cases(n)) {
       const Tensor x = random_input(bc.input, rng);
       for (const auto& r : testing::all_ranges()) {
-        if (r.qmin >= r.qmax) continue;
+        if (r.quant_min >= r.quant_max) continue;
         for (Mapping m : kAllMappings) {
           for (ZeroPointDomain d : kAllDomains) {
             ChooseQParamsArgs a;
             a.mapping = m;
             a.zero_point_domain = d;
-            a.dtype = r.dtype;
-            a.quant_min = r.qmin;
-            a.quant_max = r.qmax;
+            a.dtype = r.storage;
+            a.quant_min = r.quant_min;
+            a.quant_max = r.quant_max;
             a.block_size = bc.block;
             for (Isa isa : supported_isas()) {
               expect_same_choice(x, a, single_thread(isa),
                                  fmt::format("n {} input {} {} {} {} [{}, {}] {}", n, bc.input.str(),
-                                             mapping_name(m), domain_name(d), dtype_name(r.dtype),
-                                             r.qmin, r.qmax, isa_name(isa)));
+                                             mapping_name(m), domain_name(d), dtype_name(r.storage),
+                                             r.quant_min, r.quant_max, isa_name(isa)));
               if (::testing::Test::HasFatalFailure()) return;
             }
           }

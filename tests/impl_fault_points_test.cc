@@ -18,6 +18,7 @@ namespace qdiff::impl {
 namespace {
 
 using testing::error_of;
+using testing::PrngSource;
 using testing::same_tensor;
 using testing::single_thread;
 using testing::supported_isas;
@@ -171,7 +172,7 @@ TEST(ImplFaultPoints, SqueezeUnitScaleDimsReadsAGroupScaleAsPerChannel) {
 // the reference's per-channel result with scale'[j] = scale[min(j, G - 1)]
 // (what "per-channel along the last dim" means once the G scales run out).
 TEST(ImplFaultPoints, SqueezeUnitScaleDimsEqualsPerChannelOfTheSqueezedScale) {
-  std::mt19937 rng(7);
+  PrngSource rng(7);
   for (int64_t rows : {1, 3}) {
     for (int64_t n : {2, 7, 16, 17, 33, 64, 65}) {
       for (int64_t g : {2, 5, 16}) {
@@ -265,7 +266,7 @@ TEST(ImplFaultPoints, ChooseQParamsWithoutEpsGivesAZeroScale) {
 TEST(ImplFaultPoints, AllFaultsTogetherStayInBounds) {
   FaultSet all;
   for (int f = 0; f < int(FaultPoint::kCount); ++f) all = all.with(FaultPoint(f));
-  std::mt19937 rng(1);
+  PrngSource rng(1);
   for (int64_t n : {1, 2, 3, 7, 17, 33}) {
     for (const auto& l : testing::layouts_of_size(n)) {
       for (ZeroPointDomain d : kAllDomains) {

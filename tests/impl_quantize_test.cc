@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <random>
 #include <vector>
 
 #include "core/block_layout.h"
@@ -29,7 +28,7 @@ namespace {
 
 using testing::error_of;
 using testing::Layout;
-using testing::RangeSpec;
+using testing::PrngSource;
 using testing::same_tensor;
 using testing::single_thread;
 using testing::supported_isas;
@@ -81,14 +80,14 @@ void check_all_ops(const Tensor& x, const Tensor& q, const QuantParams& p, Contr
 TEST(ImplQuantize, SweepsRowLengthsLayoutsAndIsasAgainstReference) {
   const auto ranges = testing::all_ranges();
   for (int64_t n = 0; n <= 70; ++n) {
-    std::mt19937 rng{uint32_t(1000 + n)};
+    PrngSource rng{uint64_t(1000 + n)};
     const Contract contract = kAllContracts[n % 4];
-    const RangeSpec range = ranges[size_t(n) % ranges.size()];
+    const QuantType range = ranges[size_t(n) % ranges.size()];
     for (const Layout& l : testing::layouts_of_size(n)) {
       for (ZeroPointDomain domain : kAllDomains) {
         const QuantParams p = testing::make_params(l, range, domain, rng);
         const Tensor x = testing::make_input(l.input, p, rng);
-        const Tensor q = testing::make_quantized(l.input, range.dtype, rng);
+        const Tensor q = testing::make_quantized(l.input, range.storage, rng);
         for (Isa isa : supported_isas()) {
           check_all_ops(x, q, p, contract, single_thread(isa), describe(l, p, contract, isa));
           if (::testing::Test::HasFatalFailure()) return;
@@ -101,15 +100,15 @@ TEST(ImplQuantize, SweepsRowLengthsLayoutsAndIsasAgainstReference) {
 // The full cross product of contract, domain, range and zero point dtype on
 // mid-sized tensors of each layout.
 TEST(ImplQuantize, EveryContractDomainRangeAndZeroPointType) {
-  std::mt19937 rng(7);
+  PrngSource rng(7);
   for (const Layout& l : testing::layouts_of_size(37)) {
-    for (const RangeSpec& range : testing::all_ranges()) {
+    for (const QuantType& range : testing::all_ranges()) {
       for (ZeroPointDomain domain : kAllDomains) {
         for (DType zp_dtype : {DType::i32, DType::i8, DType::u8, DType::i16}) {
           if (domain != ZeroPointDomain::int_domain && zp_dtype != DType::i32) continue;
           const QuantParams p = testing::make_params(l, range, domain, rng, zp_dtype);
           const Tensor x = testing::make_input(l.input, p, rng);
-          const Tensor q = testing::make_quantized(l.input, range.dtype, rng);
+          const Tensor q = testing::make_quantized(l.input, range.storage, rng);
           for (Contract c : kAllContracts) {
             for (Isa isa : supported_isas()) {
               check_all_ops(x, q, p, c, single_thread(isa), describe(l, p, c, isa));
@@ -142,7 +141,7 @@ TEST(ImplQuantize, RoundingTiesAndNeighboursUnderEveryContract) {
         if (domain == ZeroPointDomain::float_domain) {
           p.zero_point = Tensor::of<float>(Shape{}, {float(z) * 0.37f});
         }
-        std::mt19937 rng{uint32_t(z + 5)};
+        PrngSource rng{uint64_t(z + 5)};
         const Tensor q = testing::make_quantized(x.shape(), DType::i8, rng);
         for (Contract c : kAllContracts) {
           for (Isa isa : supported_isas()) {
@@ -173,18 +172,18 @@ TEST(ImplQuantize, SpecialValuesSaturateWithoutUndefinedBehaviour) {
     for (int d = -3; d <= 3; ++d) values.push_back(base + float(d) * (base / 8388608.0f) * 0.5f);
   }
   const Tensor x = Tensor::of<float>(Shape{int64_t(values.size())}, values);
-  std::mt19937 rng(3);
-  for (const RangeSpec& r : testing::all_ranges()) {
+  PrngSource rng(3);
+  for (const QuantType& r : testing::all_ranges()) {
     for (float s : {1.0f, 0.5f, 3.0f}) {
-      const int64_t zmid = r.qmin + (r.qmax - r.qmin) / 2;
-      for (int64_t z : {r.qmin, zmid, r.qmax}) {
-        QuantParams p = QuantParams::per_tensor(s, int32_t(z), r.dtype, r.qmin, r.qmax);
-        const Tensor q = testing::make_quantized(x.shape(), r.dtype, rng);
+      const int64_t zmid = r.quant_min + (r.quant_max - r.quant_min) / 2;
+      for (int64_t z : {r.quant_min, zmid, r.quant_max}) {
+        QuantParams p = QuantParams::per_tensor(s, int32_t(z), r.storage, r.quant_min, r.quant_max);
+        const Tensor q = testing::make_quantized(x.shape(), r.storage, rng);
         for (Contract c : kAllContracts) {
           for (Isa isa : supported_isas()) {
             check_all_ops(x, q, p, c, single_thread(isa),
-                          fmt::format("{} [{}, {}] s {} z {} {} {}", dtype_name(r.dtype), r.qmin,
-                                      r.qmax, s, z, contract_name(c), isa_name(isa)));
+                          fmt::format("{} [{}, {}] s {} z {} {} {}", dtype_name(r.storage), r.quant_min,
+                                      r.quant_max, s, z, contract_name(c), isa_name(isa)));
             if (::testing::Test::HasFatalFailure()) return;
           }
         }
@@ -213,7 +212,8 @@ TEST(ImplQuantize, FloatDomainInfinityMinusInfinitySaturatesBySign) {
   const Tensor want = reference::quantize_affine(x, p);
   ASSERT_EQ(want.int_at(0), -2);  // worked above
   ASSERT_EQ(want.int_at(5), INT32_MIN);
-  const Tensor q = testing::make_quantized(x.shape(), DType::i32, *std::make_unique<std::mt19937>(1));
+  PrngSource rng(1);
+  const Tensor q = testing::make_quantized(x.shape(), DType::i32, rng);
   for (Isa isa : supported_isas()) {
     for (Contract c : kAllContracts) {
       check_all_ops(x, q, p, c, single_thread(isa), std::string(isa_name(isa)));
@@ -313,7 +313,7 @@ TEST(ImplQuantize, HandWorkedDequantizeAndFakeQuantize) {
 TEST(ImplQuantize, NanAnywhereIsNanInput) {
   for (int64_t n : {1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 70}) {
     for (const Layout& l : testing::layouts_of_size(n)) {
-      std::mt19937 rng{uint32_t(n)};
+      PrngSource rng{uint64_t(n)};
       const QuantParams p = testing::make_params(l, testing::all_ranges()[0],
                                                  ZeroPointDomain::int_domain, rng);
       Tensor x(DType::f32, l.input);
@@ -337,7 +337,7 @@ TEST(ImplQuantize, NanAnywhereIsNanInput) {
 // the middle of rows and groups; results must not change. The threshold is
 // lowered so small tensors split too.
 TEST(ImplQuantize, TwoThreadsGiveTheSameBitsAsOne) {
-  std::mt19937 rng(11);
+  PrngSource rng(11);
   for (int64_t n : {1, 70, 333, 1001}) {
     for (const Layout& l : testing::layouts_of_size(n)) {
       for (ZeroPointDomain domain : kAllDomains) {
@@ -381,7 +381,7 @@ TEST(ImplQuantize, TwoThreadsGiveTheSameBitsAsOne) {
 // column tail, thread splits inside a batch, a NaN in a later row of a
 // batch.
 TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
-  std::mt19937 rng(21);
+  PrngSource rng(21);
   const std::vector<Layout> wide = {
       {"wide_inner", {6, 4096 + 37}, {1, 4096 + 37}, std::nullopt, KernelPath::per_channel_inner},
       {"wide_inner_rank3", {3, 2, 4160}, {1, 1, 4160}, std::nullopt, KernelPath::per_channel_inner},
@@ -399,11 +399,11 @@ TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
     EXPECT_EQ(kernel_path_name(plan_kernel_path(l.input, testing::make_params(l, testing::all_ranges()[0],
                                                                                ZeroPointDomain::none, rng))),
               kernel_path_name(l.path));
-    for (const RangeSpec& range : testing::all_ranges()) {
+    for (const QuantType& range : testing::all_ranges()) {
       for (ZeroPointDomain domain : kAllDomains) {
         const QuantParams p = testing::make_params(l, range, domain, rng);
         Tensor x = testing::make_input(l.input, p, rng);
-        const Tensor q = testing::make_quantized(l.input, range.dtype, rng);
+        const Tensor q = testing::make_quantized(l.input, range.storage, rng);
         for (Isa isa : supported_isas()) {
           ImplOptions two = single_thread(isa);
           two.threads = 2;
@@ -427,7 +427,7 @@ TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
 // (affine.cc); 2^25 + 64 elements make the i8 output cross that size.
 TEST(ImplQuantize, StreamingStoresOfLargeOutputsMatchTheReference) {
   const int64_t cols = 8192, rows = ((int64_t{1} << 25) + 64) / cols + 1;
-  std::mt19937 rng(31);
+  PrngSource rng(31);
   const std::vector<Layout> large = {
       {"per_tensor", {rows, cols}, {}, std::nullopt, KernelPath::per_tensor},
       {"per_channel_inner", {rows, cols}, {1, cols}, std::nullopt, KernelPath::per_channel_inner},
@@ -626,7 +626,7 @@ TEST(ImplQuantize, KernelPathFollowsTheLayoutClass) {
 }
 
 TEST(ImplQuantize, IntoVariantsWriteTheSameValuesAndCheckTheOutput) {
-  std::mt19937 rng(5);
+  PrngSource rng(5);
   const Layout l = testing::layouts_of_size(33)[5];
   const QuantParams p = testing::make_params(l, testing::all_ranges()[0], ZeroPointDomain::int_domain, rng);
   const Tensor x = testing::make_input(l.input, p, rng);
