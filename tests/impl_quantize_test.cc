@@ -462,132 +462,142 @@ TEST(ImplQuantize, StreamingStoresOfLargeOutputsMatchTheReference) {
   }
 }
 
-// Every validation step of reference/validate.h, with a case that fails
-// exactly there (and some that fail several steps: the earliest wins).
-TEST(ImplQuantize, ErrorKindsMatchTheReferenceInValidationOrder) {
-  struct Bad {
-    const char* what;
-    Tensor input;
-    QuantParams params;
-    ErrorKind kind;
-  };
-  const Tensor x = Tensor::of<float>(Shape{2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
-  auto base = [] { return QuantParams::per_tensor(0.5f, 0, DType::i8, -128, 127); };
-  auto with = [&](auto f) {
-    QuantParams p = base();
-    f(p);
-    return p;
-  };
-  std::vector<Bad> bad;
-  bad.push_back({"f32 storage", x, with([](QuantParams& p) { p.dtype = DType::f32; }), ErrorKind::unsupported});
-  bad.push_back({"i32 input", Tensor(DType::i32, Shape{2}), base(), ErrorKind::unsupported});
-  bad.push_back({"i32 scale", x, with([](QuantParams& p) { p.scale = Tensor(DType::i32, Shape{}); }),
-                 ErrorKind::unsupported});
-  bad.push_back({"range outside dtype", x, with([](QuantParams& p) { p.quant_max = 300; }),
-                 ErrorKind::invalid_range});
-  bad.push_back({"range inverted and bad scale", x,
-                 with([](QuantParams& p) {
-                   p.quant_min = 5;
-                   p.quant_max = 4;
-                   p.scale = Tensor::of<float>(Shape{}, {-1.0f});
-                 }),
-                 ErrorKind::invalid_range});
-  bad.push_back({"scale rank", x, with([](QuantParams& p) {
-                   p.scale = Tensor::of<float>(Shape{2}, {1, 1});
-                   p.zero_point.reset();
-                 }),
-                 ErrorKind::invalid_shape});
-  bad.push_back({"non divisible", x, with([](QuantParams& p) {
-                   p.scale = Tensor::of<float>(Shape{1, 3}, {1, 1, 1});
-                   p.zero_point.reset();
-                 }),
-                 ErrorKind::non_divisible_block});
-  bad.push_back({"shape error before divisibility", x, with([](QuantParams& p) {
-                   p.scale = Tensor(DType::f32, Shape{3, 0});
-                   p.zero_point.reset();
-                 }),
-                 ErrorKind::invalid_shape});
-  bad.push_back({"explicit block count", x, with([](QuantParams& p) {
-                   p.scale = Tensor::of<float>(Shape{1, 3}, {1, 1, 1});  // ceil(4 / 2) = 2
-                   p.zero_point.reset();
-                   p.block_size = std::vector<int64_t>{2, 2};
-                 }),
-                 ErrorKind::invalid_shape});
-  bad.push_back({"explicit block length", x, with([](QuantParams& p) {
-                   p.block_size = std::vector<int64_t>{2};
-                 }),
-                 ErrorKind::invalid_shape});
-  bad.push_back({"explicit block zero", x, with([](QuantParams& p) {
-                   p.scale = Tensor::of<float>(Shape{1, 1}, {1});
-                   p.zero_point.reset();
-                   p.block_size = std::vector<int64_t>{0, 4};
-                 }),
-                 ErrorKind::invalid_shape});
-  bad.push_back({"zero-size dim needs scale 1", Tensor(DType::f32, Shape{0, 4}),
-                 with([](QuantParams& p) {
-                   p.scale = Tensor::of<float>(Shape{2, 1}, {1, 1});
-                   p.zero_point.reset();
-                 }),
-                 ErrorKind::non_divisible_block});
-  bad.push_back({"zero point shape", x, with([](QuantParams& p) {
-                   p.zero_point = Tensor::of<int32_t>(Shape{1}, {0});
-                 }),
-                 ErrorKind::invalid_shape});
-  bad.push_back({"subnormal scale", x, with([](QuantParams& p) {
-                   p.scale = Tensor::of<float>(Shape{}, {1e-40f});
-                 }),
-                 ErrorKind::invalid_scale});
-  bad.push_back({"inf scale", x, with([](QuantParams& p) { p.scale = Tensor::of<float>(Shape{}, {kInf}); }),
-                 ErrorKind::invalid_scale});
-  bad.push_back({"zero point with none domain", x,
-                 with([](QuantParams& p) { p.zero_point_domain = ZeroPointDomain::none; }),
-                 ErrorKind::invalid_zero_point});
-  bad.push_back({"zero point out of range", x,
-                 with([](QuantParams& p) { p.zero_point = Tensor::of<int32_t>(Shape{}, {128}); }),
-                 ErrorKind::invalid_zero_point});
-  bad.push_back({"f32 zero point in int domain", x,
-                 with([](QuantParams& p) { p.zero_point = Tensor::of<float>(Shape{}, {0}); }),
-                 ErrorKind::invalid_zero_point});
-  bad.push_back({"int zero point in float domain", x,
-                 with([](QuantParams& p) { p.zero_point_domain = ZeroPointDomain::float_domain; }),
-                 ErrorKind::invalid_zero_point});
-  bad.push_back({"inf float zero point", x, with([](QuantParams& p) {
-                   p.zero_point_domain = ZeroPointDomain::float_domain;
-                   p.zero_point = Tensor::of<float>(Shape{}, {kInf});
-                 }),
-                 ErrorKind::invalid_zero_point});
-  bad.push_back({"NaN after a bad zero point", Tensor::of<float>(Shape{2}, {NAN, 1}),
-                 with([](QuantParams& p) { p.zero_point = Tensor::of<int32_t>(Shape{}, {999}); }),
-                 ErrorKind::invalid_zero_point});
-  bad.push_back({"NaN", Tensor::of<float>(Shape{3}, {1, NAN, 2}), base(), ErrorKind::nan_input});
+// A quantize call that fails at one validation step of reference/validate.h
+// (some fail several: the earliest wins).
+struct Bad {
+  const char* what;
+  Tensor input;
+  QuantParams params;
+  ErrorKind kind;
+};
 
-  for (const Bad& b : bad) {
-    const auto want = error_of([&] { reference::quantize_affine(b.input, b.params); });
-    ASSERT_EQ(want, b.kind) << b.what << " (the reference disagrees with this test)";
-    for (Isa isa : supported_isas()) {
-      EXPECT_EQ(error_of([&] { quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
-                want)
-          << b.what << " " << isa_name(isa);
-      EXPECT_EQ(error_of([&] { fake_quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
-                error_of([&] { reference::fake_quantize_affine(b.input, b.params); }))
-          << b.what << " " << isa_name(isa);
+QuantParams valid_params() { return QuantParams::per_tensor(0.5f, 0, DType::i8, -128, 127); }
+
+template <typename F>
+QuantParams valid_params_but(F f) {
+  QuantParams p = valid_params();
+  f(p);
+  return p;
+}
+
+const Tensor kTwoByFour = Tensor::of<float>(Shape{2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+
+// The dtypes and the quant range.
+std::vector<Bad> dtype_and_range_errors() {
+  const Tensor& x = kTwoByFour;
+  return {
+      {"f32 storage", x, valid_params_but([](QuantParams& p) { p.dtype = DType::f32; }), ErrorKind::unsupported},
+      {"i32 input", Tensor(DType::i32, Shape{2}), valid_params(), ErrorKind::unsupported},
+      {"i32 scale", x, valid_params_but([](QuantParams& p) { p.scale = Tensor(DType::i32, Shape{}); }),
+       ErrorKind::unsupported},
+      {"range outside dtype", x, valid_params_but([](QuantParams& p) { p.quant_max = 300; }),
+       ErrorKind::invalid_range},
+      {"range inverted and bad scale", x,
+       valid_params_but([](QuantParams& p) {
+         p.quant_min = 5;
+         p.quant_max = 4;
+         p.scale = Tensor::of<float>(Shape{}, {-1.0f});
+       }),
+       ErrorKind::invalid_range},
+  };
+}
+
+// The scale's shape, the block sizes and the zero point's shape.
+std::vector<Bad> layout_errors() {
+  const Tensor& x = kTwoByFour;
+  // A scale of `shape` (ones) without a zero point.
+  auto scale_of = [](Shape shape, std::optional<std::vector<int64_t>> blocks = std::nullopt) {
+    return valid_params_but([&](QuantParams& p) {
+      p.scale = Tensor(DType::f32, shape);
+      for (float& s : p.scale.data<float>()) s = 1.0f;
+      p.zero_point.reset();
+      p.block_size = blocks;
+    });
+  };
+  return {
+      {"scale rank", x, scale_of(Shape{2}), ErrorKind::invalid_shape},
+      {"non divisible", x, scale_of(Shape{1, 3}), ErrorKind::non_divisible_block},
+      {"shape error before divisibility", x, scale_of(Shape{3, 0}), ErrorKind::invalid_shape},
+      // ceil(4 / 2) = 2 blocks along dim 1, not 3
+      {"explicit block count", x, scale_of(Shape{1, 3}, std::vector<int64_t>{2, 2}), ErrorKind::invalid_shape},
+      {"explicit block length", x,
+       valid_params_but([](QuantParams& p) { p.block_size = std::vector<int64_t>{2}; }), ErrorKind::invalid_shape},
+      {"explicit block zero", x, scale_of(Shape{1, 1}, std::vector<int64_t>{0, 4}), ErrorKind::invalid_shape},
+      {"zero-size dim needs scale 1", Tensor(DType::f32, Shape{0, 4}), scale_of(Shape{2, 1}),
+       ErrorKind::non_divisible_block},
+      {"zero point shape", x,
+       valid_params_but([](QuantParams& p) { p.zero_point = Tensor::of<int32_t>(Shape{1}, {0}); }),
+       ErrorKind::invalid_shape},
+  };
+}
+
+// Scale and zero-point values, then NaN inputs.
+std::vector<Bad> value_errors() {
+  const Tensor& x = kTwoByFour;
+  auto scale = [](float s) {
+    return valid_params_but([&](QuantParams& p) { p.scale = Tensor::of<float>(Shape{}, {s}); });
+  };
+  return {
+      {"subnormal scale", x, scale(1e-40f), ErrorKind::invalid_scale},
+      {"inf scale", x, scale(kInf), ErrorKind::invalid_scale},
+      {"zero point with none domain", x,
+       valid_params_but([](QuantParams& p) { p.zero_point_domain = ZeroPointDomain::none; }),
+       ErrorKind::invalid_zero_point},
+      {"zero point out of range", x,
+       valid_params_but([](QuantParams& p) { p.zero_point = Tensor::of<int32_t>(Shape{}, {128}); }),
+       ErrorKind::invalid_zero_point},
+      {"f32 zero point in int domain", x,
+       valid_params_but([](QuantParams& p) { p.zero_point = Tensor::of<float>(Shape{}, {0}); }),
+       ErrorKind::invalid_zero_point},
+      {"int zero point in float domain", x,
+       valid_params_but([](QuantParams& p) { p.zero_point_domain = ZeroPointDomain::float_domain; }),
+       ErrorKind::invalid_zero_point},
+      {"inf float zero point", x,
+       valid_params_but([](QuantParams& p) {
+         p.zero_point_domain = ZeroPointDomain::float_domain;
+         p.zero_point = Tensor::of<float>(Shape{}, {kInf});
+       }),
+       ErrorKind::invalid_zero_point},
+      {"NaN after a bad zero point", Tensor::of<float>(Shape{2}, {NAN, 1}),
+       valid_params_but([](QuantParams& p) { p.zero_point = Tensor::of<int32_t>(Shape{}, {999}); }),
+       ErrorKind::invalid_zero_point},
+      {"NaN", Tensor::of<float>(Shape{3}, {1, NAN, 2}), valid_params(), ErrorKind::nan_input},
+  };
+}
+
+TEST(ImplQuantize, ErrorKindsMatchTheReferenceInValidationOrder) {
+  for (const auto& cases : {dtype_and_range_errors(), layout_errors(), value_errors()}) {
+    for (const Bad& b : cases) {
+      const auto want = error_of([&] { reference::quantize_affine(b.input, b.params); });
+      ASSERT_EQ(want, b.kind) << b.what << " (the reference disagrees with this test)";
+      for (Isa isa : supported_isas()) {
+        EXPECT_EQ(error_of([&] { quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
+                  want)
+            << b.what << " " << isa_name(isa);
+        EXPECT_EQ(error_of([&] { fake_quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
+                  error_of([&] { reference::fake_quantize_affine(b.input, b.params); }))
+            << b.what << " " << isa_name(isa);
+      }
     }
   }
-  // dequantize: the input must have params.dtype; NaN does not apply.
+}
+
+// dequantize: the input must have params.dtype; NaN does not apply.
+TEST(ImplQuantize, DequantizeRejectsAnInputOfAnotherDtype) {
   const Tensor q = Tensor::of<int8_t>(Shape{2}, {1, 2});
-  QuantParams p = base();
+  QuantParams p = valid_params();
   p.dtype = DType::u8;
   p.quant_min = 0;
   p.quant_max = 255;
   EXPECT_EQ(error_of([&] { dequantize_affine(q, p); }), ErrorKind::unsupported);
   EXPECT_EQ(error_of([&] { reference::dequantize_affine(q, p); }), ErrorKind::unsupported);
+}
 
-  // too_large: the cap applies to the input and the scale.
-  const int64_t cap = max_elements();
-  set_max_elements(4);
-  EXPECT_EQ(error_of([&] { quantize_affine(x, base()); }), ErrorKind::too_large);
-  EXPECT_EQ(error_of([&] { reference::quantize_affine(x, base()); }), ErrorKind::too_large);
-  set_max_elements(cap);
+// too_large: the cap applies to the input and the scale.
+TEST(ImplQuantize, TooLargeAppliesTheElementCap) {
+  const test_util::CapGuard cap(4);
+  EXPECT_EQ(error_of([&] { quantize_affine(kTwoByFour, valid_params()); }), ErrorKind::too_large);
+  EXPECT_EQ(error_of([&] { reference::quantize_affine(kTwoByFour, valid_params()); }), ErrorKind::too_large);
 }
 
 TEST(ImplQuantize, KernelPathFollowsTheLayoutClass) {
