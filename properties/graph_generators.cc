@@ -131,14 +131,7 @@ class GraphDraw {
   // quantize(value) with per-tensor params, or the legacy per-channel form
   // along the last dim (axis -1 or rank - 1).
   QuantNode quantize_activation(int value, const Shape& shape) {
-    QuantSpec spec;
-    src_.label(ChoiceLabel::dtype_range);
-    const bool u8 = src_.chance(40);
-    spec.dtype = u8 ? DType::u8 : DType::i8;
-    spec.quant_min = u8 ? 0 : -128;
-    spec.quant_max = u8 ? 255 : 127;
-    src_.label(ChoiceLabel::contract);
-    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    QuantSpec spec = draw_activation_spec();
     const int rank = shape.rank();
     src_.label(ChoiceLabel::layout);
     if (rank >= 1 && src_.chance(15)) {
@@ -172,6 +165,22 @@ class GraphDraw {
     const int sc = scale_constant(Tensor::of<float>(scale_shape, {scale_value}));
     const auto zp = zero_point_constant(values_shape_of(sc), spec.quant_min, spec.quant_max);
     return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
+  }
+
+  // An 8-bit activation's spec: u8 or i8, under any contract.
+  QuantSpec draw_activation_spec() {
+    static const std::vector<QuantTypeOption> kTypes = {
+        {QuantTypeOption::Kind::one_of, 40, {quant_types::kU8}},
+        {QuantTypeOption::Kind::one_of, 60, {quant_types::kI8}},
+    };
+    const QuantType qt = draw_quant_type(src_, kTypes);
+    QuantSpec spec;
+    spec.dtype = qt.storage;
+    spec.quant_min = qt.quant_min;
+    spec.quant_max = qt.quant_max;
+    src_.label(ChoiceLabel::contract);
+    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    return spec;
   }
 
   Shape values_shape_of(int id) {
@@ -378,14 +387,7 @@ class GraphDraw {
   // quantize(y, p_out), sometimes followed by the absorption pattern
   // quantize(dequantize(., p_out), p2) with p2 per-tensor or per-channel.
   Requantized requantize(int y, const Shape& shape) {
-    QuantSpec spec;
-    src_.label(ChoiceLabel::dtype_range);
-    const bool u8 = src_.chance(40);
-    spec.dtype = u8 ? DType::u8 : DType::i8;
-    spec.quant_min = u8 ? 0 : -128;
-    spec.quant_max = u8 ? 255 : 127;
-    src_.label(ChoiceLabel::contract);
-    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    QuantSpec spec = draw_activation_spec();
     int q;
     src_.label(ChoiceLabel::layout);
     if (src_.chance(20) && shape.rank() >= 1 && shape[shape.rank() - 1] > 1) {

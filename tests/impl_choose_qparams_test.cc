@@ -17,7 +17,7 @@
 namespace qdiff::impl {
 namespace {
 
-using testing::error_of;
+using testing::error_kind_of;
 using testing::same_tensor;
 using testing::single_thread;
 using testing::supported_isas;
@@ -25,8 +25,8 @@ using testing::supported_isas;
 void expect_same_choice(const Tensor& x, const ChooseQParamsArgs& a, const ImplOptions& o,
                         const std::string& what) {
   std::optional<ChosenQParams> want, got;
-  const auto want_error = error_of([&] { want = reference::choose_qparams_affine(x, a); });
-  const auto got_error = error_of([&] { got = choose_qparams_affine(x, a, o); });
+  const auto want_error = error_kind_of([&] { want = reference::choose_qparams_affine(x, a); });
+  const auto got_error = error_kind_of([&] { got = choose_qparams_affine(x, a, o); });
   ASSERT_EQ(want_error, got_error) << what;
   if (!want) return;
   ASSERT_TRUE(same_tensor(want->scale, got->scale)) << "scale " << what;
@@ -121,11 +121,11 @@ TEST(ImplChooseQParams, NonFiniteInputsAndBadArgumentsGiveTheReferenceErrorKinds
   args[4].block_size = std::vector<int64_t>{0};
   args[5].eps = 0.0f;
   for (const auto& a : args) {
-    const auto kind = error_of([&] { reference::choose_qparams_affine(x, a); });
+    const auto kind = error_kind_of([&] { reference::choose_qparams_affine(x, a); });
     ASSERT_TRUE(kind.has_value());
-    EXPECT_EQ(error_of([&] { choose_qparams_affine(x, a); }), kind);
+    EXPECT_EQ(error_kind_of([&] { choose_qparams_affine(x, a); }), kind);
   }
-  EXPECT_EQ(error_of([&] { choose_qparams_affine(Tensor(DType::i8, Shape{2}), {}); }),
+  EXPECT_EQ(error_kind_of([&] { choose_qparams_affine(Tensor(DType::i8, Shape{2}), {}); }),
             ErrorKind::unsupported);
 }
 

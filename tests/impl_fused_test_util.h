@@ -33,6 +33,7 @@
 
 namespace qdiff::impl::fused_testing {
 
+using test_util::error_kind_of;
 using test_util::supported_isas;
 
 inline ImplOptions options_for(Isa isa, int threads = 1, FaultSet faults = {}) {
@@ -206,16 +207,6 @@ inline void expect_informative(const Tensor& out, int64_t qmin, int64_t qmax,
   }
   EXPECT_GE(seen.size(), 3u) << what << ": outputs take fewer than 3 values";
   EXPECT_LE(at_ends * 2, out.numel()) << what << ": most outputs saturate";
-}
-
-template <typename F>
-std::optional<ErrorKind> error_kind_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.kind();
-  }
-  return std::nullopt;
 }
 
 }  // namespace qdiff::impl::fused_testing

@@ -26,7 +26,7 @@
 namespace qdiff::impl {
 namespace {
 
-using testing::error_of;
+using testing::error_kind_of;
 using testing::Layout;
 using testing::PrngSource;
 using testing::same_tensor;
@@ -47,8 +47,8 @@ void check_all_ops(const Tensor& x, const Tensor& q, const QuantParams& p, Contr
                    const ImplOptions& options, const std::string& what) {
   {
     std::optional<Tensor> want, got;
-    const auto want_error = error_of([&] { want = reference::quantize_affine(x, p, c); });
-    const auto got_error = error_of([&] { got = quantize_affine(x, p, c, options); });
+    const auto want_error = error_kind_of([&] { want = reference::quantize_affine(x, p, c); });
+    const auto got_error = error_kind_of([&] { got = quantize_affine(x, p, c, options); });
     ASSERT_EQ(want_error, got_error) << "quantize " << what;
     if (want) {
       ASSERT_TRUE(same_tensor(*want, *got)) << "quantize " << what;
@@ -56,8 +56,8 @@ void check_all_ops(const Tensor& x, const Tensor& q, const QuantParams& p, Contr
   }
   {
     std::optional<Tensor> want, got;
-    const auto want_error = error_of([&] { want = reference::fake_quantize_affine(x, p, c); });
-    const auto got_error = error_of([&] { got = fake_quantize_affine(x, p, c, options); });
+    const auto want_error = error_kind_of([&] { want = reference::fake_quantize_affine(x, p, c); });
+    const auto got_error = error_kind_of([&] { got = fake_quantize_affine(x, p, c, options); });
     ASSERT_EQ(want_error, got_error) << "fake_quantize " << what;
     if (want) {
       ASSERT_TRUE(same_tensor(*want, *got)) << "fake_quantize " << what;
@@ -65,8 +65,8 @@ void check_all_ops(const Tensor& x, const Tensor& q, const QuantParams& p, Contr
   }
   {
     std::optional<Tensor> want, got;
-    const auto want_error = error_of([&] { want = reference::dequantize_affine(q, p, c); });
-    const auto got_error = error_of([&] { got = dequantize_affine(q, p, c, options); });
+    const auto want_error = error_kind_of([&] { want = reference::dequantize_affine(q, p, c); });
+    const auto got_error = error_kind_of([&] { got = dequantize_affine(q, p, c, options); });
     ASSERT_EQ(want_error, got_error) << "dequantize " << what;
     if (want) {
       ASSERT_TRUE(same_tensor(*want, *got)) << "dequantize " << what;
@@ -321,10 +321,10 @@ TEST(ImplQuantize, NanAnywhereIsNanInput) {
         Tensor y = x;
         y.data<float>()[size_t(at)] = std::numeric_limits<float>::quiet_NaN();
         for (Isa isa : supported_isas()) {
-          EXPECT_EQ(error_of([&] { quantize_affine(y, p, Contract::torchao, single_thread(isa)); }),
+          EXPECT_EQ(error_kind_of([&] { quantize_affine(y, p, Contract::torchao, single_thread(isa)); }),
                     ErrorKind::nan_input)
               << l.name << " n " << n << " at " << at << " " << isa_name(isa);
-          EXPECT_EQ(error_of([&] { fake_quantize_affine(y, p, Contract::onnx, single_thread(isa)); }),
+          EXPECT_EQ(error_kind_of([&] { fake_quantize_affine(y, p, Contract::onnx, single_thread(isa)); }),
                     ErrorKind::nan_input)
               << l.name << " n " << n << " at " << at << " " << isa_name(isa);
         }
@@ -362,7 +362,7 @@ TEST(ImplQuantize, TwoThreadsGiveTheSameBitsAsOne) {
           check_all_ops(x, q, p, Contract::onnx, two, what);
           if (x.numel() > 0) {
             x.data<float>()[size_t(x.numel() - 1)] = std::numeric_limits<float>::quiet_NaN();
-            EXPECT_EQ(error_of([&] { quantize_affine(x, p, Contract::torchao, two); }),
+            EXPECT_EQ(error_kind_of([&] { quantize_affine(x, p, Contract::torchao, two); }),
                       ErrorKind::nan_input)
                 << what;
             x.data<float>()[size_t(x.numel() - 1)] = 0.0f;
@@ -415,7 +415,7 @@ TEST(ImplQuantize, BatchedWideRowsMatchTheReference) {
           // a NaN in the last row of a batch
           Tensor y = x;
           y.data<float>()[size_t(3 * l.input[l.input.rank() - 1] + 100)] = NAN;
-          EXPECT_EQ(error_of([&] { quantize_affine(y, p, Contract::torchao, single_thread(isa)); }),
+          EXPECT_EQ(error_kind_of([&] { quantize_affine(y, p, Contract::torchao, single_thread(isa)); }),
                     ErrorKind::nan_input);
         }
       }
@@ -568,14 +568,14 @@ std::vector<Bad> value_errors() {
 TEST(ImplQuantize, ErrorKindsMatchTheReferenceInValidationOrder) {
   for (const auto& cases : {dtype_and_range_errors(), layout_errors(), value_errors()}) {
     for (const Bad& b : cases) {
-      const auto want = error_of([&] { reference::quantize_affine(b.input, b.params); });
+      const auto want = error_kind_of([&] { reference::quantize_affine(b.input, b.params); });
       ASSERT_EQ(want, b.kind) << b.what << " (the reference disagrees with this test)";
       for (Isa isa : supported_isas()) {
-        EXPECT_EQ(error_of([&] { quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
+        EXPECT_EQ(error_kind_of([&] { quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
                   want)
             << b.what << " " << isa_name(isa);
-        EXPECT_EQ(error_of([&] { fake_quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
-                  error_of([&] { reference::fake_quantize_affine(b.input, b.params); }))
+        EXPECT_EQ(error_kind_of([&] { fake_quantize_affine(b.input, b.params, Contract::torchao, single_thread(isa)); }),
+                  error_kind_of([&] { reference::fake_quantize_affine(b.input, b.params); }))
             << b.what << " " << isa_name(isa);
       }
     }
@@ -589,15 +589,15 @@ TEST(ImplQuantize, DequantizeRejectsAnInputOfAnotherDtype) {
   p.dtype = DType::u8;
   p.quant_min = 0;
   p.quant_max = 255;
-  EXPECT_EQ(error_of([&] { dequantize_affine(q, p); }), ErrorKind::unsupported);
-  EXPECT_EQ(error_of([&] { reference::dequantize_affine(q, p); }), ErrorKind::unsupported);
+  EXPECT_EQ(error_kind_of([&] { dequantize_affine(q, p); }), ErrorKind::unsupported);
+  EXPECT_EQ(error_kind_of([&] { reference::dequantize_affine(q, p); }), ErrorKind::unsupported);
 }
 
 // too_large: the cap applies to the input and the scale.
 TEST(ImplQuantize, TooLargeAppliesTheElementCap) {
   const test_util::CapGuard cap(4);
-  EXPECT_EQ(error_of([&] { quantize_affine(kTwoByFour, valid_params()); }), ErrorKind::too_large);
-  EXPECT_EQ(error_of([&] { reference::quantize_affine(kTwoByFour, valid_params()); }), ErrorKind::too_large);
+  EXPECT_EQ(error_kind_of([&] { quantize_affine(kTwoByFour, valid_params()); }), ErrorKind::too_large);
+  EXPECT_EQ(error_kind_of([&] { reference::quantize_affine(kTwoByFour, valid_params()); }), ErrorKind::too_large);
 }
 
 TEST(ImplQuantize, KernelPathFollowsTheLayoutClass) {
@@ -632,7 +632,7 @@ TEST(ImplQuantize, KernelPathFollowsTheLayoutClass) {
   QuantParams p = QuantParams::per_tensor(0.5f, 0, DType::i8, -128, 127);
   p.scale = Tensor::of<float>(Shape{3}, {1, 1, 1});
   p.zero_point.reset();
-  EXPECT_EQ(error_of([&] { plan_kernel_path(Shape{4}, p); }), ErrorKind::non_divisible_block);
+  EXPECT_EQ(error_kind_of([&] { plan_kernel_path(Shape{4}, p); }), ErrorKind::non_divisible_block);
 }
 
 TEST(ImplQuantize, IntoVariantsWriteTheSameValuesAndCheckTheOutput) {
@@ -648,11 +648,11 @@ TEST(ImplQuantize, IntoVariantsWriteTheSameValuesAndCheckTheOutput) {
   dequantize_affine_into(q, p, Contract::torchao, y);
   EXPECT_TRUE(same_tensor(reference::dequantize_affine(q, p), y));
   Tensor wrong_type(DType::u8, l.input), wrong_shape(p.dtype, Shape{l.input.numel()});
-  EXPECT_EQ(error_of([&] { quantize_affine_into(x, p, Contract::torchao, wrong_type); }),
+  EXPECT_EQ(error_kind_of([&] { quantize_affine_into(x, p, Contract::torchao, wrong_type); }),
             ErrorKind::invalid_shape);
-  EXPECT_EQ(error_of([&] { quantize_affine_into(x, p, Contract::torchao, wrong_shape); }),
+  EXPECT_EQ(error_kind_of([&] { quantize_affine_into(x, p, Contract::torchao, wrong_shape); }),
             ErrorKind::invalid_shape);
-  EXPECT_EQ(error_of([&] { dequantize_affine_into(q, p, Contract::torchao, wrong_type); }),
+  EXPECT_EQ(error_kind_of([&] { dequantize_affine_into(q, p, Contract::torchao, wrong_type); }),
             ErrorKind::invalid_shape);
 }
 
@@ -668,7 +668,7 @@ TEST(ImplOptions, IsaNamesAndSupport) {
   for (Isa isa : kAllIsas) {
     if (isa_supported(isa)) continue;
     const Tensor x = Tensor::of<float>(Shape{1}, {1});
-    EXPECT_EQ(error_of([&] {
+    EXPECT_EQ(error_kind_of([&] {
                 quantize_affine(x, QuantParams::per_tensor(1, 0, DType::i8, -128, 127),
                                 Contract::torchao, single_thread(isa));
               }),

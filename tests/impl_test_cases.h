@@ -29,6 +29,7 @@
 
 namespace qdiff::impl::testing {
 
+using test_util::error_kind_of;
 using test_util::supported_isas;
 
 inline ImplOptions single_thread(Isa isa, FaultSet faults = {}) {
@@ -195,17 +196,6 @@ inline ::testing::AssertionResult same_tensor(const Tensor& expected, const Tens
     }
   }
   return ::testing::AssertionSuccess();
-}
-
-// Runs f() and returns the error kind it threw, or nullopt.
-template <class F>
-std::optional<ErrorKind> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.kind();
-  }
-  return std::nullopt;
 }
 
 }  // namespace qdiff::impl::testing
