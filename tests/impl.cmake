@@ -26,5 +26,5 @@ qdiff_add_test(NAME impl_fused_test
 qdiff_add_test(NAME impl_graph_test
   SOURCES impl_graph_passes_test.cc impl_graph_executor_test.cc impl_graph_lowering_test.cc
           impl_graph_faults_test.cc
-  LIBS qdiff_impl qdiff_reference qdiff_oracle GTest::gmock
+  LIBS qdiff_impl qdiff_reference qdiff_oracle qdiff_domains GTest::gmock
   LABELS unit)
