@@ -151,8 +151,19 @@ int64_t draw_zero_point_value(Source& from, const QuantType& qt) {
   }
 }
 
-std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
-                                      const QuantType& qt, const Shape& shape) {
+float draw_float_zero_point_value(Source& from) {
+  from.label(ChoiceLabel::zero_point);
+  switch (from.weighted({25, 50, 25})) {
+    case 0: return 0.0f;
+    case 1: return float(from.integer(-2000, 2000)) / 16.0f;
+    default: return random_mantissa(from, int(from.integer(-20, 20))) * (from.boolean() ? -1.0f : 1.0f);
+  }
+}
+
+// equal_blocks: one value for every block (int domain: always the
+// all-equal branch; float domain: one draw).
+std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain, const QuantType& qt,
+                                      const Shape& shape, bool equal_blocks) {
   if (domain == ZeroPointDomain::none) return std::nullopt;
   src.label(ChoiceLabel::layout);
   if (domain == ZeroPointDomain::int_domain) {
@@ -160,7 +171,7 @@ std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
     // i32 mostly; sometimes the storage dtype itself.
     const DType zdt = src.chance(80) ? DType::i32 : qt.storage;
     std::vector<int64_t> values(size_t(shape.numel()));
-    if (shape.numel() > 1 && src.chance(20)) {
+    if (shape.numel() > 1 && src.chance(equal_blocks ? 100 : 20)) {
       std::fill(values.begin(), values.end(), draw_zero_point_value(src, qt));
     } else {
       fill_each(src, shape.numel(), [&](auto& from, int64_t i) {
@@ -173,15 +184,11 @@ std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
   if (src.chance(15)) return std::nullopt;
   Tensor t(DType::f32, shape);
   auto d = t.data<float>();
-  fill_each(src, t.numel(), [&](auto& from, int64_t i) {
-    from.label(ChoiceLabel::zero_point);
-    switch (from.weighted({25, 50, 25})) {
-      case 0: d[i] = 0.0f; break;
-      case 1: d[i] = float(from.integer(-2000, 2000)) / 16.0f; break;
-      default: d[i] = random_mantissa(from, int(from.integer(-20, 20))) *
-                      (from.boolean() ? -1.0f : 1.0f);
-    }
-  });
+  if (equal_blocks) {
+    std::fill(d.begin(), d.end(), draw_float_zero_point_value(src));
+    return t;
+  }
+  fill_each(src, t.numel(), [&](auto& from, int64_t i) { d[i] = draw_float_zero_point_value(from); });
   return t;
 }
 
@@ -590,9 +597,10 @@ AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits&
   const ZeroPointDomain zero_point_domain = draw_zero_point_domain(src, domain, true);
   QuantParams& p = c.params;
   p = params_of(qt, zero_point_domain,
-                draw_scale_tensor(src, l.scale, {ScaleValues::any(domain.max_scale_exponent), 15, false}),
+                draw_scale_tensor(src, l.scale,
+                                  {ScaleValues::any(domain.max_scale_exponent), domain.equal_blocks ? 100 : 15, false}),
                 l.block_size);
-  p.zero_point = draw_zero_point(src, p.zero_point_domain, qt, l.scale);
+  p.zero_point = draw_zero_point(src, p.zero_point_domain, qt, l.scale, domain.equal_blocks);
   if (op == AffineOpKind::dequantize) {
     // Outside [qmin, qmax] (accepted as stored) unless the law excludes it:
     // then the range ends take that share.

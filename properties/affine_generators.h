@@ -58,6 +58,7 @@ struct AffineDomain {
   int64_t max_span = 0;              // > 0: quant_max - quant_min below it
   int max_scale_exponent = 128;      // ScaleValues::any
   bool stored_outside_range = true;  // dequantize inputs outside [quant_min, quant_max]
+  bool equal_blocks = false;         // one scale and one zero point for every block
 };
 
 // A valid or (with limits.invalid_percent) invalid case of the given op.

@@ -111,22 +111,7 @@ CheckResult monotone_within_block(const Case& any, const Backend& b) {
 Case draw_equal_scales_case(Source& src) {
   const AffineOpKind op = src.pick<AffineOpKind>(
       {AffineOpKind::quantize, AffineOpKind::dequantize, AffineOpKind::fake_quantize});
-  AffineCase c = draw_valid_affine_case(src, op, kLimits, LayoutIntent::per_channel);
-  const float s0 = c.params.scale.numel() ? c.params.scale.f32_at(0) : 1.0f;
-  for (float& s : c.params.scale.data<float>()) s = s0;
-  if (c.params.zero_point && c.params.zero_point->numel()) {
-    Tensor& zp = *c.params.zero_point;
-    const double z0 = zp.value_at(0);
-    if (zp.dtype() == DType::f32) {
-      for (float& z : zp.data<float>()) z = float(z0);
-    } else {
-      visit_integer_dtype(zp.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        for (auto& z : zp.data<T>()) z = T(z0);
-      });
-    }
-  }
-  return c;
+  return draw_valid_affine_case(src, op, kLimits, LayoutIntent::per_channel, {.equal_blocks = true});
 }
 
 CheckResult per_channel_equal_scales(const Case& any, const Backend& b) {
