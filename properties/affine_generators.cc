@@ -156,7 +156,11 @@ float draw_float_zero_point_value(Source& from) {
   switch (from.weighted({25, 50, 25})) {
     case 0: return 0.0f;
     case 1: return float(from.integer(-2000, 2000)) / 16.0f;
-    default: return random_mantissa(from, int(from.integer(-20, 20))) * (from.boolean() ? -1.0f : 1.0f);
+    default: {
+      // Sequenced (source.h): the magnitude's draws, then the sign.
+      const float m = random_mantissa(from, int(from.integer(-20, 20)));
+      return from.boolean() ? -m : m;
+    }
   }
 }
 
