@@ -67,10 +67,7 @@ QElementwiseCase draw_elementwise(Source& src, ElementwiseOp op, const FusedLimi
                                     ymax);
   src.label(ChoiceLabel::layout);
   if (src.chance(15) && result.rank() > 0) {  // out params with blocks of any shape
-    a.out_params = draw_elementwise_params(src, result);
-    a.out_params.zero_point_domain = a.out_params.zero_point_domain == ZeroPointDomain::float_domain
-                                         ? ZeroPointDomain::int_domain : a.out_params.zero_point_domain;
-    if (a.out_params.zero_point && a.out_params.zero_point->dtype() == DType::f32) a.out_params.zero_point.reset();
+    a.out_params = draw_elementwise_params(src, result);  // int or none domain, as outputs need
   }
   return {std::move(a)};
 }
