@@ -19,7 +19,7 @@ set(QDIFF_NO_COVERAGE
   -fno-sanitize-coverage=inline-8bit-counters,indirect-calls,trace-cmp,pc-table,trace-pc-guard)
 if(QDIFF_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   if(QDIFF_FUZZ_COVERAGE STREQUAL "guide")
-    foreach(lib qdiff_reference qdiff_oracle qdiff_properties qdiff_fuzz_driver qdiff_fuzz_mutator)
+    foreach(lib qdiff_reference qdiff_oracle qdiff_domains qdiff_properties qdiff_fuzz_driver qdiff_fuzz_mutator)
       target_compile_options(${lib} PRIVATE ${QDIFF_NO_COVERAGE})
     endforeach()
   elseif(QDIFF_FUZZ_COVERAGE STREQUAL "impl")

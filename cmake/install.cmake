@@ -20,7 +20,7 @@ set(QDIFF_INSTALL_CORPUSDIR ${CMAKE_INSTALL_DATADIR}/qdiff/corpus)
 # Libraries of the package and their names under qdiff::. The fuzz build has
 # no RapidCheck engine (qdiff_rc); the others exist in every build.
 set(qdiff_exported qdiff_core qdiff_reference qdiff_impl qdiff_cases qdiff_oracle
-    qdiff_adapters qdiff_properties qdiff_fuzz_driver)
+    qdiff_adapters qdiff_domains qdiff_properties qdiff_fuzz_driver)
 if(TARGET qdiff_rc)
   list(APPEND qdiff_exported qdiff_rc)
 endif()

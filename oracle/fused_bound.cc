@@ -8,10 +8,6 @@
 namespace qdiff {
 namespace {
 
-constexpr double kU = 0x1p-24;
-constexpr double kSecondOrder = 1.0 + 0x1p-20;
-constexpr double kTiny = 0x1p-150;
-
 // max |q - z| over a quantized operand (z = 0 without a zero point; for
 // the float domain, max |q - mid| + |z| / s is not needed: callers only
 // use this for int/none-domain operands and the D bound).
@@ -53,37 +49,19 @@ int64_t reduction_blocks(const Tensor& w, const QuantParams& p) {
   return g;
 }
 
+}  // namespace
+
 FusedBoundTerms dot_product_terms(const Tensor& x, const QuantParams& xp, const Tensor& w,
                                   const QuantParams& wp, int64_t reduction_length) {
   const double in = double(reduction_length);
   const double g = double(reduction_blocks(w, wp));
   const bool float_weights = wp.zero_point_domain == ZeroPointDomain::float_domain;
   FusedBoundTerms t;
-  t.relative = ((float_weights ? in : g) + 6.0) * kSecondOrder * kU;
+  t.relative = ((float_weights ? in : g) + 6.0) * kBoundSecondOrder * kBoundU;
   const double cx = max_centered(x, xp), cw = max_centered(w, wp);
   const double dx = cx * max_scale(xp), dw = cw * max_scale(wp);
-  t.absolute = (in * (dx + dw) + in * cx * cw + g + 1.0) * kTiny;
+  t.absolute = (in * (dx + dw) + in * cx * cw + g + 1.0) * kBoundTiny;
   t.max_scale_product = max_scale(xp) * max_scale(wp);
-  return t;
-}
-
-}  // namespace
-
-FusedBoundTerms qlinear_bound_terms(const QLinearArgs& a) {
-  const int64_t in = a.w.shape().rank() == 2 ? a.w.shape()[1] : 0;
-  return dot_product_terms(a.x, a.x_params, a.w, a.w_params, in);
-}
-
-FusedBoundTerms qconv2d_bound_terms(const QConv2dArgs& a) {
-  int64_t in = 1;
-  for (int d = 1; d < a.w.shape().rank(); ++d) in *= a.w.shape()[d];
-  return dot_product_terms(a.x, a.x_params, a.w, a.w_params, in);
-}
-
-FusedBoundTerms qelementwise_bound_terms(const QElementwiseArgs&) {
-  FusedBoundTerms t;
-  t.relative = 2.0 * kSecondOrder * kU;
-  t.absolute = kTiny;
   return t;
 }
 

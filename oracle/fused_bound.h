@@ -75,9 +75,21 @@ struct FusedBoundTerms {
   double max_scale_product = 0;  // max s_x * s_w (dot products), in double
 };
 
+// The derivation's constants: f32's unit roundoff, the factor for
+// second-order terms, the absolute error of an underflowing * or /.
+inline constexpr double kBoundU = 0x1p-24;
+inline constexpr double kBoundSecondOrder = 1.0 + 0x1p-20;
+inline constexpr double kBoundTiny = 0x1p-150;
+
+// One per op (oracle/<op>_oracle.cc).
 FusedBoundTerms qlinear_bound_terms(const QLinearArgs& args);
 FusedBoundTerms qconv2d_bound_terms(const QConv2dArgs& args);
 FusedBoundTerms qelementwise_bound_terms(const QElementwiseArgs& args);
+
+// The terms of a dot product over `reduction_length` products of x and w
+// (qlinear and qconv2d: the integer path, or float-domain weights).
+FusedBoundTerms dot_product_terms(const Tensor& x, const QuantParams& xp, const Tensor& w, const QuantParams& wp,
+                                  int64_t reduction_length);
 
 // B for one output in output units.
 inline double fused_bound(const FusedBoundTerms& t, double magnitude, double s_out) {

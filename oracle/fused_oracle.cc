@@ -9,7 +9,6 @@
 #include "core/block_layout.h"
 #include "oracle/affine_oracle.h"
 #include "oracle/fused_bound.h"
-#include "reference/fused_ops.h"
 
 namespace qdiff {
 namespace {
@@ -135,23 +134,12 @@ Verdict compare(const Outcome& expected, const Outcome& actual, const QuantParam
 
 }  // namespace
 
-Verdict check_qlinear(const QLinearArgs& a, const Backend& backend) {
-  const Outcome e = run([&](Outcome& o) { o.ideal = reference::qlinear(a); });
-  const Outcome g = run([&](Outcome& o) { o.output = backend.qlinear(a); });
-  return compare(e, g, a.out_params, a.contract.output_zero_point, [&] { return qlinear_bound_terms(a); });
-}
-
-Verdict check_qconv2d(const QConv2dArgs& a, const Backend& backend) {
-  const Outcome e = run([&](Outcome& o) { o.ideal = reference::qconv2d(a); });
-  const Outcome g = run([&](Outcome& o) { o.output = backend.qconv2d(a); });
-  return compare(e, g, a.out_params, a.contract.output_zero_point, [&] { return qconv2d_bound_terms(a); });
-}
-
-Verdict check_qelementwise(const QElementwiseArgs& a, const Backend& backend) {
-  const Outcome e = run([&](Outcome& o) { o.ideal = reference::qelementwise(a); });
-  const Outcome g = run([&](Outcome& o) { o.output = backend.qelementwise(a); });
-  return compare(e, g, a.out_params, OutputZeroPoint::after_rounding,
-                 [&] { return qelementwise_bound_terms(a); });
+Verdict check_fused(const std::function<reference::IdealResult()>& ideal, const std::function<Tensor()>& output,
+                    const QuantParams& out_params, OutputZeroPoint placement,
+                    const std::function<FusedBoundTerms()>& terms_of) {
+  const Outcome e = run([&](Outcome& o) { o.ideal = ideal(); });
+  const Outcome g = run([&](Outcome& o) { o.output = output(); });
+  return compare(e, g, out_params, placement, terms_of);
 }
 
 }  // namespace qdiff

@@ -7,6 +7,7 @@
 
 #include "core/block_layout.h"
 #include "core/float_bits.h"
+#include "properties/domains.h"
 #include "properties/scale_odometer.h"
 
 namespace qdiff::props {
@@ -14,10 +15,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-// Tensors with more elements than this draw one seed and fill from a PRNG
-// (each element drawn through RapidCheck would make cases slow to run and
-// shrink); smaller ones draw every element, so values shrink too.
-constexpr int64_t kDrawEachLimit = 16;
 
 // Sizes around the vector widths (AVX2: 8 f32, AVX-512: 16 f32, 64 i8).
 constexpr int64_t kVectorEdges[] = {7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
@@ -143,36 +140,6 @@ DrawnLayout assemble(const std::vector<DimDraw>& dims, bool explicit_mode) {
   return l;
 }
 
-float random_mantissa(Source& src, int exponent) {
-  // 1.m * 2^exponent with a random 23-bit mantissa.
-  const uint32_t m = src.bits32() & 0x7fffffu;
-  return std::ldexp(f32_from_bits(0x3f800000u | m), exponent);
-}
-
-template <typename F>
-void draw_elements(Source& src, int64_t n, F&& draw_one) {
-  if (n <= kDrawEachLimit) {
-    for (int64_t i = 0; i < n; ++i) draw_one(src, i);
-    return;
-  }
-  src.label(ChoiceLabel::seed);
-  PrngSource prng(uint64_t(src.integer(0, std::numeric_limits<int64_t>::max() - 1)));
-  for (int64_t i = 0; i < n; ++i) draw_one(prng, i);
-}
-
-Tensor draw_scale_tensor(Source& src, const Shape& shape) {
-  Tensor t(DType::f32, shape);
-  auto s = t.data<float>();
-  src.label(ChoiceLabel::layout);
-  if (t.numel() > 1 && src.chance(15)) {
-    // All equal: a per-channel scale that is secretly per-tensor.
-    std::fill(s.begin(), s.end(), draw_scale_value(src));
-    return t;
-  }
-  draw_elements(src, t.numel(), [&](auto& from, int64_t i) { s[i] = draw_scale_value(from); });
-  return t;
-}
-
 int64_t draw_zero_point_value(Source& from, const QuantType& qt) {
   from.label(ChoiceLabel::zero_point);
   switch (from.weighted({30, 40, 10, 10, 10})) {
@@ -184,43 +151,48 @@ int64_t draw_zero_point_value(Source& from, const QuantType& qt) {
   }
 }
 
-std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain,
-                                      const QuantType& qt, const Shape& shape) {
+float draw_float_zero_point_value(Source& from) {
+  from.label(ChoiceLabel::zero_point);
+  switch (from.weighted({25, 50, 25})) {
+    case 0: return 0.0f;
+    case 1: return float(from.integer(-2000, 2000)) / 16.0f;
+    default: {
+      // Sequenced (source.h): the magnitude's draws, then the sign.
+      const float m = random_mantissa(from, int(from.integer(-20, 20)));
+      return from.boolean() ? -m : m;
+    }
+  }
+}
+
+// equal_blocks: one value for every block (int domain: always the
+// all-equal branch; float domain: one draw).
+std::optional<Tensor> draw_zero_point(Source& src, ZeroPointDomain domain, const QuantType& qt,
+                                      const Shape& shape, bool equal_blocks) {
   if (domain == ZeroPointDomain::none) return std::nullopt;
   src.label(ChoiceLabel::layout);
   if (domain == ZeroPointDomain::int_domain) {
     if (src.chance(25)) return std::nullopt;
     // i32 mostly; sometimes the storage dtype itself.
     const DType zdt = src.chance(80) ? DType::i32 : qt.storage;
-    Tensor t(zdt, shape);
-    std::vector<int64_t> values(size_t(t.numel()));
-    if (t.numel() > 1 && src.chance(20)) {
+    std::vector<int64_t> values(size_t(shape.numel()));
+    if (shape.numel() > 1 && src.chance(equal_blocks ? 100 : 20)) {
       std::fill(values.begin(), values.end(), draw_zero_point_value(src, qt));
     } else {
-      draw_elements(src, t.numel(), [&](auto& from, int64_t i) {
+      fill_each(src, shape.numel(), [&](auto& from, int64_t i) {
         values[size_t(i)] = draw_zero_point_value(from, qt);
       });
     }
-    visit_integer_dtype(zdt, [&](auto tag) {
-      using T = decltype(tag);
-      auto d = t.data<T>();
-      for (size_t i = 0; i < values.size(); ++i) d[i] = T(values[i]);
-    });
-    return t;
+    return integer_tensor(zdt, shape, values);
   }
   // float domain (tinygemm): a real-valued zero point.
   if (src.chance(15)) return std::nullopt;
   Tensor t(DType::f32, shape);
   auto d = t.data<float>();
-  draw_elements(src, t.numel(), [&](auto& from, int64_t i) {
-    from.label(ChoiceLabel::zero_point);
-    switch (from.weighted({25, 50, 25})) {
-      case 0: d[i] = 0.0f; break;
-      case 1: d[i] = float(from.integer(-2000, 2000)) / 16.0f; break;
-      default: d[i] = random_mantissa(from, int(from.integer(-20, 20))) *
-                      (from.boolean() ? -1.0f : 1.0f);
-    }
-  });
+  if (equal_blocks) {
+    std::fill(d.begin(), d.end(), draw_float_zero_point_value(src));
+    return t;
+  }
+  fill_each(src, t.numel(), [&](auto& from, int64_t i) { d[i] = draw_float_zero_point_value(from); });
   return t;
 }
 
@@ -301,33 +273,13 @@ Tensor draw_quantize_input(Source& src, const Shape& shape,
   // Per element: the block's scale and zero point steer ties and windows.
   // draw_elements visits the elements in order, as the odometer walks.
   ScaleOdometer it(layout);
-  draw_elements(src, x.numel(), [&](auto& from, int64_t flat) {
+  fill_each(src, x.numel(), [&](auto& from, int64_t flat) {
     const int64_t si = it.scale_index();
     const double z = p.zero_point ? p.zero_point->value_at(si) : 0.0;
     xs[flat] = draw_input_value(from, scale[si], z, p);
     it.next();
   });
   return x;
-}
-
-Tensor draw_dequantize_input(Source& src, const Shape& shape, const QuantParams& p) {
-  Tensor q(p.dtype, shape);
-  std::vector<int64_t> values(size_t(q.numel()));
-  draw_elements(src, q.numel(), [&](auto& from, int64_t i) {
-    from.label(ChoiceLabel::qvalue);
-    switch (from.weighted({55, 25, 15, 5})) {
-      case 0: values[size_t(i)] = from.integer(p.quant_min, p.quant_max); break;
-      case 1: values[size_t(i)] = from.boolean() ? p.quant_min : p.quant_max; break;
-      case 2: values[size_t(i)] = from.integer(dtype_min(p.dtype), dtype_max(p.dtype)); break;
-      default: values[size_t(i)] = from.boolean() ? dtype_min(p.dtype) : dtype_max(p.dtype);
-    }
-  });
-  visit_integer_dtype(p.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    auto d = q.data<T>();
-    for (size_t i = 0; i < values.size(); ++i) d[i] = T(values[i]);
-  });
-  return q;
 }
 
 Tensor draw_choose_input(Source& src, const Shape& shape) {
@@ -338,7 +290,7 @@ Tensor draw_choose_input(Source& src, const Shape& shape) {
   src.label(ChoiceLabel::other);
   const int exponent = int(src.integer(-20, 20));
   const int sign_mode = int(src.weighted({50, 20, 20, 10}));  // mixed, >= 0, <= 0, zeros
-  draw_elements(src, x.numel(), [&](auto& from, int64_t i) {
+  fill_each(src, x.numel(), [&](auto& from, int64_t i) {
     from.label(ChoiceLabel::value_any);
     if (sign_mode == 3 || from.chance(8)) {
       xs[i] = from.chance(30) ? -0.0f : 0.0f;
@@ -503,6 +455,31 @@ void corrupt_choose(Source& src, AffineCase& c) {
   }
 }
 
+// A quant type of any_quant_types(), within the domain's range and span.
+// strict_range: at least two values (choose_qparams divides by the span).
+QuantType draw_affine_quant_type(Source& src, const AffineDomain& domain, bool strict_range) {
+  QuantType qt = draw_quant_type(src, any_quant_types());
+  if (domain.range_limit > 0) {
+    qt.quant_min = std::max(qt.quant_min, -domain.range_limit);
+    qt.quant_max = std::min(qt.quant_max, domain.range_limit);
+    if (qt.quant_min > qt.quant_max) qt.quant_min = qt.quant_max;
+  }
+  if (strict_range && qt.quant_min == qt.quant_max) {
+    if (qt.quant_max < dtype_max(qt.storage)) ++qt.quant_max; else --qt.quant_min;
+  }
+  if (domain.max_span > 0 && qt.quant_max - qt.quant_min >= domain.max_span) {
+    qt.quant_max = qt.quant_min + domain.max_span - 1;
+  }
+  return qt;
+}
+
+// Weights in ZeroPointDomain's order (int, float, none); the float domain
+// only where it is defined and the domain allows it.
+ZeroPointDomain draw_zero_point_domain(Source& src, const AffineDomain& domain, bool float_defined) {
+  return ZeroPointDomain(src.weighted({70, float_defined && domain.float_zero_points ? 15 : 0,
+                                       domain.none_zero_points ? 15 : 0}));
+}
+
 }  // namespace
 
 // ---- public draws ----------------------------------------------------------
@@ -589,58 +566,8 @@ DrawnLayout draw_divisible_layout(Source& src, const GenLimits& limits) {
   return l;
 }
 
-QuantType draw_quant_type(Source& src, bool strict_range) {
-  QuantType qt;
-  src.label(ChoiceLabel::dtype_range);
-  switch (src.weighted({30, 15, 10, 8, 6, 4, 5, 10, 12})) {
-    case 0: qt = *parse_quant_type("i8"); break;
-    case 1: qt = *parse_quant_type("u8"); break;
-    case 2: qt = *parse_quant_type("i4"); break;
-    case 3: qt = *parse_quant_type("u4"); break;
-    case 4: qt = *parse_quant_type("i16"); break;
-    case 5: qt = *parse_quant_type("u16"); break;
-    case 6: qt = *parse_quant_type("i32"); break;
-    case 7: {  // other sub-byte widths
-      const bool is_signed = src.boolean();
-      const int bits = int(src.integer(1, 7));
-      qt = *parse_quant_type(std::string(is_signed ? "i" : "u") + std::to_string(bits));
-      break;
-    }
-    default: {  // a custom sub-range of a storage type
-      const DType st = src.pick<DType>({DType::i8, DType::u8, DType::i16, DType::u16, DType::i32});
-      int64_t a = src.integer(dtype_min(st), dtype_max(st));
-      int64_t b = src.integer(dtype_min(st), dtype_max(st));
-      if (src.chance(50)) b = std::clamp<int64_t>(a + src.integer(0, 20), dtype_min(st), dtype_max(st));
-      qt = {st, std::min(a, b), std::max(a, b)};
-      break;
-    }
-  }
-  if (strict_range && qt.quant_min == qt.quant_max) {
-    if (qt.quant_max < dtype_max(qt.storage)) ++qt.quant_max; else --qt.quant_min;
-  }
-  return qt;
-}
-
-float draw_scale_value(Source& src) {
-  src.label(ChoiceLabel::scale);
-  switch (src.weighted({10, 15, 15, 35, 7, 8, 10})) {
-    case 0: return 1.0f;
-    case 1: return std::ldexp(1.0f, int(src.integer(-24, 24)));
-    case 2: return src.pick<float>({0.9f, 0.1f, 0.3f, 0.7f, 1.0f / 3.0f, 0.2f, 0.05f, 0.01f,
-                                    0.6f, 1.1f, 2.5f / 255.0f, 6.0f / 127.0f});
-    case 3: return random_mantissa(src, int(src.integer(-20, 20)));
-    case 4: {  // near FLT_MIN: 1/s is close to 2^126
-      return src.boolean() ? FLT_MIN : random_mantissa(src, int(src.integer(-126, -110)));
-    }
-    case 5: {  // large: 1/s is subnormal
-      return src.chance(20) ? FLT_MAX : random_mantissa(src, int(src.integer(100, 127)));
-    }
-    default: return random_mantissa(src, int(src.integer(-126, 127)));
-  }
-}
-
 AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits& limits,
-                                  LayoutIntent intent) {
+                                  LayoutIntent intent, const AffineDomain& domain) {
   AffineCase c;
   c.op = op;
   if (op == AffineOpKind::choose_qparams) {
@@ -648,12 +575,12 @@ AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits&
     ChooseQParamsArgs& a = c.choose;
     src.label(ChoiceLabel::layout);
     a.mapping = src.pick(std::span<const Mapping>(kAllMappings));
-    const QuantType qt = draw_quant_type(src, /*strict_range=*/true);
+    const QuantType qt = draw_affine_quant_type(src, domain, /*strict_range=*/true);
     a.dtype = qt.storage;
     a.quant_min = qt.quant_min;
     a.quant_max = qt.quant_max;
     src.label(ChoiceLabel::layout);
-    a.zero_point_domain = ZeroPointDomain(src.weighted({70, a.mapping == Mapping::asymmetric ? 15 : 0, 15}));
+    a.zero_point_domain = draw_zero_point_domain(src, domain, a.mapping == Mapping::asymmetric);
     src.label(ChoiceLabel::other);
     switch (src.weighted({70, 10, 10, 10})) {
       case 0: a.eps = FLT_MIN; break;
@@ -669,18 +596,21 @@ AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits&
   src.label(ChoiceLabel::contract);
   c.contract = src.pick(std::span<const Contract>(kAllContracts));
   const DrawnLayout l = draw_layout(src, limits, intent);
-  const QuantType qt = draw_quant_type(src);
-  QuantParams& p = c.params;
-  p.dtype = qt.storage;
-  p.quant_min = qt.quant_min;
-  p.quant_max = qt.quant_max;
+  const QuantType qt = draw_affine_quant_type(src, domain, /*strict_range=*/false);
   src.label(ChoiceLabel::layout);
-  p.zero_point_domain = ZeroPointDomain(src.weighted({70, 15, 15}));
-  p.block_size = l.block_size;
-  p.scale = draw_scale_tensor(src, l.scale);
-  p.zero_point = draw_zero_point(src, p.zero_point_domain, qt, l.scale);
+  const ZeroPointDomain zero_point_domain = draw_zero_point_domain(src, domain, true);
+  QuantParams& p = c.params;
+  p = params_of(qt, zero_point_domain,
+                draw_scale_tensor(src, l.scale,
+                                  {ScaleValues::any(domain.max_scale_exponent), domain.equal_blocks ? 100 : 15, false}),
+                l.block_size);
+  p.zero_point = draw_zero_point(src, p.zero_point_domain, qt, l.scale, domain.equal_blocks);
   if (op == AffineOpKind::dequantize) {
-    c.input = draw_dequantize_input(src, l.input, p);
+    // Outside [qmin, qmax] (accepted as stored) unless the law excludes it:
+    // then the range ends take that share.
+    const QValueWeights weights = domain.stored_outside_range ? QValueWeights{55, 25, 15, 5}
+                                                              : QValueWeights{55, 45, 0, 0};
+    c.input = draw_qvalues(src, p, l.input, weights);
   } else {
     c.input = draw_quantize_input(src, l.input, p);
   }

@@ -49,13 +49,23 @@ DrawnLayout draw_layout(Source& src, const GenLimits& limits,
 // Divisible block sizes for choose_qparams (scale shape = input / block).
 DrawnLayout draw_divisible_layout(Source& src, const GenLimits& limits);
 
-QuantType draw_quant_type(Source& src, bool strict_range = false);
-float draw_scale_value(Source& src);
+// What a law needs of its cases, applied while drawing: the zero points and
+// inputs are then drawn for the restricted params, never repaired after.
+struct AffineDomain {
+  bool float_zero_points = true;     // the float (tinygemm) zero-point domain
+  bool none_zero_points = true;      // the none domain
+  int64_t range_limit = 0;           // > 0: quant_min and quant_max within [-limit, limit]
+  int64_t max_span = 0;              // > 0: quant_max - quant_min below it
+  int max_scale_exponent = 128;      // ScaleValues::any
+  bool stored_outside_range = true;  // dequantize inputs outside [quant_min, quant_max]
+  bool equal_blocks = false;         // one scale and one zero point for every block
+};
 
 // A valid or (with limits.invalid_percent) invalid case of the given op.
 AffineCase draw_affine_case(Source& src, AffineOpKind op, const GenLimits& limits);
-// Always valid, with the given layout intent.
+// Always valid, with the given layout intent, inside `domain`.
 AffineCase draw_valid_affine_case(Source& src, AffineOpKind op, const GenLimits& limits,
-                                  LayoutIntent intent = LayoutIntent::any);
+                                  LayoutIntent intent = LayoutIntent::any,
+                                  const AffineDomain& domain = {});
 
 }  // namespace qdiff::props

@@ -31,39 +31,11 @@ CheckResult differential(const Case& c, const Backend& backend) {
   return CheckResult{check_affine(affine(c), backend), false};
 }
 
-// Quantized type whose grid offsets q - z are exact in f32 and small enough
-// for the round-trip laws below (|q - z| <= 2^17).
-void restrict_to_small_ranges(QuantParams& p) {
-  constexpr int64_t kLimit = int64_t{1} << 16;
-  p.quant_min = std::max(p.quant_min, std::max(-kLimit, dtype_min(p.dtype)));
-  p.quant_max = std::min(p.quant_max, std::min(kLimit, dtype_max(p.dtype)));
-  if (p.quant_min > p.quant_max) p.quant_min = p.quant_max;
-  if (p.zero_point && is_integer(p.zero_point->dtype())) {
-    visit_integer_dtype(p.zero_point->dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      for (auto& z : p.zero_point->data<T>()) {
-        z = T(std::clamp<int64_t>(z, p.quant_min, p.quant_max));
-      }
-    });
-  }
-}
-
-// Moves every scale into [FLT_MIN, 2^100]: 1/s stays normal and
-// (q - z) * s stays finite for |q - z| <= 2^17.
-void restrict_scales(QuantParams& p) {
-  for (float& s : p.scale.data<float>()) {
-    if (s > 0x1p100f) s = std::ldexp(s, -40);
-  }
-}
-
-// Int or none domain only (the float domain's min_val cancellation needs
-// its own analysis and is covered by the differential properties).
-void drop_float_domain(QuantParams& p) {
-  if (p.zero_point_domain == ZeroPointDomain::float_domain) {
-    p.zero_point_domain = ZeroPointDomain::int_domain;
-    p.zero_point.reset();
-  }
-}
+// Quantized types whose grid offsets q - z are exact in f32 and small
+// enough for the round-trip laws below (|q - z| <= 2^17), int or none
+// zero-point domain (the float domain's min_val cancellation needs its own
+// analysis and is covered by the differential properties).
+constexpr AffineDomain kSmallGrid{.float_zero_points = false, .range_limit = int64_t{1} << 16};
 
 Tensor quantize_on(const Backend& b, const AffineCase& c) {
   return b.quantize_affine(c.input, c.params, c.contract);
@@ -88,15 +60,11 @@ int64_t first_difference(const Tensor& a, const Tensor& b) {
 // [FLT_MIN, 2^100] so 1/s is normal and y finite; y is normal because
 // |q - z| >= 1 or y == 0; int or none zero-point domain.
 Case draw_grid_case(Source& src) {
-  AffineCase c = draw_valid_affine_case(src, AffineOpKind::dequantize, kLimits);
-  drop_float_domain(c.params);
-  restrict_to_small_ranges(c.params);
-  restrict_scales(c.params);
-  visit_integer_dtype(c.params.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    for (auto& q : c.input.data<T>()) q = T(std::clamp<int64_t>(q, c.params.quant_min, c.params.quant_max));
-  });
-  return c;
+  // Scales up to 2^100: 1/s stays normal and (q - z) s finite.
+  AffineDomain grid = kSmallGrid;
+  grid.max_scale_exponent = 100;
+  grid.stored_outside_range = false;
+  return draw_valid_affine_case(src, AffineOpKind::dequantize, kLimits, LayoutIntent::any, grid);
 }
 
 CheckResult dequantize_then_quantize(const Case& any, const Backend& b) {
@@ -143,22 +111,7 @@ CheckResult monotone_within_block(const Case& any, const Backend& b) {
 Case draw_equal_scales_case(Source& src) {
   const AffineOpKind op = src.pick<AffineOpKind>(
       {AffineOpKind::quantize, AffineOpKind::dequantize, AffineOpKind::fake_quantize});
-  AffineCase c = draw_valid_affine_case(src, op, kLimits, LayoutIntent::per_channel);
-  const float s0 = c.params.scale.numel() ? c.params.scale.f32_at(0) : 1.0f;
-  for (float& s : c.params.scale.data<float>()) s = s0;
-  if (c.params.zero_point && c.params.zero_point->numel()) {
-    Tensor& zp = *c.params.zero_point;
-    const double z0 = zp.value_at(0);
-    if (zp.dtype() == DType::f32) {
-      for (float& z : zp.data<float>()) z = float(z0);
-    } else {
-      visit_integer_dtype(zp.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        for (auto& z : zp.data<T>()) z = T(z0);
-      });
-    }
-  }
-  return c;
+  return draw_valid_affine_case(src, op, kLimits, LayoutIntent::per_channel, {.equal_blocks = true});
 }
 
 CheckResult per_channel_equal_scales(const Case& any, const Backend& b) {
@@ -248,10 +201,7 @@ CheckResult block_layout_round_trips(const Case& any, const Backend& b) {
 // |r| >= 2^20 or |x| + s >= 2^126 are not checked; the float domain is left
 // to the differential property (made by the draw).
 Case draw_round_trip_case(Source& src) {
-  AffineCase c = draw_valid_affine_case(src, AffineOpKind::fake_quantize, kLimits);
-  drop_float_domain(c.params);
-  restrict_to_small_ranges(c.params);
-  return c;
+  return draw_valid_affine_case(src, AffineOpKind::fake_quantize, kLimits, LayoutIntent::any, kSmallGrid);
 }
 
 CheckResult round_trip_error(const Case& any, const Backend& b) {
@@ -299,12 +249,10 @@ CheckResult round_trip_error(const Case& any, const Backend& b) {
 // whose rounding error is absolute (half of 2^-149) rather than relative. Checked for int-domain results with spans
 // below 2^20 (wider ranges let the zero point clamp) and finite scales.
 Case draw_choose_case(Source& src) {
-  AffineCase c = draw_valid_affine_case(src, AffineOpKind::choose_qparams, kLimits);
-  c.choose.zero_point_domain = ZeroPointDomain::int_domain;
-  if (c.choose.quant_max - c.choose.quant_min >= (int64_t{1} << 20)) {
-    c.choose.quant_max = c.choose.quant_min + (int64_t{1} << 20) - 1;  // span below 2^20
-  }
-  return c;
+  constexpr AffineDomain kIntDomainNarrowSpan{
+      .float_zero_points = false, .none_zero_points = false, .max_span = int64_t{1} << 20};
+  return draw_valid_affine_case(src, AffineOpKind::choose_qparams, kLimits, LayoutIntent::any,
+                                kIntDomainNarrowSpan);
 }
 
 CheckResult choose_covers_each_block(const Case& any, const Backend& b) {

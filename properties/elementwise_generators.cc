@@ -15,18 +15,8 @@ using namespace fused_draw;
 
 // --- qadd / qmul -----------------------------------------------------------
 
-// An operand's shape broadcasting to `out`: drops some leading dims and
-// sets some dims to 1.
-Shape broadcast_operand_shape(Source& src, const Shape& out) {
-  src.label(ChoiceLabel::rank);
-  const int drop = out.rank() ? int(src.integer(0, src.chance(70) ? 0 : out.rank())) : 0;
-  Shape s;
-  for (int i = drop; i < out.rank(); ++i) { src.label(ChoiceLabel::dim); s.push_back(src.chance(35) ? 1 : out[i]); }
-  return s;
-}
-
 QuantParams draw_elementwise_params(Source& src, const Shape& shape) {
-  const QuantType qt = draw_operand_type(src, false);
+  const QuantType qt = draw_quant_type(src, operand_quant_types(false));
   // int or none: the float domain is defined for weights only.
   src.label(ChoiceLabel::layout);
   const ZeroPointDomain d = src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none;
@@ -48,7 +38,7 @@ QuantParams draw_elementwise_params(Source& src, const Shape& shape) {
       scale = Shape::ones(shape.rank());
       for (int i = 0; i < shape.rank(); ++i) scale[i] = shape[i] == 0 ? 1 : shape[i] / draw_divisor(src, shape[i]);
   }
-  return draw_params(src, qt, d, scale, std::nullopt);
+  return draw_operand_params(src, qt, d, scale, std::nullopt, kOperandScales);
 }
 
 QElementwiseCase draw_elementwise(Source& src, ElementwiseOp op, const FusedLimits& limits) {
@@ -57,16 +47,16 @@ QElementwiseCase draw_elementwise(Source& src, ElementwiseOp op, const FusedLimi
   src.label(ChoiceLabel::rank);
   const int rank = int(src.weighted({8, 22, 35, 20, 15}));
   Shape out;
-  for (int i = 0; i < rank; ++i) { src.label(ChoiceLabel::layout); out.push_back(src.chance(4) ? 0 : draw_small_dim(src)); }
+  for (int i = 0; i < rank; ++i) { src.label(ChoiceLabel::layout); out.push_back(src.chance(4) ? 0 : draw_small_dim(src, kFusedDims)); }
   for (int i = 0; i < out.rank(); ++i) {
     while (out.numel() > limits.max_elements && out[i] > 1) out[i] = (out[i] + 1) / 2;
   }
-  const Shape as = broadcast_operand_shape(src, out);
-  const Shape bs = broadcast_operand_shape(src, out);
+  const Shape as = draw_broadcast_operand(src, out);
+  const Shape bs = draw_broadcast_operand(src, out);
   a.a_params = draw_elementwise_params(src, as);
-  a.a = draw_operand_values(src, a.a_params, as);
+  a.a = draw_qvalues(src, a.a_params, as, kOperandQValues);
   a.b_params = draw_elementwise_params(src, bs);
-  a.b = draw_operand_values(src, a.b_params, bs);
+  a.b = draw_qvalues(src, a.b_params, bs, kOperandQValues);
   const Shape result = broadcast_shapes(as, bs);
   const double amax = std::max(1.0, double(a.a_params.quant_max - a.a_params.quant_min)) * a.a_params.scale.f32_at(0);
   const double bmax = std::max(1.0, double(a.b_params.quant_max - a.b_params.quant_min)) * a.b_params.scale.f32_at(0);
@@ -77,10 +67,7 @@ QElementwiseCase draw_elementwise(Source& src, ElementwiseOp op, const FusedLimi
                                     ymax);
   src.label(ChoiceLabel::layout);
   if (src.chance(15) && result.rank() > 0) {  // out params with blocks of any shape
-    a.out_params = draw_elementwise_params(src, result);
-    a.out_params.zero_point_domain = a.out_params.zero_point_domain == ZeroPointDomain::float_domain
-                                         ? ZeroPointDomain::int_domain : a.out_params.zero_point_domain;
-    if (a.out_params.zero_point && a.out_params.zero_point->dtype() == DType::f32) a.out_params.zero_point.reset();
+    a.out_params = draw_elementwise_params(src, result);  // int or none domain, as outputs need
   }
   return {std::move(a)};
 }

@@ -1,6 +1,6 @@
-// What the fused operators' generators share (properties/fused_generators.cc):
-// sizes, quant types, scales, operand values, output params, activations
-// and the params corruption. Each op's draws are in
+// What the fused operators' generators share (properties/fused_generators.cc)
+// on top of the domains (properties/domains.h): sizes, output params,
+// activations and the params corruption. Each op's draws are in
 // properties/<op>_generators.cc (qlinear, qconv2d, elementwise).
 #pragma once
 
@@ -13,27 +13,22 @@
 #include "core/fused_ops.h"
 #include "core/quant_params.h"
 #include "core/tensor.h"
+#include "properties/domains.h"
 #include "properties/fused_generators.h"
 #include "properties/source.h"
 
 namespace qdiff::props::fused_draw {
 
 inline constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+// Batch, spatial and channel dims of the fused operators.
+inline constexpr SmallDims kFusedDims{30, 30, 25, 15, /*max=*/40};
 
 // Reduction and output sizes: 1, small, around the vector widths and the
 // register tiles (+-1), odd ones.
 int64_t draw_reduction_size(Source& src);
-int64_t draw_small_dim(Source& src);
 int64_t draw_output_channels(Source& src);
 std::vector<int64_t> divisors(int64_t n);
 int64_t draw_divisor(Source& src, int64_t n);
-QuantType draw_operand_type(Source& src, bool weights);
-QuantType draw_output_type(Source& src);
-float draw_operand_scale(Source& src);
-Tensor integer_tensor(DType dtype, const Shape& shape, const std::vector<int64_t>& values);
-QuantParams draw_params(Source& src, const QuantType& qt, ZeroPointDomain domain,
-                        const Shape& scale_shape, std::optional<std::vector<int64_t>> block_size);
-Tensor draw_operand_values(Source& src, const QuantParams& p, const Shape& shape);
 std::vector<double> dequantized_values(const Tensor& q, const QuantParams& p, const BlockLayout& l);
 double max_magnitude(const std::vector<double>& values);
 QuantParams draw_output_params(Source& src, const Shape& shape, int axis, double ymax);

@@ -5,7 +5,7 @@
 #include <limits>
 #include <map>
 
-#include "core/float_bits.h"
+#include "properties/domains.h"
 #include "properties/fusion_legality.h"
 
 namespace qdiff::props {
@@ -13,22 +13,12 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-int64_t small_dim(Source& src) {
-  src.label(ChoiceLabel::dim);
-  switch (src.weighted({30, 35, 20, 15})) {
-    case 0: return 1;
-    case 1: return src.integer(2, 4);
-    case 2: return src.pick<int64_t>({7, 8, 9, 15, 16, 17});
-    default: return src.integer(1, 24);
-  }
-}
+// The graphs' batch, input and output dims.
+constexpr SmallDims kGraphDims{30, 35, 20, 15, /*max=*/24};
 
-float pow2_or_random_scale(Source& src, int lo_exp, int hi_exp) {
-  src.label(ChoiceLabel::scale);
-  if (src.chance(45)) return std::ldexp(1.0f, int(src.integer(lo_exp, hi_exp)));
-  const uint32_t m = src.bits32() & 0x7fffffu;
-  return std::ldexp(f32_from_bits(0x3f800000u | m), int(src.integer(lo_exp, hi_exp)));
-}
+// Scales in [2^lo, 2^(hi + 1)): powers of two (exact products) or random
+// mantissas, per node where a block's output range wants them.
+float graph_scale(Source& src, int lo, int hi) { return draw_scale(src, ScaleValues::normal(45, lo, hi)); }
 
 class GraphDraw {
  public:
@@ -45,8 +35,8 @@ class GraphDraw {
     } else {
       src_.label(ChoiceLabel::rank);
       const int batch_rank = int(src_.weighted({15, 50, 20, 15}));
-      for (int i = 0; i < batch_rank; ++i) x_shape.push_back(small_dim(src_));
-      x_shape.push_back(small_dim(src_));
+      for (int i = 0; i < batch_rank; ++i) x_shape.push_back(draw_small_dim(src_, kGraphDims));
+      x_shape.push_back(draw_small_dim(src_, kGraphDims));
       fit(x_shape);
     }
     const int x = g_.input("x", DType::f32, x_shape);
@@ -141,14 +131,7 @@ class GraphDraw {
   // quantize(value) with per-tensor params, or the legacy per-channel form
   // along the last dim (axis -1 or rank - 1).
   QuantNode quantize_activation(int value, const Shape& shape) {
-    QuantSpec spec;
-    src_.label(ChoiceLabel::dtype_range);
-    const bool u8 = src_.chance(40);
-    spec.dtype = u8 ? DType::u8 : DType::i8;
-    spec.quant_min = u8 ? 0 : -128;
-    spec.quant_max = u8 ? 255 : 127;
-    src_.label(ChoiceLabel::contract);
-    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    QuantSpec spec = draw_activation_spec();
     const int rank = shape.rank();
     src_.label(ChoiceLabel::layout);
     if (rank >= 1 && src_.chance(15)) {
@@ -168,7 +151,7 @@ class GraphDraw {
         }
       }
       Tensor s(DType::f32, Shape{c});
-      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -7, -3);
+      for (float& v : s.data<float>()) v = graph_scale(src_, -7, -3);
       const int sc = g_.constant(s, "scale");
       const auto zp = zero_point_constant(Shape{zc}, spec.quant_min, spec.quant_max);
       return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
@@ -178,10 +161,26 @@ class GraphDraw {
     // arguments are evaluated is unspecified (gcc and clang differ, and a
     // seed must draw the same case in every build).
     const Shape scale_shape = src_.boolean() ? Shape{} : Shape{1};
-    const float scale_value = pow2_or_random_scale(src_, -7, -3);
+    const float scale_value = graph_scale(src_, -7, -3);
     const int sc = scale_constant(Tensor::of<float>(scale_shape, {scale_value}));
     const auto zp = zero_point_constant(values_shape_of(sc), spec.quant_min, spec.quant_max);
     return {g_.quantize(value, sc, zp, spec), spec, sc, zp};
+  }
+
+  // An 8-bit activation's spec: u8 or i8, under any contract.
+  QuantSpec draw_activation_spec() {
+    static const std::vector<QuantTypeOption> kTypes = {
+        {QuantTypeOption::Kind::one_of, 40, {quant_types::kU8}},
+        {QuantTypeOption::Kind::one_of, 60, {quant_types::kI8}},
+    };
+    const QuantType qt = draw_quant_type(src_, kTypes);
+    QuantSpec spec;
+    spec.dtype = qt.storage;
+    spec.quant_min = qt.quant_min;
+    spec.quant_max = qt.quant_max;
+    src_.label(ChoiceLabel::contract);
+    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    return spec;
   }
 
   Shape values_shape_of(int id) {
@@ -215,7 +214,7 @@ class GraphDraw {
     switch (src_.weighted({20, batch_is_usable ? 15 : 0, 65})) {
       case 0: k = in; break;
       case 1: k = shape[rank - 2]; break;
-      default: k = small_dim(src_); break;
+      default: k = draw_small_dim(src_, kGraphDims); break;
     }
     while (k * in > limits_.max_elements && k > 1) k = (k + 1) / 2;
     // Weight values and layout.
@@ -313,11 +312,11 @@ class GraphDraw {
     src_.label(ChoiceLabel::layout);
     switch (src_.weighted({20, 35, 25, 20})) {
       case 0:  // per-tensor
-        ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -8, -4)}));
+        ws = scale_constant(Tensor::of<float>(Shape{}, {graph_scale(src_, -8, -4)}));
         break;
       case 1: {  // per-channel [K, 1]
         Tensor s(DType::f32, Shape{k, 1});
-        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        for (float& v : s.data<float>()) v = graph_scale(src_, -8, -4);
         ws = scale_constant(s);
         src_.label(ChoiceLabel::layout);
         if (src_.chance(30)) wz = zero_point_constant(Shape{k, 1}, wspec.quant_min, wspec.quant_max);
@@ -331,7 +330,7 @@ class GraphDraw {
         src_.label(ChoiceLabel::layout);
         const int64_t groups = src_.chance(25) ? 1 : divisors[src_.index(divisors.size())];
         Tensor s(DType::f32, Shape{k, groups});
-        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        for (float& v : s.data<float>()) v = graph_scale(src_, -8, -4);
         ws = scale_constant(s);
         break;
       }
@@ -339,7 +338,7 @@ class GraphDraw {
         src_.label(ChoiceLabel::layout);
         wspec.legacy_axis = src_.boolean() ? 0 : -2;
         Tensor s(DType::f32, Shape{k});
-        for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -8, -4);
+        for (float& v : s.data<float>()) v = graph_scale(src_, -8, -4);
         ws = g_.constant(s, "scale");
         break;
       }
@@ -370,7 +369,7 @@ class GraphDraw {
     }
     Tensor c(DType::f32, cs);
     auto d = c.data<float>();
-    for (auto& v : d) v = pow2_or_random_scale(src_, -2, 2);
+    for (auto& v : d) v = graph_scale(src_, -2, 2);
     src_.label(ChoiceLabel::other);
     if (src_.chance(15) && c.numel() > 0) {
       d[src_.index(size_t(c.numel()))] = src_.pick<float>({0.0f, -0.5f, kInf, -1.0f});
@@ -388,14 +387,7 @@ class GraphDraw {
   // quantize(y, p_out), sometimes followed by the absorption pattern
   // quantize(dequantize(., p_out), p2) with p2 per-tensor or per-channel.
   Requantized requantize(int y, const Shape& shape) {
-    QuantSpec spec;
-    src_.label(ChoiceLabel::dtype_range);
-    const bool u8 = src_.chance(40);
-    spec.dtype = u8 ? DType::u8 : DType::i8;
-    spec.quant_min = u8 ? 0 : -128;
-    spec.quant_max = u8 ? 255 : 127;
-    src_.label(ChoiceLabel::contract);
-    spec.contract = src_.pick(std::span<const Contract>(kAllContracts));
+    QuantSpec spec = draw_activation_spec();
     int q;
     src_.label(ChoiceLabel::layout);
     if (src_.chance(20) && shape.rank() >= 1 && shape[shape.rank() - 1] > 1) {
@@ -403,11 +395,11 @@ class GraphDraw {
       Shape ss = Shape::ones(shape.rank());
       ss[shape.rank() - 1] = shape[shape.rank() - 1];
       Tensor s(DType::f32, ss);
-      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -6, -1);
+      for (float& v : s.data<float>()) v = graph_scale(src_, -6, -1);
       const int sc = scale_constant(s);
       q = g_.quantize(y, sc, zero_point_constant(ss, spec.quant_min, spec.quant_max), spec);
     } else {
-      const int sc = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -6, -1)}));
+      const int sc = scale_constant(Tensor::of<float>(Shape{}, {graph_scale(src_, -6, -1)}));
       q = g_.quantize(y, sc, zero_point_constant(Shape{}, spec.quant_min, spec.quant_max), spec);
     }
     src_.label(ChoiceLabel::node_count);
@@ -421,10 +413,10 @@ class GraphDraw {
       Shape ss = Shape::ones(shape.rank());
       ss[axis] = shape[axis];
       Tensor s(DType::f32, ss);
-      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -6, -1);
+      for (float& v : s.data<float>()) v = graph_scale(src_, -6, -1);
       return {q, dq, g_.quantize(dq, g_.constant(s, "scale2"), std::nullopt, p2)};
     }
-    return {q, dq, g_.quantize(dq, g_.constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -6, -1)}), "scale2"),
+    return {q, dq, g_.quantize(dq, g_.constant(Tensor::of<float>(Shape{}, {graph_scale(src_, -6, -1)}), "scale2"),
                                std::nullopt, p2)};
   }
 
@@ -472,10 +464,10 @@ class GraphDraw {
     const bool per_channel = src_.chance(60);
     if (per_channel) {
       Tensor s(DType::f32, Shape{o, 1, 1, 1});
-      for (float& v : s.data<float>()) v = pow2_or_random_scale(src_, -9, -5);
+      for (float& v : s.data<float>()) v = graph_scale(src_, -9, -5);
       ws = scale_constant(s);
     } else {
-      ws = scale_constant(Tensor::of<float>(Shape{}, {pow2_or_random_scale(src_, -9, -5)}));
+      ws = scale_constant(Tensor::of<float>(Shape{}, {graph_scale(src_, -9, -5)}));
     }
     // Weight zero points as for linear weights: without them the lowering
     // of a conv's zero points never ran (a mutant there survived, issue 16).

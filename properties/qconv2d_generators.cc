@@ -41,12 +41,12 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
   const int64_t ow = (w + at.padding[1] + at.padding[3] - at.dilation[1] * (kw - 1) - 1) / at.stride[1] + 1;
   (void)limits;
 
-  const QuantType xt = draw_operand_type(src, false);
+  const QuantType xt = draw_quant_type(src, operand_quant_types(false));
   src.label(ChoiceLabel::layout);
-  a.x_params = draw_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
-                           Shape{}, std::nullopt);
-  a.x = draw_operand_values(src, a.x_params, Shape{n, c, h, w});
-  const QuantType wt = draw_operand_type(src, true);
+  a.x_params = draw_operand_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
+                           Shape{}, std::nullopt, kOperandScales);
+  a.x = draw_qvalues(src, a.x_params, Shape{n, c, h, w}, kOperandQValues);
+  const QuantType wt = draw_quant_type(src, operand_quant_types(true));
   Shape w_scale;
   std::optional<std::vector<int64_t>> w_blocks;
   src.label(ChoiceLabel::layout);
@@ -59,8 +59,8 @@ QConv2dCase draw_qconv2d(Source& src, const FusedLimits& limits) {
       w_scale = Shape{o, cg, (kh - 1) / (*w_blocks)[2] + 1, 1};
   }
   src.label(ChoiceLabel::layout);
-  a.w_params = draw_params(src, wt, ZeroPointDomain(src.weighted({75, 15, 10})), w_scale, w_blocks);
-  a.w = draw_operand_values(src, a.w_params, Shape{o, cg, kh, kw});
+  a.w_params = draw_operand_params(src, wt, ZeroPointDomain(src.weighted({75, 15, 10})), w_scale, w_blocks, kOperandScales);
+  a.w = draw_qvalues(src, a.w_params, Shape{o, cg, kh, kw}, kOperandQValues);
   // Output magnitude estimate: |x|max |w|max * reduction length.
   const BlockLayout xl = BlockLayout::derive(a.x.shape(), a.x_params.scale.shape(), std::nullopt);
   const BlockLayout wl = BlockLayout::derive(a.w.shape(), a.w_params.scale.shape(), a.w_params.block_size);

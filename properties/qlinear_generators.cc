@@ -27,7 +27,7 @@ LinearDims draw_linear_dims(Source& src, const FusedLimits& limits) {
   int64_t in = draw_reduction_size(src);
   int64_t k = draw_output_channels(src);
   Shape x_shape;
-  for (int i = 0; i < batch_rank; ++i) x_shape.push_back(draw_small_dim(src));
+  for (int i = 0; i < batch_rank; ++i) x_shape.push_back(draw_small_dim(src, kFusedDims));
   auto rows = [&] {
     int64_t m = 1;
     for (int i = 0; i < x_shape.rank(); ++i) m *= x_shape[i];
@@ -48,7 +48,7 @@ LinearDims draw_linear_dims(Source& src, const FusedLimits& limits) {
 
 // w params: every layout the SPEC names, and then some.
 QuantParams draw_qlinear_weight_params(Source& src, int64_t k, int64_t in) {
-  const QuantType wt = draw_operand_type(src, true);
+  const QuantType wt = draw_quant_type(src, operand_quant_types(true));
   src.label(ChoiceLabel::layout);
   const ZeroPointDomain wd = ZeroPointDomain(src.weighted({70, 15, 15}));
   Shape w_scale;
@@ -65,7 +65,7 @@ QuantParams draw_qlinear_weight_params(Source& src, int64_t k, int64_t in) {
       w_scale = Shape{k, in == 0 ? 1 : (in - 1) / g + 1};
     }
   }
-  return draw_params(src, wt, wd, w_scale, w_blocks);
+  return draw_operand_params(src, wt, wd, w_scale, w_blocks, kOperandScales);
 }
 
 // The largest ideal |y| without the bias, to size the bias, activation
@@ -96,7 +96,7 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
   const Shape& x_shape = dims.x_shape;
 
   // x params: per-tensor or per-row ([..., 1]).
-  const QuantType xt = draw_operand_type(src, false);
+  const QuantType xt = draw_quant_type(src, operand_quant_types(false));
   Shape x_scale;
   src.label(ChoiceLabel::layout);
   if (src.chance(35)) {
@@ -104,12 +104,12 @@ QLinearCase draw_qlinear(Source& src, const FusedLimits& limits) {
     x_scale[x_scale.rank() - 1] = 1;
   }
   src.label(ChoiceLabel::layout);
-  a.x_params = draw_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
-                           x_scale, std::nullopt);
-  a.x = draw_operand_values(src, a.x_params, x_shape);
+  a.x_params = draw_operand_params(src, xt, src.chance(85) ? ZeroPointDomain::int_domain : ZeroPointDomain::none,
+                           x_scale, std::nullopt, kOperandScales);
+  a.x = draw_qvalues(src, a.x_params, x_shape, kOperandQValues);
 
   a.w_params = draw_qlinear_weight_params(src, k, in);
-  a.w = draw_operand_values(src, a.w_params, Shape{k, in});
+  a.w = draw_qvalues(src, a.w_params, Shape{k, in}, kOperandQValues);
   const double ymax = ideal_linear_magnitude(a, k, in);
   src.label(ChoiceLabel::other);
   if (src.chance(60)) {

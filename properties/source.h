@@ -94,9 +94,12 @@ class Source {
   // PrngSource: fill_each's per-element draws then compile without a
   // virtual call.)
   size_t weighted(std::initializer_list<int> weights) {
+    return weighted(std::span<const int>(weights.begin(), weights.size()));
+  }
+  size_t weighted(std::span<const int> weights) {
     int total = 0;
     for (int w : weights) total += w;
-    categories(std::span<const int>(weights.begin(), weights.size()));
+    categories(weights);
     int64_t r = integer(0, total - 1);
     size_t i = 0;
     for (int w : weights) {

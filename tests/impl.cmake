@@ -3,7 +3,7 @@
 # kinds, threads), choose_qparams, and a sanity check of each fault point.
 qdiff_add_test(NAME impl_test
   SOURCES impl_quantize_test.cc impl_choose_qparams_test.cc impl_fault_points_test.cc
-  LIBS qdiff_impl qdiff_reference
+  LIBS qdiff_impl qdiff_reference qdiff_domains
   LABELS unit)
 
 # Unit tests of the fused operators (impl/ops): targeted sweeps checked with
@@ -13,7 +13,7 @@ qdiff_add_test(NAME impl_test
 qdiff_add_test(NAME impl_fused_test
   SOURCES impl_fused_qlinear_test.cc impl_fused_qconv2d_test.cc impl_fused_elementwise_test.cc
           impl_fused_errors_test.cc impl_fused_faults_test.cc impl_qlinear_contract_test.cc
-  LIBS qdiff_impl qdiff_reference qdiff_adapters GTest::gmock
+  LIBS qdiff_impl qdiff_reference qdiff_adapters qdiff_domains GTest::gmock
   LABELS unit)
 
 # Unit tests of the graph level (impl/graph): each pass on hand-built graphs
@@ -26,5 +26,5 @@ qdiff_add_test(NAME impl_fused_test
 qdiff_add_test(NAME impl_graph_test
   SOURCES impl_graph_passes_test.cc impl_graph_executor_test.cc impl_graph_lowering_test.cc
           impl_graph_faults_test.cc
-  LIBS qdiff_impl qdiff_reference qdiff_oracle GTest::gmock
+  LIBS qdiff_impl qdiff_reference qdiff_oracle qdiff_domains GTest::gmock
   LABELS unit)

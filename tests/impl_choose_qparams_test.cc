@@ -17,7 +17,7 @@
 namespace qdiff::impl {
 namespace {
 
-using testing::error_of;
+using testing::error_kind_of;
 using testing::same_tensor;
 using testing::single_thread;
 using testing::supported_isas;
@@ -25,8 +25,8 @@ using testing::supported_isas;
 void expect_same_choice(const Tensor& x, const ChooseQParamsArgs& a, const ImplOptions& o,
                         const std::string& what) {
   std::optional<ChosenQParams> want, got;
-  const auto want_error = error_of([&] { want = reference::choose_qparams_affine(x, a); });
-  const auto got_error = error_of([&] { got = choose_qparams_affine(x, a, o); });
+  const auto want_error = error_kind_of([&] { want = reference::choose_qparams_affine(x, a); });
+  const auto got_error = error_kind_of([&] { got = choose_qparams_affine(x, a, o); });
   ASSERT_EQ(want_error, got_error) << what;
   if (!want) return;
   ASSERT_TRUE(same_tensor(want->scale, got->scale)) << "scale " << what;
@@ -71,21 +71,21 @@ TEST(ImplChooseQParams, MatchesTheReferenceForEveryMappingDomainAndLayout) {
     for (const BlockCase& bc : block_cases(n)) {
       const Tensor x = random_input(bc.input, rng);
       for (const auto& r : testing::all_ranges()) {
-        if (r.qmin >= r.qmax) continue;
+        if (r.quant_min >= r.quant_max) continue;
         for (Mapping m : kAllMappings) {
           for (ZeroPointDomain d : kAllDomains) {
             ChooseQParamsArgs a;
             a.mapping = m;
             a.zero_point_domain = d;
-            a.dtype = r.dtype;
-            a.quant_min = r.qmin;
-            a.quant_max = r.qmax;
+            a.dtype = r.storage;
+            a.quant_min = r.quant_min;
+            a.quant_max = r.quant_max;
             a.block_size = bc.block;
             for (Isa isa : supported_isas()) {
               expect_same_choice(x, a, single_thread(isa),
                                  fmt::format("n {} input {} {} {} {} [{}, {}] {}", n, bc.input.str(),
-                                             mapping_name(m), domain_name(d), dtype_name(r.dtype),
-                                             r.qmin, r.qmax, isa_name(isa)));
+                                             mapping_name(m), domain_name(d), dtype_name(r.storage),
+                                             r.quant_min, r.quant_max, isa_name(isa)));
               if (::testing::Test::HasFatalFailure()) return;
             }
           }
@@ -121,11 +121,11 @@ TEST(ImplChooseQParams, NonFiniteInputsAndBadArgumentsGiveTheReferenceErrorKinds
   args[4].block_size = std::vector<int64_t>{0};
   args[5].eps = 0.0f;
   for (const auto& a : args) {
-    const auto kind = error_of([&] { reference::choose_qparams_affine(x, a); });
+    const auto kind = error_kind_of([&] { reference::choose_qparams_affine(x, a); });
     ASSERT_TRUE(kind.has_value());
-    EXPECT_EQ(error_of([&] { choose_qparams_affine(x, a); }), kind);
+    EXPECT_EQ(error_kind_of([&] { choose_qparams_affine(x, a); }), kind);
   }
-  EXPECT_EQ(error_of([&] { choose_qparams_affine(Tensor(DType::i8, Shape{2}), {}); }),
+  EXPECT_EQ(error_kind_of([&] { choose_qparams_affine(Tensor(DType::i8, Shape{2}), {}); }),
             ErrorKind::unsupported);
 }
 

@@ -17,7 +17,8 @@
 namespace qdiff::impl {
 namespace {
 
-using testing::error_of;
+using testing::error_kind_of;
+using testing::PrngSource;
 using testing::same_tensor;
 using testing::single_thread;
 using testing::supported_isas;
@@ -112,13 +113,13 @@ TEST(ImplFaultPoints, EachPointChangesATargetedResult) {
     for (Isa isa : supported_isas()) {
       std::optional<Tensor> clean, faulty, want;
       const auto clean_error =
-          error_of([&] { clean = quantize_affine(t.input, t.params, t.contract, single_thread(isa)); });
-      const auto want_error = error_of([&] { want = reference::quantize_affine(t.input, t.params, t.contract); });
+          error_kind_of([&] { clean = quantize_affine(t.input, t.params, t.contract, single_thread(isa)); });
+      const auto want_error = error_kind_of([&] { want = reference::quantize_affine(t.input, t.params, t.contract); });
       ASSERT_EQ(clean_error, want_error) << what;
       if (want) {
         ASSERT_TRUE(same_tensor(*want, *clean)) << what;
       }
-      const auto faulty_error = error_of([&] {
+      const auto faulty_error = error_kind_of([&] {
         faulty = quantize_affine(t.input, t.params, t.contract, single_thread(isa, FaultSet(t.fault)));
       });
       const bool changed = faulty_error != clean_error ||
@@ -171,7 +172,7 @@ TEST(ImplFaultPoints, SqueezeUnitScaleDimsReadsAGroupScaleAsPerChannel) {
 // the reference's per-channel result with scale'[j] = scale[min(j, G - 1)]
 // (what "per-channel along the last dim" means once the G scales run out).
 TEST(ImplFaultPoints, SqueezeUnitScaleDimsEqualsPerChannelOfTheSqueezedScale) {
-  std::mt19937 rng(7);
+  PrngSource rng(7);
   for (int64_t rows : {1, 3}) {
     for (int64_t n : {2, 7, 16, 17, 33, 64, 65}) {
       for (int64_t g : {2, 5, 16}) {
@@ -265,7 +266,7 @@ TEST(ImplFaultPoints, ChooseQParamsWithoutEpsGivesAZeroScale) {
 TEST(ImplFaultPoints, AllFaultsTogetherStayInBounds) {
   FaultSet all;
   for (int f = 0; f < int(FaultPoint::kCount); ++f) all = all.with(FaultPoint(f));
-  std::mt19937 rng(1);
+  PrngSource rng(1);
   for (int64_t n : {1, 2, 3, 7, 17, 33}) {
     for (const auto& l : testing::layouts_of_size(n)) {
       for (ZeroPointDomain d : kAllDomains) {
@@ -274,9 +275,9 @@ TEST(ImplFaultPoints, AllFaultsTogetherStayInBounds) {
         const Tensor q = testing::make_quantized(l.input, p.dtype, rng);
         for (Isa isa : supported_isas()) {
           for (Contract c : kAllContracts) {
-            (void)error_of([&] { quantize_affine(x, p, c, single_thread(isa, all)); });
-            (void)error_of([&] { fake_quantize_affine(x, p, c, single_thread(isa, all)); });
-            (void)error_of([&] { dequantize_affine(q, p, c, single_thread(isa, all)); });
+            (void)error_kind_of([&] { quantize_affine(x, p, c, single_thread(isa, all)); });
+            (void)error_kind_of([&] { fake_quantize_affine(x, p, c, single_thread(isa, all)); });
+            (void)error_kind_of([&] { dequantize_affine(q, p, c, single_thread(isa, all)); });
           }
         }
       }
@@ -289,7 +290,7 @@ TEST(ImplFaultPoints, AllFaultsTogetherStayInBounds) {
     for (auto& s : p.scale.data<float>()) s = 0.5f;
     const Tensor x = iota(Shape{2, len}, 0.5f);
     for (Isa isa : supported_isas()) {
-      (void)error_of([&] { quantize_affine(x, p, Contract::torchao, single_thread(isa, all)); });
+      (void)error_kind_of([&] { quantize_affine(x, p, Contract::torchao, single_thread(isa, all)); });
     }
   }
 }

@@ -27,7 +27,7 @@ Shape elementwise_scale(const Shape& shape) { return shape; }
 struct EwSpec {
   ElementwiseOp op = ElementwiseOp::add;
   Shape a_shape, b_shape;
-  QType a = kI8, b = kU8, out = kI8;
+  QuantType a = kI8, b = kU8, out = kI8;
   std::optional<Shape> a_scale, b_scale;  // default per-tensor
   std::optional<std::vector<int64_t>> a_block, b_block;
   Zero a_zero = Zero::random, b_zero = Zero::random;
@@ -37,7 +37,7 @@ struct EwSpec {
 };
 
 QElementwiseArgs make_ew(const EwSpec& s, uint32_t seed) {
-  std::mt19937 rng(seed);
+  PrngSource rng(seed);
   QElementwiseArgs e;
   e.op = s.op;
   e.a = random_q(s.a, s.a_shape, rng);
@@ -52,7 +52,7 @@ QElementwiseArgs make_ew(const EwSpec& s, uint32_t seed) {
     const float base = e.out_params.scale.f32_at(0);
     const int64_t z = e.out_params.zero_point->int_at(0);
     e.out_params = make_params(s.out, *s.out_scale, base, Zero::none, rng, s.out_block);
-    for (auto& v : e.out_params.scale.data<float>()) v = base * (1.0f + float(rng() % 4) / 4.0f);
+    for (auto& v : e.out_params.scale.data<float>()) v = base * (1.0f + float(rng.integer(0, 3)) / 4.0f);
     Tensor zp(DType::i32, *s.out_scale);
     for (auto& v : zp.data<int32_t>()) v = int32_t(z);
     e.out_params.zero_point = std::move(zp);
@@ -62,14 +62,14 @@ QElementwiseArgs make_ew(const EwSpec& s, uint32_t seed) {
 
 std::string describe(const EwSpec& s) {
   return fmt::format("{} a {} {} b {} {} out {}", elementwise_op_name(s.op), s.a_shape.str(),
-                     dtype_name(s.a.dtype), s.b_shape.str(), dtype_name(s.b.dtype),
-                     dtype_name(s.out.dtype));
+                     dtype_name(s.a.storage), s.b_shape.str(), dtype_name(s.b.storage),
+                     dtype_name(s.out.storage));
 }
 
 void check_spec(const EwSpec& s, uint32_t seed) {
   const QElementwiseArgs e = make_ew(s, seed);
   if (s.activation.kind == ActivationKind::none) {
-    expect_informative(qelementwise(e, options_for(Isa::scalar)), s.out.qmin, s.out.qmax,
+    expect_informative(qelementwise(e, options_for(Isa::scalar)), s.out.quant_min, s.out.quant_max,
                        describe(s));
   }
   expect_agrees_everywhere(e, describe(s));
@@ -199,12 +199,12 @@ TEST(ImplFusedElementwise, Layouts) {
 
 TEST(ImplFusedElementwise, DtypesAndActivations) {
   uint32_t seed = 700;
-  for (QType a : {kI8, kU8, kI16, kU16, kI4}) {
-    for (QType out : {kI8, kU8, kU16, kI32, QType{DType::i16, -100, 100},
-                      QType{DType::i32, INT32_MIN, INT32_MIN + 500}}) {
+  for (QuantType a : {kI8, kU8, kI16, kU16, kI4}) {
+    for (QuantType out : {kI8, kU8, kU16, kI32, QuantType{DType::i16, -100, 100},
+                      QuantType{DType::i32, INT32_MIN, INT32_MIN + 500}}) {
       EwSpec s;
       s.a = a;
-      s.b = a.qmin < 0 ? kU16 : kI8;
+      s.b = a.quant_min < 0 ? kU16 : kI8;
       s.out = out;
       s.a_shape = Shape{3, 70};
       s.b_shape = Shape{3, 1};

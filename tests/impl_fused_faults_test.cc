@@ -35,9 +35,9 @@ QLinearArgs tie_with_odd_zero_point() {
   return a;
 }
 
-QLinearArgs random_linear(uint32_t seed, int64_t m, int64_t k, int64_t in, const QType& x,
+QLinearArgs random_linear(uint32_t seed, int64_t m, int64_t k, int64_t in, const QuantType& x,
                           const Shape& w_scale, Zero x_zero, bool bias, bool per_channel_out) {
-  std::mt19937 rng(seed);
+  PrngSource rng(seed);
   QLinearArgs a;
   a.x = random_q(x, Shape{m, in}, rng);
   a.x_params = make_params(x, Shape{}, 0.05f, x_zero, rng);
@@ -56,7 +56,7 @@ std::vector<Target> targets() {
                random_linear(2, 3, 20, 32, kI16, Shape{20, 1}, Zero::at_max, false, false)});
   {
     // qconv2d with padding: padded taps hold the zero point.
-    std::mt19937 rng(3);
+    PrngSource rng(3);
     QConv2dArgs c;
     c.x = random_q(kU8, Shape{1, 2, 4, 4}, rng);
     c.x_params = make_params(kU8, Shape{}, 0.05f, Zero::at_max, rng);
@@ -110,7 +110,7 @@ std::vector<Target> targets() {
     // per-row x params [3, 1] (distinct scales), K = 20: output (r, k) takes
     // row min(k, 2)'s scale.
     QLinearArgs a = random_linear(8, 3, 20, 32, kU8, Shape{20, 1}, Zero::random, false, false);
-    std::mt19937 rng(8);
+    PrngSource rng(8);
     a.x_params = make_params(kU8, Shape{3, 1}, 0.05f, Zero::random, rng);
     a.x_params.scale = Tensor::of<float>(Shape{3, 1}, {0.05f, 0.025f, 0.1f});
     fit_output_params(a, kI8, -1, rng);
@@ -209,7 +209,7 @@ TEST(ImplFusedFaultPoints, AllFaultsTogetherStayInBounds) {
                                             {Shape{2, 3, 4}, Shape{4}},
                                             {Shape{7}, Shape{2, 2, 7}}};
   for (const auto& [as, bs] : shapes) {
-    std::mt19937 rng(seed++);
+    PrngSource rng(seed++);
     QElementwiseArgs e;
     e.a = random_q(kI8, as, rng);
     e.a_params = make_params(kI8, as, 0.1f, Zero::random, rng);  // elementwise scales

@@ -20,7 +20,7 @@ struct ConvSpec {
   int64_t n = 1, c = 4, h = 6, w = 7;
   int64_t o = 6, kh = 3, kw = 3;
   Conv2dAttrs attrs;
-  QType x = kU8, wt = kI8, out = kI8;
+  QuantType x = kU8, wt = kI8, out = kI8;
   std::optional<Shape> w_scale;  // default per-channel [O, 1, 1, 1]
   std::optional<std::vector<int64_t>> w_block;
   Zero x_zero = Zero::random, w_zero = Zero::none;
@@ -30,7 +30,7 @@ struct ConvSpec {
 };
 
 QConv2dArgs make_conv(const ConvSpec& s, uint32_t seed) {
-  std::mt19937 rng(seed);
+  PrngSource rng(seed);
   QConv2dArgs a;
   a.attrs = s.attrs;
   a.x = random_q(s.x, Shape{s.n, s.c, s.h, s.w}, rng);
@@ -56,7 +56,7 @@ std::string describe(const ConvSpec& s) {
 void check_spec(const ConvSpec& s, uint32_t seed) {
   const QConv2dArgs a = make_conv(s, seed);
   if (s.activation.kind == ActivationKind::none) {
-    expect_informative(qconv2d(a, options_for(Isa::scalar)), s.out.qmin, s.out.qmax, describe(s));
+    expect_informative(qconv2d(a, options_for(Isa::scalar)), s.out.quant_min, s.out.quant_max, describe(s));
   }
   expect_agrees_everywhere(a, describe(s));
 }
@@ -152,14 +152,14 @@ TEST(ImplFusedQConv2d, EachAttribute) {
 
 TEST(ImplFusedQConv2d, DtypesAndZeroPoints) {
   uint32_t seed = 100;
-  for (QType x : {kU8, kI8, kI16}) {
-    for (QType w : {kI8, kU8, kI4, kU4, kU16}) {
+  for (QuantType x : {kU8, kI8, kI16}) {
+    for (QuantType w : {kI8, kU8, kI4, kU4, kU16}) {
       for (Zero xz : {Zero::at_min, Zero::at_max}) {
         ConvSpec s;
         s.x = x;
         s.wt = w;
         s.x_zero = xz;
-        s.w_zero = w.qmin == 0 ? Zero::random : Zero::none;
+        s.w_zero = w.quant_min == 0 ? Zero::random : Zero::none;
         s.attrs.padding = {1, 0, 1, 2};  // padded taps take the zero point
         check_spec(s, seed++);
       }
@@ -190,7 +190,7 @@ TEST(ImplFusedQConv2d, WeightLayouts) {
       {"blockwise_all_dims", Shape{2, 2, 2, 2}, std::vector<int64_t>{3, 3, 2, 2}},
   };
   for (const Layout& l : layouts) {
-    for (QType w : {kI8, kU4}) {
+    for (QuantType w : {kI8, kU4}) {
       ConvSpec s;
       s.wt = w;
       s.w_scale = l.scale;
@@ -215,7 +215,7 @@ TEST(ImplFusedQConv2d, FloatDomainWeightsAndOutputs) {
                                                                 -0.05f, 0.07f});
   expect_agrees_everywhere(a, "float-domain weights");
 
-  for (QType out : {kU8, kI16, kI32}) {
+  for (QuantType out : {kU8, kI16, kI32}) {
     ConvSpec p;
     p.out = out;
     p.per_channel_out = true;

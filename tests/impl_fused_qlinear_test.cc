@@ -29,7 +29,7 @@ using namespace fused_testing;
 
 struct LinearSpec {
   int64_t m = 1, k = 1, in = 1;
-  QType x = kU8, w = kI8, out = kI8;
+  QuantType x = kU8, w = kI8, out = kI8;
   std::optional<Shape> w_scale;  // default per-channel [K, 1]
   std::optional<std::vector<int64_t>> w_block;
   Zero x_zero = Zero::random, w_zero = Zero::none, out_zero = Zero::middle;
@@ -41,10 +41,10 @@ struct LinearSpec {
 };
 
 // Typical |q - z| of a type, for choosing an output scale that spreads the outputs.
-double spread(const QType& t) { return double(t.qmax - t.qmin) / 3.0 + 1.0; }
+double spread(const QuantType& t) { return double(t.quant_max - t.quant_min) / 3.0 + 1.0; }
 
 QLinearArgs make_linear(const LinearSpec& s, uint32_t seed) {
-  std::mt19937 rng(seed);
+  PrngSource rng(seed);
   QLinearArgs a;
   Shape x_shape;
   const std::vector<int64_t> batch = s.batch.empty() ? std::vector<int64_t>{s.m} : s.batch;
@@ -74,14 +74,14 @@ QLinearArgs make_linear(const LinearSpec& s, uint32_t seed) {
 
 std::string describe(const LinearSpec& s) {
   return fmt::format("M {} K {} In {} x {} w {} [{}, {}] out {}", s.m, s.k, s.in,
-                     dtype_name(s.x.dtype), dtype_name(s.w.dtype), s.w.qmin, s.w.qmax,
-                     dtype_name(s.out.dtype));
+                     dtype_name(s.x.storage), dtype_name(s.w.storage), s.w.quant_min, s.w.quant_max,
+                     dtype_name(s.out.storage));
 }
 
 int64_t check_spec(const LinearSpec& s, uint32_t seed) {
   const QLinearArgs a = make_linear(s, seed);
   if (s.activation.kind == ActivationKind::none && s.out_zero == Zero::middle) {
-    expect_informative(qlinear(a, options_for(Isa::scalar)), s.out.qmin, s.out.qmax, describe(s));
+    expect_informative(qlinear(a, options_for(Isa::scalar)), s.out.quant_min, s.out.quant_max, describe(s));
   }
   return expect_agrees_everywhere(a, describe(s));
 }
@@ -166,8 +166,8 @@ TEST(ImplFusedQLinear, DepthAroundQuadsAndVectors) {
 // points at both ends of each range, with and without weight zero points.
 TEST(ImplFusedQLinear, SignednessMixesAndZeroPointsAtTheRangeEnds) {
   uint32_t seed = 200;
-  for (QType x : {kU8, kI8}) {
-    for (QType w : {kU8, kI8}) {
+  for (QuantType x : {kU8, kI8}) {
+    for (QuantType w : {kU8, kI8}) {
       for (Zero xz : {Zero::at_min, Zero::at_max, Zero::none}) {
         for (Zero wz : {Zero::at_min, Zero::at_max, Zero::none}) {
           LinearSpec s;
@@ -250,7 +250,7 @@ TEST(ImplFusedQLinear, MisleadingShapes) {
 
 TEST(ImplFusedQLinear, Int4Weights) {
   uint32_t seed = 500;
-  for (QType w : {kI4, kU4}) {
+  for (QuantType w : {kI4, kU4}) {
     for (int64_t g : {32, 128}) {
       LinearSpec s;
       s.m = 9;
@@ -258,7 +258,7 @@ TEST(ImplFusedQLinear, Int4Weights) {
       s.in = 256;
       s.w = w;
       s.w_scale = Shape{s.k, s.in / g};
-      s.w_zero = w.qmin == 0 ? Zero::random : Zero::none;
+      s.w_zero = w.quant_min == 0 ? Zero::random : Zero::none;
       check_spec(s, seed++);
     }
   }
@@ -294,8 +294,8 @@ TEST(ImplFusedQLinear, DepthAndRowBlocking) {
 // 16-bit operands and 8-bit groups whose |acc| may pass 2^31 take the int64 path.
 TEST(ImplFusedQLinear, WidePath) {
   uint32_t seed = 700;
-  for (QType x : {kI16, kU16, kU8}) {
-    for (QType w : {kI16, kI8, kU16}) {
+  for (QuantType x : {kI16, kU16, kU8}) {
+    for (QuantType w : {kI16, kI8, kU16}) {
       LinearSpec s;
       s.m = 3;
       s.k = 18;
@@ -344,9 +344,8 @@ TEST(ImplFusedQLinear, FloatDomainWeights) {
     QLinearArgs a = make_linear(s, seed++);
     a.w_params.zero_point_domain = ZeroPointDomain::float_domain;
     Tensor z(DType::f32, *s.w_scale);
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-0.1f, 0.1f);
-    for (auto& v : z.data<float>()) v = u(rng);
+    PrngSource rng(seed);
+    for (auto& v : z.data<float>()) v = 0.1f * float(rng.integer(-(1 << 20), 1 << 20)) / float(1 << 20);
     a.w_params.zero_point = z;
     expect_agrees_everywhere(a, fmt::format("float-domain g = {}", g));
   }
@@ -356,9 +355,9 @@ TEST(ImplFusedQLinear, PerRowInputsAndPerChannelOutputs) {
   uint32_t seed = 900;
   // i32 ranges: the full one (rounding in int64), a narrow one in the middle,
   // and narrow ones at either end of int32 (qmin - 1 or qmax + 1 would overflow).
-  for (QType out : {kI8, kU8, kU16, kI32, QType{DType::i32, -1000, 1000},
-                    QType{DType::i32, INT32_MIN, INT32_MIN + 1000},
-                    QType{DType::i32, INT32_MAX - 1000, INT32_MAX}}) {
+  for (QuantType out : {kI8, kU8, kU16, kI32, QuantType{DType::i32, -1000, 1000},
+                    QuantType{DType::i32, INT32_MIN, INT32_MIN + 1000},
+                    QuantType{DType::i32, INT32_MAX - 1000, INT32_MAX}}) {
     LinearSpec s;
     s.batch = {3, 5};
     s.k = 40;

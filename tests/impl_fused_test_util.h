@@ -13,7 +13,6 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -28,11 +27,13 @@
 #include "adapters/optimized_backend.h"
 #include "oracle/backend_interface.h"
 #include "oracle/fused_oracle.h"
+#include "properties/domains.h"
 #include "reference/fused_ops.h"
 #include "tests/test_util.h"
 
 namespace qdiff::impl::fused_testing {
 
+using test_util::error_kind_of;
 using test_util::supported_isas;
 
 inline ImplOptions options_for(Isa isa, int threads = 1, FaultSet faults = {}) {
@@ -44,38 +45,14 @@ inline ImplOptions options_for(Isa isa, int threads = 1, FaultSet faults = {}) {
   return o;
 }
 
-// A quantized element type: storage and range.
-struct QType {
-  DType dtype;
-  int64_t qmin, qmax;
-};
-inline constexpr QType kI8{DType::i8, -128, 127};
-inline constexpr QType kU8{DType::u8, 0, 255};
-inline constexpr QType kI4{DType::i8, -8, 7};
-inline constexpr QType kU4{DType::u8, 0, 15};
-inline constexpr QType kI16{DType::i16, -32768, 32767};
-inline constexpr QType kU16{DType::u16, 0, 65535};
-inline constexpr QType kI32{DType::i32, INT32_MIN, INT32_MAX};
+using namespace props::quant_types;
+using props::PrngSource;
+using props::Source;
 
 // Values in [qmin, qmax], with the range ends over-represented.
-inline Tensor random_q(const QType& t, const Shape& shape, std::mt19937& rng) {
-  Tensor q(t.dtype, shape);
-  std::uniform_int_distribution<int64_t> u(t.qmin, t.qmax);
-  visit_integer_dtype(t.dtype, [&](auto tag) {
-    using Q = decltype(tag);
-    for (auto& v : q.data<Q>()) {
-      const uint32_t pick = rng() % 16;
-      v = Q(pick == 0 ? t.qmin : pick == 1 ? t.qmax : u(rng));
-    }
-  });
-  return q;
-}
-
-// Scales: powers of two (exact arithmetic, exact ties) and values with
-// inexact products, around `base`.
-inline float random_scale(std::mt19937& rng, float base) {
-  static const float kFactors[] = {1.0f, 0.5f, 2.0f, 0.75f, 1.3f, 0.9f, 1.0f / 3.0f, 1.7f};
-  return base * kFactors[rng() % (sizeof(kFactors) / sizeof(kFactors[0]))];
+inline Tensor random_q(const QuantType& t, const Shape& shape, Source& rng) {
+  const QuantParams range = props::params_of(t, ZeroPointDomain::none, Tensor());
+  return props::draw_qvalues(rng, range, shape, {14, 2, 0, 0});
 }
 
 // middle: uniform in the middle half of the range (outputs then rarely saturate).
@@ -83,25 +60,19 @@ enum class Zero { none, random, middle, at_min, at_max };
 
 // Params of type t with a scale of `scale_shape` (values around base) and
 // an i32 zero point of the same shape.
-inline QuantParams make_params(const QType& t, const Shape& scale_shape, float base, Zero zero,
-                               std::mt19937& rng,
+inline QuantParams make_params(const QuantType& t, const Shape& scale_shape, float base, Zero zero,
+                               Source& rng,
                                std::optional<std::vector<int64_t>> block = std::nullopt) {
-  QuantParams p;
-  p.dtype = t.dtype;
-  p.quant_min = t.qmin;
-  p.quant_max = t.qmax;
-  p.block_size = std::move(block);
-  p.scale = Tensor(DType::f32, scale_shape);
-  for (auto& s : p.scale.data<float>()) s = random_scale(rng, base);
+  QuantParams p = props::params_of(t, ZeroPointDomain::int_domain, Tensor(DType::f32, scale_shape),
+                                   std::move(block));
+  for (auto& s : p.scale.data<float>()) s = props::draw_scale_near(rng, base);
   if (zero != Zero::none) {
-    Tensor z(DType::i32, scale_shape);
-    const int64_t quarter = (t.qmax - t.qmin) / 4;
-    std::uniform_int_distribution<int64_t> u(zero == Zero::middle ? t.qmin + quarter : t.qmin,
-                                             zero == Zero::middle ? t.qmax - quarter : t.qmax);
-    for (auto& v : z.data<int32_t>()) {
-      v = int32_t(zero == Zero::at_min ? t.qmin : zero == Zero::at_max ? t.qmax : u(rng));
-    }
-    p.zero_point = std::move(z);
+    const int64_t quarter = (t.quant_max - t.quant_min) / 4;
+    const int64_t lo = zero == Zero::middle ? t.quant_min + quarter : t.quant_min;
+    const int64_t hi = zero == Zero::middle ? t.quant_max - quarter : t.quant_max;
+    std::vector<int64_t> z(size_t(p.scale.numel()));
+    for (auto& v : z) v = zero == Zero::at_min ? t.quant_min : zero == Zero::at_max ? t.quant_max : rng.integer(lo, hi);
+    p.zero_point = props::integer_tensor(DType::i32, scale_shape, z);
   }
   return p;
 }
@@ -111,7 +82,7 @@ inline QuantParams make_params(const QType& t, const Shape& scale_shape, float b
 // the scale from their spread, the zero point from their mean. Per-channel
 // (channel_dim >= 0): scale [1, .., C, .., 1] of factors around that scale.
 template <typename Args>
-void fit_output_params(Args& a, const QType& t, int channel_dim, std::mt19937& rng) {
+void fit_output_params(Args& a, const QuantType& t, int channel_dim, Source& rng) {
   const int rank = [&] {
     if constexpr (std::is_same_v<Args, QLinearArgs>) return a.x.shape().rank();
     if constexpr (std::is_same_v<Args, QConv2dArgs>) return 4;
@@ -136,15 +107,15 @@ void fit_output_params(Args& a, const QType& t, int channel_dim, std::mt19937& r
   }
   const double mean = n ? sum / double(n) : 0.0;
   const double sd = n ? std::sqrt(std::max(sum2 / double(n) - mean * mean, 0.0)) : 1.0;
-  const double span = double(t.qmax - t.qmin);
-  const double mid = (double(t.qmin) + double(t.qmax)) / 2.0;
+  const double span = double(t.quant_max - t.quant_min);
+  const double mid = (double(t.quant_min) + double(t.quant_max)) / 2.0;
   float s = float(std::max(sd, 1e-6) / std::max(span / 6.0, 1.0));
   double zd = std::nearbyint(mid - mean / double(s));
-  if (zd < double(t.qmin) || zd > double(t.qmax)) {
+  if (zd < double(t.quant_min) || zd > double(t.quant_max)) {
     // y far from 0 relative to its spread: anchor the zero point at the end
     // away from the data and fit max |y| into the range.
     s = float(std::max(max_abs, 1e-6) / std::max(span, 1.0) * 1.05);
-    zd = mean > 0 ? double(t.qmin) : double(t.qmax);
+    zd = mean > 0 ? double(t.quant_min) : double(t.quant_max);
   }
   const int64_t z = int64_t(zd);
   Shape shape = Shape::ones(rank);
@@ -154,17 +125,16 @@ void fit_output_params(Args& a, const QType& t, int channel_dim, std::mt19937& r
   // Per-channel factors >= 1 (a smaller scale would push outputs out of range).
   static const float kWider[] = {1.0f, 1.25f, 1.3f, 1.5f, 1.0f / 0.9f};
   auto sv = p.scale.data<float>();
-  for (size_t i = 0; i < sv.size(); ++i) sv[i] = i == 0 ? s : s * kWider[rng() % 5];
+  for (size_t i = 0; i < sv.size(); ++i) sv[i] = i == 0 ? s : s * kWider[rng.index(5)];
   Tensor zp(DType::i32, shape);
   for (auto& v : zp.data<int32_t>()) v = int32_t(z);
   p.zero_point = std::move(zp);
   a.out_params = std::move(p);
 }
 
-inline Tensor random_bias(int64_t k, float magnitude, std::mt19937& rng) {
+inline Tensor random_bias(int64_t k, float magnitude, Source& rng) {
   Tensor b(DType::f32, Shape{k});
-  std::uniform_real_distribution<float> u(-magnitude, magnitude);
-  for (auto& v : b.data<float>()) v = u(rng);
+  for (auto& v : b.data<float>()) v = magnitude * float(rng.integer(-(1 << 24), 1 << 24)) / float(1 << 24);
   return b;
 }
 
@@ -237,16 +207,6 @@ inline void expect_informative(const Tensor& out, int64_t qmin, int64_t qmax,
   }
   EXPECT_GE(seen.size(), 3u) << what << ": outputs take fewer than 3 values";
   EXPECT_LE(at_ends * 2, out.numel()) << what << ": most outputs saturate";
-}
-
-template <typename F>
-std::optional<ErrorKind> error_kind_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.kind();
-  }
-  return std::nullopt;
 }
 
 }  // namespace qdiff::impl::fused_testing

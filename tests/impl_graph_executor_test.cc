@@ -300,20 +300,14 @@ struct ErrorCase {
   ErrorKind kind;
 };
 
-std::vector<ErrorCase> error_cases() {
-  std::vector<ErrorCase> out;
-  const auto add = [&](std::string what, const GraphBuilder& b, std::vector<Tensor> in, ErrorKind kind) {
-    out.push_back({std::move(what), b.build(), std::move(in), kind});
-  };
-  {
-    GraphBuilder b;
-    b.output(b.relu(b.input("x", DType::f32, {2})));
-    add("fed count", b, {}, ErrorKind::invalid_shape);
-    add("fed dtype", b, {i8({2}, {1, 2})}, ErrorKind::unsupported);
-    add("fed shape", b, {f32({3}, {1, 2, 3})}, ErrorKind::invalid_shape);
+class ErrorCases {
+ public:
+  void add(std::string what, const GraphBuilder& b, std::vector<Tensor> in, ErrorKind kind) {
+    cases_.push_back({std::move(what), b.build(), std::move(in), kind});
   }
-  const auto quant = [&](std::string what, Tensor scale, std::optional<Tensor> zp, QuantSpec spec, Tensor x,
-                         ErrorKind kind, bool dequantize = false) {
+  // A graph of one quantize (or dequantize) node of x.
+  void quant(std::string what, Tensor scale, std::optional<Tensor> zp, QuantSpec spec, Tensor x, ErrorKind kind,
+             bool dequantize = false) {
     GraphBuilder b;
     const int in = b.input("x", x.dtype(), x.shape());
     const int s = b.constant(std::move(scale));
@@ -321,8 +315,26 @@ std::vector<ErrorCase> error_cases() {
     if (zp) z = b.constant(*zp);
     b.output(dequantize ? b.dequantize(in, s, z, spec) : b.quantize(in, s, z, spec));
     add(std::move(what), b, {std::move(x)}, kind);
-  };
-  const Tensor x23 = f32({2, 3}, {1, 2, 3, 4, 5, 6});
+  }
+  std::vector<ErrorCase> take() { return std::move(cases_); }
+
+ private:
+  std::vector<ErrorCase> cases_;
+};
+
+const Tensor kX23 = f32({2, 3}, {1, 2, 3, 4, 5, 6});
+
+void add_fed_input_errors(ErrorCases& cases) {
+  GraphBuilder b;
+  b.output(b.relu(b.input("x", DType::f32, {2})));
+  cases.add("fed count", b, {}, ErrorKind::invalid_shape);
+  cases.add("fed dtype", b, {i8({2}, {1, 2})}, ErrorKind::unsupported);
+  cases.add("fed shape", b, {f32({3}, {1, 2, 3})}, ErrorKind::invalid_shape);
+}
+
+void add_quantize_errors(ErrorCases& cases) {
+  const auto quant = [&](auto&&... args) { cases.quant(std::forward<decltype(args)>(args)...); };
+  const Tensor& x23 = kX23;
   quant("scale 0", scalar(0.0f), std::nullopt, i8_spec(), x23, ErrorKind::invalid_scale);
   quant("NaN input", scalar(1.0f), std::nullopt, i8_spec(), f32({2}, {1, kNaN}), ErrorKind::nan_input);
   quant("non-divisible", f32({1, 2}, {1, 1}), std::nullopt, i8_spec(), x23, ErrorKind::non_divisible_block);
@@ -349,42 +361,49 @@ std::vector<ErrorCase> error_cases() {
   none_domain.zero_point_domain = ZeroPointDomain::none;
   quant("legacy C = 0, zero point with domain none", Tensor(DType::f32, {0}), Tensor(DType::i32, {0}), none_domain,
         Tensor(DType::f32, {2, 0}), ErrorKind::invalid_zero_point);
+}
+
+void add_float_op_errors(ErrorCases& cases) {
+  const Tensor& x23 = kX23;
   {
     GraphBuilder b;
     const int x = b.input("x", DType::f32, {2, 3});
     b.output(b.linear(x, b.constant(f32({2, 2}, {1, 2, 3, 4}))));
-    add("linear In", b, {x23}, ErrorKind::invalid_shape);
+    cases.add("linear In", b, {x23}, ErrorKind::invalid_shape);
   }
   {
     GraphBuilder b;
     const int x = b.input("x", DType::i8, {2, 3});
     b.output(b.linear(x, b.constant(f32({2, 2}, {1, 2, 3, 4}))));
-    add("linear of i8 (types before shapes)", b, {Tensor(DType::i8, {2, 3})}, ErrorKind::unsupported);
+    cases.add("linear of i8 (types before shapes)", b, {Tensor(DType::i8, {2, 3})}, ErrorKind::unsupported);
   }
   {
     GraphBuilder b;
     const int x = b.input("x", DType::f32, {2, 3});
     b.output(b.linear(x, b.constant(f32({2, 3}, {1, 2, 3, 4, 5, 6})), b.constant(f32({3}, {1, 2, 3}))));
-    add("linear bias", b, {x23}, ErrorKind::invalid_shape);
+    cases.add("linear bias", b, {x23}, ErrorKind::invalid_shape);
   }
   {
     GraphBuilder b;
     const int x = b.input("x", DType::f32, {2, 3});
     b.output(b.reshape(x, {4}));
-    add("reshape count", b, {x23}, ErrorKind::invalid_shape);
+    cases.add("reshape count", b, {x23}, ErrorKind::invalid_shape);
   }
   {
     GraphBuilder b;
     const int x = b.input("x", DType::f32, {2, 3});
     b.output(b.add(x, b.constant(f32({2}, {1, 2}))));
-    add("broadcast", b, {x23}, ErrorKind::invalid_shape);
+    cases.add("broadcast", b, {x23}, ErrorKind::invalid_shape);
   }
   {
     GraphBuilder b;
     const int x = b.input("x", DType::i8, {2});
     b.output(b.relu(x));
-    add("relu of i8", b, {i8({2}, {1, 2})}, ErrorKind::unsupported);
+    cases.add("relu of i8", b, {i8({2}, {1, 2})}, ErrorKind::unsupported);
   }
+}
+
+void add_conv_and_qlinear_errors(ErrorCases& cases) {
   for (int variant = 0; variant < 3; ++variant) {
     GraphBuilder b;
     const int x = b.input("x", DType::f32, {1, 2, 3, 3});
@@ -393,13 +412,13 @@ std::vector<ErrorCase> error_cases() {
     if (variant == 1) at.stride = {0, 1};
     if (variant == 2) at.padding = {0, 0, 0, -1};
     b.output(b.conv2d(x, b.constant(Tensor(DType::f32, {2, 2, 2, 2})), std::nullopt, at));
-    add("conv attrs", b, {Tensor(DType::f32, {1, 2, 3, 3})}, ErrorKind::invalid_shape);
+    cases.add("conv attrs", b, {Tensor(DType::f32, {1, 2, 3, 3})}, ErrorKind::invalid_shape);
   }
   {
     GraphBuilder b;
     const int x = b.input("x", DType::f32, {1, 1, 2, 2});
     b.output(b.conv2d(x, b.constant(Tensor(DType::f32, {1, 1, 3, 3})), std::nullopt, {}));
-    add("conv kernel larger than the input", b, {Tensor(DType::f32, {1, 1, 2, 2})}, ErrorKind::invalid_shape);
+    cases.add("conv kernel larger than the input", b, {Tensor(DType::f32, {1, 1, 2, 2})}, ErrorKind::invalid_shape);
   }
   {
     QLinearArgs a;
@@ -409,7 +428,7 @@ std::vector<ErrorCase> error_cases() {
     GraphBuilder b;
     const int x = b.input("x", DType::i8, {2, 2});
     b.output(b.qlinear(x, b.constant(Tensor(DType::i8, {2, 2})), std::nullopt, a));
-    add("qlinear w scale 0", b, {Tensor(DType::i8, {2, 2})}, ErrorKind::invalid_scale);
+    cases.add("qlinear w scale 0", b, {Tensor(DType::i8, {2, 2})}, ErrorKind::invalid_scale);
   }
   {
     // A dead node's error is still an error (the reference evaluates every node).
@@ -417,9 +436,17 @@ std::vector<ErrorCase> error_cases() {
     const int x = b.input("x", DType::f32, {2});
     b.quantize(x, b.constant(scalar(kNaN)), std::nullopt, i8_spec());
     b.output(b.relu(x));
-    add("dead node", b, {f32({2}, {1, 2})}, ErrorKind::invalid_scale);
+    cases.add("dead node", b, {f32({2}, {1, 2})}, ErrorKind::invalid_scale);
   }
-  return out;
+}
+
+std::vector<ErrorCase> error_cases() {
+  ErrorCases cases;
+  add_fed_input_errors(cases);
+  add_quantize_errors(cases);
+  add_float_op_errors(cases);
+  add_conv_and_qlinear_errors(cases);
+  return cases.take();
 }
 
 TEST(ImplGraphExecutor, ErrorParityWithTheReference) {

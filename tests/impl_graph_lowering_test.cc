@@ -33,6 +33,7 @@
 #include "oracle/fused_bound.h"
 #include "oracle/graph_envelope.h"
 #include "reference/fused_ops.h"
+#include "properties/domains.h"
 #include "reference/graph_eval.h"
 #include "tests/impl_graph_test_util.h"
 
@@ -580,8 +581,15 @@ void check_lowered_outputs(const Args& args, const reference::IdealResult& ideal
   }
 }
 
-QuantParams random_weight_params(std::mt19937& rng, int64_t k, int64_t in, const QuantSpec& spec, int layout) {
-  std::uniform_real_distribution<float> s(0.002f, 0.05f);
+using props::PrngSource;
+using props::ScaleValues;
+using props::Source;
+
+QuantType type_of(const QuantSpec& spec) { return {spec.dtype, spec.quant_min, spec.quant_max}; }
+
+// Weight params of `layout` (per-tensor, per-channel or per-group), scales
+// in [2^-9, 2^-4), zero points half the time.
+QuantParams random_weight_params(Source& rng, int64_t k, int64_t in, const QuantSpec& spec, int layout) {
   Shape shape;
   switch (layout) {
     case 0: shape = Shape{}; break;
@@ -592,30 +600,24 @@ QuantParams random_weight_params(std::mt19937& rng, int64_t k, int64_t in, const
       break;
     }
   }
-  Tensor scale(DType::f32, shape);
-  for (float& v : scale.data<float>()) v = s(rng);
-  QuantParams p;
-  p.scale = scale;
-  p.dtype = spec.dtype;
-  p.quant_min = spec.quant_min;
-  p.quant_max = spec.quant_max;
-  if (rng() % 2) {
-    Tensor z(DType::i32, shape);
-    std::uniform_int_distribution<int64_t> zd(spec.quant_min, spec.quant_max);
-    for (int32_t& v : z.data<int32_t>()) v = int32_t(rng() % 3 == 0 ? zd(rng) : 0);
-    p.zero_point = z;
+  QuantParams p = props::params_of(type_of(spec), ZeroPointDomain::int_domain,
+                                   props::draw_scale_tensor(rng, shape, {ScaleValues::normal(40, -9, -5), 0, false}));
+  if (rng.boolean()) {
+    std::vector<int64_t> z(size_t(shape.numel()));
+    for (int64_t& v : z) v = rng.integer(0, 2) == 0 ? rng.integer(spec.quant_min, spec.quant_max) : 0;
+    p.zero_point = props::integer_tensor(DType::i32, shape, z);
   }
   return p;
 }
 
-Tensor random_q(std::mt19937& rng, const Shape& shape, const QuantSpec& spec) {
-  Tensor t(spec.dtype, shape);
-  std::uniform_int_distribution<int64_t> d(spec.quant_min, spec.quant_max);
-  visit_integer_dtype(spec.dtype, [&](auto tag) {
-    using Q = decltype(tag);
-    for (Q& v : t.data<Q>()) v = Q(d(rng));
-  });
-  return t;
+Tensor random_q(Source& rng, const Shape& shape, const QuantSpec& spec) {
+  return props::draw_qvalues(rng, props::params_of(type_of(spec), ZeroPointDomain::none, Tensor()), shape,
+                             {1, 0, 0, 0});
+}
+
+// Uniform in [lo, hi).
+float uniform(Source& rng, float lo, float hi) {
+  return lo + (hi - lo) * float(rng.integer(0, (1 << 24) - 1)) / float(1 << 24);
 }
 
 // Random qlinear programs: K 1..9 (K == 1 included), In 1..40, rows 1..5;
@@ -624,34 +626,35 @@ Tensor random_q(std::mt19937& rng, const Shape& shape, const QuantSpec& spec) {
 // sometimes; a bias half the time; per-tensor or per-channel output; relu
 // a third of the time. Lowered with `options`, run, judged.
 LoweredCheck qlinear_sweep(uint32_t seed, int trials, const ImplOptions& options) {
-  std::mt19937 rng(seed);
+  PrngSource rng(seed);
   LoweredCheck stats;
   const QuantSpec weight_types[] = {i8_spec(), i4_spec(), u8_spec(), spec_of(DType::u8, 0, 15)};
   for (int trial = 0; trial < trials; ++trial) {
-    const int64_t k = 1 + int64_t(rng() % 9), in = 1 + int64_t(rng() % 40), rows = 1 + int64_t(rng() % 5);
-    const QuantSpec xs = rng() % 2 ? i8_spec() : u8_spec();
-    const QuantSpec ws = weight_types[rng() % 4];
+    const int64_t k = rng.integer(1, 9), in = rng.integer(1, 40), rows = rng.integer(1, 5);
+    const QuantSpec xs = rng.boolean() ? i8_spec() : u8_spec();
+    const QuantSpec ws = weight_types[rng.index(4)];
     QLinearArgs a;
     a.x = random_q(rng, {rows, in}, xs);
-    a.x_params = per_tensor(std::uniform_real_distribution<float>(0.01f, 0.1f)(rng),
-                            int32_t(std::uniform_int_distribution<int64_t>(xs.quant_min, xs.quant_max)(rng)), xs.dtype,
-                            xs.quant_min, xs.quant_max);
+    const float x_scale = uniform(rng, 0.01f, 0.1f);
+    a.x_params = per_tensor(x_scale, int32_t(rng.integer(xs.quant_min, xs.quant_max)), xs.dtype, xs.quant_min,
+                            xs.quant_max);
     a.w = random_q(rng, {k, in}, ws);
-    a.w_params = random_weight_params(rng, k, in, ws, int(rng() % 3));
-    if (rng() % 2) {
+    const int w_layout = int(rng.integer(0, 2));
+    a.w_params = random_weight_params(rng, k, in, ws, w_layout);
+    if (rng.boolean()) {
       a.bias = Tensor(DType::f32, {k});
-      for (float& v : a.bias->data<float>()) v = std::uniform_real_distribution<float>(-2, 2)(rng);
+      for (float& v : a.bias->data<float>()) v = uniform(rng, -2, 2);
     }
-    const QuantSpec os = rng() % 2 ? i8_spec() : u8_spec();
-    if (rng() % 3 == 0 && k > 1) {
+    const QuantSpec os = rng.boolean() ? i8_spec() : u8_spec();
+    if (rng.integer(0, 2) == 0 && k > 1) {
       Tensor s(DType::f32, {1, k});
-      for (float& v : s.data<float>()) v = std::uniform_real_distribution<float>(0.02f, 0.2f)(rng);
+      for (float& v : s.data<float>()) v = uniform(rng, 0.02f, 0.2f);
       a.out_params = QuantParams::for_type(os.dtype == DType::i8 ? "i8" : "u8", s);
     } else {
-      a.out_params = per_tensor(std::uniform_real_distribution<float>(0.02f, 0.2f)(rng), os.dtype == DType::u8 ? 128 : 0,
-                                os.dtype, os.quant_min, os.quant_max);
+      a.out_params = per_tensor(uniform(rng, 0.02f, 0.2f), os.dtype == DType::u8 ? 128 : 0, os.dtype, os.quant_min,
+                                os.quant_max);
     }
-    if (rng() % 3 == 0) a.activation = {ActivationKind::relu};
+    if (rng.integer(0, 2) == 0) a.activation = {ActivationKind::relu};
     GraphBuilder b;
     const int x = b.input("xq", a.x.dtype(), a.x.shape());
     std::optional<int> bias;
@@ -701,29 +704,30 @@ TEST(ImplGraphLowering, TheLoweredBoundRejectsTheLoweringFaults) {
 }
 
 TEST(ImplGraphLowering, RandomQConv2dProgramsWithinTheLoweredBound) {
-  std::mt19937 rng(5);
+  PrngSource rng(5);
   LoweredCheck stats;
   for (int trial = 0; trial < 120; ++trial) {
-    const int64_t groups = rng() % 2 ? 2 : 1, cg = 1 + int64_t(rng() % 3), og = 1 + int64_t(rng() % 3);
-    const int64_t kh = 1 + int64_t(rng() % 3), kw = 1 + int64_t(rng() % 3);
+    const int64_t groups = rng.integer(1, 2), cg = rng.integer(1, 3), og = rng.integer(1, 3);
+    const int64_t kh = rng.integer(1, 3), kw = rng.integer(1, 3);
     QConv2dArgs a;
     a.attrs.groups = groups;
-    a.attrs.stride = {1 + int64_t(rng() % 2), 1 + int64_t(rng() % 2)};
-    a.attrs.padding = {int64_t(rng() % 2), int64_t(rng() % 2), int64_t(rng() % 2), int64_t(rng() % 2)};
-    a.attrs.dilation = {1 + int64_t(rng() % 2), 1};
-    const int64_t h = 3 + int64_t(rng() % 4), w = 3 + int64_t(rng() % 4);
-    a.x = random_q(rng, {1 + int64_t(rng() % 2), groups * cg, h + 2, w}, u8_spec());
-    a.x_params = per_tensor(0.05f, int32_t(rng() % 256), DType::u8, 0, 255);
+    a.attrs.stride = {rng.integer(1, 2), rng.integer(1, 2)};
+    a.attrs.padding = {rng.integer(0, 1), rng.integer(0, 1), rng.integer(0, 1), rng.integer(0, 1)};
+    a.attrs.dilation = {rng.integer(1, 2), 1};
+    const int64_t h = rng.integer(3, 6), w = rng.integer(3, 6);
+    const int64_t n = rng.integer(1, 2);
+    a.x = random_q(rng, {n, groups * cg, h + 2, w}, u8_spec());
+    a.x_params = per_tensor(0.05f, int32_t(rng.integer(0, 255)), DType::u8, 0, 255);
     a.w = random_q(rng, {groups * og, cg, kh, kw}, i8_spec());
-    Tensor s(DType::f32, rng() % 2 ? Shape{groups * og, 1, 1, 1} : Shape{});
-    for (float& v : s.data<float>()) v = std::uniform_real_distribution<float>(0.001f, 0.02f)(rng);
+    Tensor s(DType::f32, rng.boolean() ? Shape{groups * og, 1, 1, 1} : Shape{});
+    for (float& v : s.data<float>()) v = uniform(rng, 0.001f, 0.02f);
     a.w_params = QuantParams::for_type("i8", s);
-    if (rng() % 2) {
+    if (rng.boolean()) {
       a.bias = Tensor(DType::f32, {groups * og});
-      for (float& v : a.bias->data<float>()) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+      for (float& v : a.bias->data<float>()) v = uniform(rng, -1, 1);
     }
-    a.out_params = per_tensor(std::uniform_real_distribution<float>(0.05f, 0.3f)(rng), 0, DType::i8, -128, 127);
-    if (rng() % 2) a.activation = {ActivationKind::relu};
+    a.out_params = per_tensor(uniform(rng, 0.05f, 0.3f), 0, DType::i8, -128, 127);
+    if (rng.boolean()) a.activation = {ActivationKind::relu};
     GraphBuilder b;
     const int x = b.input("xq", a.x.dtype(), a.x.shape());
     std::optional<int> bias;
@@ -742,7 +746,7 @@ TEST(ImplGraphLowering, RandomQConv2dProgramsWithinTheLoweredBound) {
 // qadd / qmul keep the fused f32 contract (impl::qelementwise): the lowered
 // program gives exactly what the optimized executor gives for the graph.
 TEST(ImplGraphLowering, ElementwiseOpsKeepTheFusedContract) {
-  std::mt19937 rng(8);
+  PrngSource rng(8);
   for (ElementwiseOp op : {ElementwiseOp::add, ElementwiseOp::mul}) {
     QElementwiseArgs e;
     e.a_params = QuantParams::for_type("i8", f32({2, 1}, {0.05f, 0.07f}), i32({2, 1}, {3, -1}));

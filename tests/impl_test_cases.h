@@ -12,7 +12,6 @@
 #include <cstring>
 #include <limits>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -25,10 +24,12 @@
 #include "core/tensor.h"
 #include "impl/options.h"
 #include "impl/quantize/affine.h"
+#include "properties/domains.h"
 #include "tests/test_util.h"
 
 namespace qdiff::impl::testing {
 
+using test_util::error_kind_of;
 using test_util::supported_isas;
 
 inline ImplOptions single_thread(Isa isa, FaultSet faults = {}) {
@@ -82,66 +83,43 @@ inline std::vector<Layout> layouts_of_size(int64_t n) {
   return v;
 }
 
+using props::PrngSource;
+using props::Source;
+
 // Scales: a mix of powers of two (ties exact under every contract) and
 // values whose reciprocal is inexact (where x * f32(1/s) and x / s differ).
-inline float pick_scale(std::mt19937& rng) {
-  static const float kScales[] = {0.25f, 0.5f, 1.0f, 2.0f, 0.1f, 0.9f, 3.7f, 0.0123f, 1e-3f};
-  return kScales[rng() % (sizeof(kScales) / sizeof(kScales[0]))];
-}
+inline constexpr props::ScaleValues kSweepScales = props::ScaleValues::normal(40, -2, 1, -10, 1);
 
-inline Tensor make_scale(const Shape& shape, std::mt19937& rng) {
-  Tensor t(DType::f32, shape);
-  for (auto& s : t.data<float>()) s = pick_scale(rng);
-  return t;
-}
+inline float pick_scale(Source& rng) { return props::draw_scale(rng, kSweepScales); }
 
-struct RangeSpec {
-  DType dtype;
-  int64_t qmin, qmax;
-};
-
-inline std::vector<RangeSpec> all_ranges() {
-  return {{DType::i8, -128, 127},
-          {DType::u8, 0, 255},
-          {DType::i16, -32768, 32767},
-          {DType::u16, 0, 65535},
-          {DType::i32, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()},
-          {DType::i8, -8, 7},      // i4
-          {DType::u8, 0, 15},      // u4
-          {DType::i32, -1000, 1000},  // i32 storage, narrow range
-          {DType::i32, -(int64_t{1} << 24), int64_t{1} << 24}};  // just past the narrow limit
+// Every storage dtype and sub-byte width, plus i32 storage with a narrow
+// range and one just past the narrow limit.
+inline std::vector<QuantType> all_ranges() {
+  using namespace props::quant_types;
+  return {kI8, kU8, kI16, kU16, kI32, kI4, kU4,
+          {DType::i32, -1000, 1000},
+          {DType::i32, -(int64_t{1} << 24), int64_t{1} << 24}};
 }
 
 // Params of `domain` for the given layout; zero points drawn in range.
-inline QuantParams make_params(const Layout& l, const RangeSpec& r, ZeroPointDomain domain,
-                               std::mt19937& rng, DType zp_dtype = DType::i32) {
-  QuantParams p;
-  p.scale = make_scale(l.scale, rng);
-  p.block_size = l.block_size;
-  p.dtype = r.dtype;
-  p.quant_min = r.qmin;
-  p.quant_max = r.qmax;
-  p.zero_point_domain = domain;
+inline QuantParams make_params(const Layout& l, const QuantType& r, ZeroPointDomain domain,
+                               Source& rng, DType zp_dtype = DType::i32) {
+  QuantParams p = props::params_of(r, domain, props::draw_scale_tensor(rng, l.scale, {kSweepScales, 0, false}),
+                                   l.block_size);
   if (domain == ZeroPointDomain::int_domain) {
-    Tensor z(zp_dtype, l.scale);
-    const int64_t lo = std::max(r.qmin, dtype_min(zp_dtype));
-    const int64_t hi = std::min(r.qmax, dtype_max(zp_dtype));
-    std::uniform_int_distribution<int64_t> near(-3, 3);
-    visit_integer_dtype(zp_dtype, [&](auto tag) {
-      using Z = decltype(tag);
-      for (auto& v : z.data<Z>()) {
-        // mostly near the middle of the range, sometimes at its ends
-        const int64_t mid = lo + (hi - lo) / 2;
-        const int pick = int(rng() % 8);
-        int64_t c = pick == 0 ? lo : pick == 1 ? hi : mid + near(rng);
-        v = Z(std::clamp(c, lo, hi));
-      }
-    });
-    p.zero_point = std::move(z);
+    const int64_t lo = std::max(r.quant_min, dtype_min(zp_dtype));
+    const int64_t hi = std::min(r.quant_max, dtype_max(zp_dtype));
+    const int64_t mid = lo + (hi - lo) / 2;
+    std::vector<int64_t> z(size_t(l.scale.numel()));
+    for (auto& v : z) {
+      // mostly near the middle of the range, sometimes at its ends
+      const int64_t pick = rng.integer(0, 7);
+      v = std::clamp(pick == 0 ? lo : pick == 1 ? hi : mid + rng.integer(-3, 3), lo, hi);
+    }
+    p.zero_point = props::integer_tensor(zp_dtype, l.scale, z);
   } else if (domain == ZeroPointDomain::float_domain) {
     Tensor z(DType::f32, l.scale);
-    std::uniform_real_distribution<float> u(-3.0f, 3.0f);
-    for (auto& v : z.data<float>()) v = u(rng);
+    for (auto& v : z.data<float>()) v = float(rng.integer(-3 << 20, 3 << 20)) / float(1 << 20);
     p.zero_point = std::move(z);
   }
   return p;
@@ -150,7 +128,7 @@ inline QuantParams make_params(const Layout& l, const RangeSpec& r, ZeroPointDom
 // Input values for the layout: for each element, using its scale s, one of
 // ties (k + 0.5) * s and their f32 neighbours, random values spanning the
 // range, +-inf, huge magnitudes, -0.0, values near 2^23 / 2^24.
-inline Tensor make_input(const Shape& shape, const QuantParams& p, std::mt19937& rng) {
+inline Tensor make_input(const Shape& shape, const QuantParams& p, Source& rng) {
   Tensor x(DType::f32, shape);
   if (x.numel() == 0) return x;
   const BlockLayout layout = BlockLayout::derive(shape, p.scale.shape(), p.block_size);
@@ -158,23 +136,25 @@ inline Tensor make_input(const Shape& shape, const QuantParams& p, std::mt19937&
   auto data = x.data<float>();
   std::vector<int64_t> index(size_t(shape.rank()), 0);
   const double span = double(p.quant_max) - double(p.quant_min);
-  std::uniform_real_distribution<double> unit(-0.7, 0.7);
+  auto unit = [&] { return 0.7 * double(rng.integer(-(1 << 24), 1 << 24)) / double(1 << 24); };
   constexpr float kInf = std::numeric_limits<float>::infinity();
   for (int64_t flat = 0; flat < x.numel(); ++flat) {
     const float s = scale[size_t(layout.scale_index(index))];
-    const double k = std::floor(unit(rng) * std::min(span, 600.0));
+    const double k = std::floor(unit() * std::min(span, 600.0));
+    const int64_t pick = rng.integer(0, 15);
+    const float sign = rng.boolean() ? 1.0f : -1.0f;
     float v;
-    switch (rng() % 16) {
+    switch (pick) {
       case 0: case 1: case 2: v = float((k + 0.5) * s); break;
       case 3: v = next_up(float((k + 0.5) * s)); break;
       case 4: v = next_down(float((k + 0.5) * s)); break;
       case 5: v = float(k + 0.5) / (1.0f / s); break;
-      case 6: v = (rng() % 2 ? 1.0f : -1.0f) * kInf; break;
-      case 7: v = (rng() % 2 ? 1.0f : -1.0f) * std::ldexp(1.0f, int(rng() % 100) + 20); break;
-      case 8: v = rng() % 2 ? -0.0f : 0.0f; break;
-      case 9: v = (rng() % 2 ? 1.0f : -1.0f) * float((int64_t{1} << (23 + rng() % 3)) + 0.5) * s; break;
-      case 10: v = (rng() % 2 ? 1.0f : -1.0f) * std::numeric_limits<float>::max(); break;
-      default: v = float(unit(rng) * span * s * 1.3); break;
+      case 6: v = sign * kInf; break;
+      case 7: v = sign * std::ldexp(1.0f, int(rng.integer(20, 119))); break;
+      case 8: v = sign * 0.0f; break;
+      case 9: v = sign * float((int64_t{1} << rng.integer(23, 25)) + 0.5) * s; break;
+      case 10: v = sign * std::numeric_limits<float>::max(); break;
+      default: v = float(unit() * span * s * 1.3); break;
     }
     data[size_t(flat)] = v;
     for (int d = shape.rank() - 1; d >= 0; --d) {
@@ -187,14 +167,10 @@ inline Tensor make_input(const Shape& shape, const QuantParams& p, std::mt19937&
 
 // Quantized input for dequantize: values over the whole storage range, so
 // out-of-range stored values (accepted as they are) and |q| > 2^24 occur.
-inline Tensor make_quantized(const Shape& shape, DType dtype, std::mt19937& rng) {
-  Tensor q(dtype, shape);
-  visit_integer_dtype(dtype, [&](auto tag) {
-    using Q = decltype(tag);
-    std::uniform_int_distribution<int64_t> u(dtype_min(dtype), dtype_max(dtype));
-    for (auto& v : q.data<Q>()) v = Q(u(rng));
-  });
-  return q;
+inline Tensor make_quantized(const Shape& shape, DType dtype, Source& rng) {
+  const QuantParams storage = props::params_of({dtype, dtype_min(dtype), dtype_max(dtype)},
+                                               ZeroPointDomain::none, Tensor());
+  return props::draw_qvalues(rng, storage, shape, {0, 0, 1, 0});
 }
 
 // Bitwise equality of dtype, shape and every element; the message names the
@@ -220,17 +196,6 @@ inline ::testing::AssertionResult same_tensor(const Tensor& expected, const Tens
     }
   }
   return ::testing::AssertionSuccess();
-}
-
-// Runs f() and returns the error kind it threw, or nullopt.
-template <class F>
-std::optional<ErrorKind> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.kind();
-  }
-  return std::nullopt;
 }
 
 }  // namespace qdiff::impl::testing

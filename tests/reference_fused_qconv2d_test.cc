@@ -166,13 +166,57 @@ TEST(ReferenceQConv2d, PaddingLargerThanInputAndEmptyShapes) {
 // order, so values and diagnostics are equal. groups = 2 uses a block-diagonal weight
 // (zero q with zero point 0 outside the group, which adds exact zeros).
 // Inexact scales on purpose: this is a consistency check, not a golden.
+// The conv of expect_conv_equals_im2col_linear: a 2 x 4 x 5 input, four
+// 2 x 2 kernels, stride (1, 2), dilation 2, asymmetric padding.
+struct Im2colConv {
+  int64_t C = 2, H = 4, W = 5, O = 4, kh = 2, kw = 2, groups;
+  std::array<int64_t, 2> stride{1, 2}, dilation{2, 2};
+  std::array<int64_t, 4> pad{1, 0, 0, 1};  // top, left, bottom, right
+  int64_t Cg() const { return C / groups; }
+  int64_t Og() const { return O / groups; }
+  int64_t cols() const { return C * kh * kw; }
+  int64_t OH() const { return (H + pad[0] + pad[2] - dilation[0] * (kh - 1) - 1) / stride[0] + 1; }
+  int64_t OW() const { return (W + pad[1] + pad[3] - dilation[1] * (kw - 1) - 1) / stride[1] + 1; }
+};
+
+// im2col: [OH * OW, C * kh * kw], padding read as the zero point.
+std::vector<int8_t> im2col(const Im2colConv& v, const std::vector<int8_t>& xq, int32_t x_zp) {
+  std::vector<int8_t> col;
+  for (int64_t oh = 0; oh < v.OH(); ++oh) {
+    for (int64_t ow = 0; ow < v.OW(); ++ow) {
+      for (int64_t c = 0; c < v.C; ++c) {
+        for (int64_t i = 0; i < v.kh; ++i) {
+          for (int64_t j = 0; j < v.kw; ++j) {
+            const int64_t ih = oh * v.stride[0] - v.pad[0] + i * v.dilation[0];
+            const int64_t iw = ow * v.stride[1] - v.pad[1] + j * v.dilation[1];
+            const bool inside = ih >= 0 && ih < v.H && iw >= 0 && iw < v.W;
+            col.push_back(inside ? xq[size_t((c * v.H + ih) * v.W + iw)] : int8_t(x_zp));
+          }
+        }
+      }
+    }
+  }
+  return col;
+}
+
+// Weight [O, C * kh * kw]: group g's channels hold the kernel, the others zero.
+std::vector<int8_t> block_diagonal_weights(const Im2colConv& v, const std::vector<int8_t>& wq) {
+  const int64_t cols = v.cols(), Cg = v.Cg(), taps = v.kh * v.kw;
+  std::vector<int8_t> wl(size_t(v.O * cols), 0);
+  for (int64_t o = 0; o < v.O; ++o) {
+    const int64_t g = o / v.Og();
+    for (int64_t c = 0; c < Cg; ++c) {
+      for (int64_t t = 0; t < taps; ++t) {
+        wl[size_t(o * cols + (g * Cg + c) * taps + t)] = wq[size_t((o * Cg + c) * taps + t)];
+      }
+    }
+  }
+  return wl;
+}
+
 void expect_conv_equals_im2col_linear(int64_t groups) {
-  const int64_t C = 2, H = 4, W = 5, O = 4, kh = 2, kw = 2;
-  const int64_t Cg = C / groups, Og = O / groups;
-  const std::array<int64_t, 2> stride{1, 2}, dilation{2, 2};
-  const std::array<int64_t, 4> pad{1, 0, 0, 1};  // top, left, bottom, right
-  const int64_t OH = (H + pad[0] + pad[2] - dilation[0] * (kh - 1) - 1) / stride[0] + 1;
-  const int64_t OW = (W + pad[1] + pad[3] - dilation[1] * (kw - 1) - 1) / stride[1] + 1;
+  const Im2colConv v{.groups = groups};
+  const int64_t C = v.C, H = v.H, W = v.W, O = v.O, OH = v.OH(), OW = v.OW();
   ASSERT_EQ(OH, 3);
   ASSERT_EQ(OW, 2);
 
@@ -183,52 +227,24 @@ void expect_conv_equals_im2col_linear(int64_t groups) {
     return int8_t(lo + int((seed >> 8) % uint32_t(hi - lo + 1)));
   };
   for (int64_t i = 0; i < C * H * W; ++i) xq.push_back(next(-100, 100));
-  for (int64_t i = 0; i < O * Cg * kh * kw; ++i) wq.push_back(next(-8, 7));
+  for (int64_t i = 0; i < O * v.Cg() * v.kh * v.kw; ++i) wq.push_back(next(-8, 7));
   const int32_t x_zp = 7;
 
   QConv2dArgs conv;
   conv.x = i8({1, C, H, W}, xq);
   conv.x_params = per_tensor(0.0371f, x_zp);
-  conv.w = i8({O, Cg, kh, kw}, wq);
+  conv.w = i8({O, v.Cg(), v.kh, v.kw}, wq);
   conv.w_params = with_scale({O, 1, 1, 1}, {0.11f, 0.3f, 0.07f, 0.9f});
   conv.bias = f32({O}, {0.31f, -1.7f, 0.0f, 2.2f});
   conv.out_params = with_scale({1, O, 1, 1}, {0.05f, 0.021f, 0.5f, 0.013f},
                                std::vector<int32_t>{-3, 0, 5, 1});
-  conv.attrs = {stride, pad, dilation, groups};
+  conv.attrs = {v.stride, v.pad, v.dilation, groups};
   const IdealResult rc = qconv2d(conv);
 
-  // im2col: [OH * OW, C * kh * kw]
-  const int64_t cols = C * kh * kw;
-  std::vector<int8_t> col;
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      for (int64_t c = 0; c < C; ++c) {
-        for (int64_t i = 0; i < kh; ++i) {
-          for (int64_t j = 0; j < kw; ++j) {
-            const int64_t ih = oh * stride[0] - pad[0] + i * dilation[0];
-            const int64_t iw = ow * stride[1] - pad[1] + j * dilation[1];
-            const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-            col.push_back(inside ? xq[size_t((c * H + ih) * W + iw)] : int8_t(x_zp));
-          }
-        }
-      }
-    }
-  }
-  // Weight [O, C * kh * kw]: group g's channels hold the kernel, the others zero.
-  std::vector<int8_t> wl(size_t(O * cols), 0);
-  for (int64_t o = 0; o < O; ++o) {
-    const int64_t g = o / Og;
-    for (int64_t c = 0; c < Cg; ++c) {
-      for (int64_t t = 0; t < kh * kw; ++t) {
-        wl[size_t(o * cols + (g * Cg + c) * kh * kw + t)] =
-            wq[size_t((o * Cg + c) * kh * kw + t)];
-      }
-    }
-  }
   QLinearArgs lin;
-  lin.x = i8({OH * OW, cols}, col);
+  lin.x = i8({OH * OW, v.cols()}, im2col(v, xq, x_zp));
   lin.x_params = conv.x_params;
-  lin.w = i8({O, cols}, wl);
+  lin.w = i8({O, v.cols()}, block_diagonal_weights(v, wq));
   lin.w_params = with_scale({O, 1}, {0.11f, 0.3f, 0.07f, 0.9f});
   lin.bias = conv.bias;
   lin.out_params = with_scale({1, O}, {0.05f, 0.021f, 0.5f, 0.013f},

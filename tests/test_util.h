@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -21,6 +22,14 @@ std::optional<Error> error_of(F&& f) {
     return e;
   }
   return std::nullopt;
+}
+
+// The kind of the qdiff::Error that f throws, or nullopt.
+template <typename F>
+std::optional<ErrorKind> error_kind_of(F&& f) {
+  const std::optional<Error> e = error_of(std::forward<F>(f));
+  if (!e) return std::nullopt;
+  return e->kind();
 }
 
 // Lowers the element cap (core/shape.h) for its scope and restores it.

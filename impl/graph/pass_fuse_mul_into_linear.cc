@@ -180,13 +180,37 @@ class FuseMulRule {
   }
 
  private:
+  // mul(linear(x, dequantize(W), bias), c) where the fold is defined.
+  struct Match {
+    int mul_id, lin_id, w_id;
+    QuantParams w_params;
+    Shape w_shape;  // the stored weights, [K, In]
+    const Tensor* bias;  // f32 [K], or null
+    const Tensor* c;
+    std::vector<float> c_k;  // one factor per output channel
+  };
+
   bool try_fold(graph_edit::Rewriter& rw, int mul_id, int lin_id, int c_id) const {
+    const std::optional<Match> m = match(rw, mul_id, lin_id, c_id);
+    if (!m) return false;
+    const std::optional<NewWeightParams> np = new_weight_params(*m);
+    if (!np) return false;
+    std::optional<Tensor> new_bias;
+    if (m->bias) {
+      new_bias = scaled_bias(*m->bias, m->c_k);
+      if (!new_bias) return false;
+    }
+    emit_fold(rw, *m, *np, std::move(new_bias));
+    return true;
+  }
+
+  std::optional<Match> match(graph_edit::Rewriter& rw, int mul_id, int lin_id, int c_id) const {
     const Graph& g = rw.original();
-    if (lin_id < 0 || g.node(lin_id).kind != NodeKind::linear || rw.uses(lin_id) != 1) return false;
+    if (lin_id < 0 || g.node(lin_id).kind != NodeKind::linear || rw.uses(lin_id) != 1) return std::nullopt;
     const Tensor* c = constant_value(g, c_id);
     const auto& lin_type = type_of(types_, lin_id);
     const auto& mul_type = type_of(types_, mul_id);
-    if (!c || !lin_type || !mul_type || mul_type->shape != lin_type->shape) return false;
+    if (!c || !lin_type || !mul_type || mul_type->shape != lin_type->shape) return std::nullopt;
     const Node& lin = g.node(lin_id);
     const int w_id = lin.input(1);
     const std::optional<QuantParams> p = constant_params(g, w_id);
@@ -194,64 +218,78 @@ class FuseMulRule {
     if (g.node(w_id).kind != NodeKind::dequantize || !p || !wq_type || wq_type->shape.rank() != 2 ||
         p->zero_point_domain == ZeroPointDomain::float_domain ||
         !params_valid_for_dequantize(wq_type->shape, *p)) {
-      return false;
+      return std::nullopt;
     }
     const int64_t k_count = wq_type->shape[0];
-    if (k_count < 1) return false;
+    if (k_count < 1) return std::nullopt;
     const Tensor* bias = nullptr;
     if (lin.input(2) != kNoInput) {
       bias = constant_value(g, lin.input(2));
-      if (!bias || bias->dtype() != DType::f32 || bias->shape() != Shape{k_count}) return false;
+      if (!bias || bias->dtype() != DType::f32 || bias->shape() != Shape{k_count}) return std::nullopt;
     }
-    const std::optional<std::vector<float>> c_k = channel_factors(*c, lin_type->shape, faults_);
-    if (!c_k) return false;
+    std::optional<std::vector<float>> c_k = channel_factors(*c, lin_type->shape, faults_);
+    if (!c_k) return std::nullopt;
     for (float v : c->data<float>()) {
-      if (!std::isfinite(v) || !(v > 0.0f)) return false;
+      if (!std::isfinite(v) || !(v > 0.0f)) return std::nullopt;
     }
+    return Match{mul_id, lin_id, w_id, *p, wq_type->shape, bias, c, std::move(*c_k)};
+  }
 
+  // The weight params times c (scaled_params), valid for dequantize.
+  std::optional<NewWeightParams> new_weight_params(const Match& m) const {
     std::optional<NewWeightParams> np;
-    const bool single_factor = c->numel() == 1;
-    if (!single_factor && faults_.has(FaultPoint::fold_without_reshape)) {
+    const bool single_factor = m.c->numel() == 1;
+    const bool without_reshape = faults_.has(FaultPoint::fold_without_reshape);
+    if (!single_factor && without_reshape) {
       // FAULT POINT fold_without_reshape: replaces `p.scale * reshape(c_K, [K, 1])`
       // by `p.scale * c_K`: numpy broadcasting of [K, 1] and [K] is the [K, K]
       // outer product. Zero point and block_size are left as they were.
-      std::optional<Tensor> s = broadcast_times_vector(p->scale, *c_k);
-      if (!s) return false;
-      np = NewWeightParams{std::move(*s), std::nullopt, p->block_size};
+      std::optional<Tensor> s = broadcast_times_vector(m.w_params.scale, m.c_k);
+      if (!s) return std::nullopt;
+      np = NewWeightParams{std::move(*s), std::nullopt, m.w_params.block_size};
     } else {
-      np = scaled_params(*p, wq_type->shape, *c_k, single_factor);
-      if (!np) return false;
+      np = scaled_params(m.w_params, m.w_shape, m.c_k, single_factor);
+      if (!np) return std::nullopt;
     }
     for (float v : np->scale.data<float>()) {
-      if (!is_valid_scale_value(v)) return false;
+      if (!is_valid_scale_value(v)) return std::nullopt;
     }
-    std::optional<Tensor> new_bias;
-    if (bias) {
-      new_bias = Tensor(DType::f32, bias->shape());
-      const auto b = bias->data<float>();
-      auto nb = new_bias->data<float>();
-      for (int64_t k = 0; k < k_count; ++k) {
-        nb[size_t(k)] = b[size_t(k)] * (*c_k)[size_t(k)];
-        if (std::isfinite(b[size_t(k)]) && !std::isfinite(nb[size_t(k)])) return false;
-      }
-    }
-    const Node& w_node = g.node(w_id);
-    if (!faults_.has(FaultPoint::fold_without_reshape)) {
-      QuantParams check = *p;
+    if (!without_reshape) {
+      QuantParams check = m.w_params;
       check.scale = np->scale;
       if (np->zero_point) check.zero_point = np->zero_point;
       check.block_size = np->block_size;
-      if (!params_valid_for_dequantize(wq_type->shape, check)) return false;
+      if (!params_valid_for_dequantize(m.w_shape, check)) return std::nullopt;
     }
+    return np;
+  }
 
-    // Emit: new scale (and zero point), new dequantize, new bias, new linear.
+  // bias * c_K, unless a finite bias overflows.
+  static std::optional<Tensor> scaled_bias(const Tensor& bias, const std::vector<float>& c_k) {
+    Tensor out(DType::f32, bias.shape());
+    const auto b = bias.data<float>();
+    auto nb = out.data<float>();
+    for (size_t k = 0; k < b.size(); ++k) {
+      nb[k] = b[k] * c_k[k];
+      if (std::isfinite(b[k]) && !std::isfinite(nb[k])) return std::nullopt;
+    }
+    return out;
+  }
+
+  // Emits the new scale (and zero point), dequantize, bias and linear, and
+  // replaces the mul by that linear.
+  static void emit_fold(graph_edit::Rewriter& rw, const Match& m, NewWeightParams np,
+                        std::optional<Tensor> new_bias) {
+    const Graph& g = rw.original();
+    const Node& lin = g.node(m.lin_id);
+    const Node& w_node = g.node(m.w_id);
     const std::string& scale_name = g.node(w_node.input(1)).name;
-    const int scale = rw.emit_constant(std::move(np->scale), scale_name.empty() ? "scale" : scale_name);
+    const int scale = rw.emit_constant(std::move(np.scale), scale_name.empty() ? "scale" : scale_name);
     int zp = rw.mapped_input(w_node.input(2));
-    if (np->zero_point) zp = rw.emit_constant(std::move(*np->zero_point), "zero_point");
+    if (np.zero_point) zp = rw.emit_constant(std::move(*np.zero_point), "zero_point");
     Node dq = w_node;
     dq.inputs = {rw.mapped(w_node.input(0)), scale, zp};
-    dq.spec.block_size = np->block_size;
+    dq.spec.block_size = np.block_size;
     const int new_dq = rw.emit(std::move(dq));
     int b = kNoInput;
     if (new_bias) {
@@ -260,9 +298,8 @@ class FuseMulRule {
     }
     Node fused = lin;
     fused.inputs = {rw.mapped(lin.input(0)), new_dq, b};
-    if (!g.node(mul_id).name.empty()) fused.name = g.node(mul_id).name;
-    rw.replace(mul_id, rw.emit(std::move(fused)));
-    return true;
+    if (!g.node(m.mul_id).name.empty()) fused.name = g.node(m.mul_id).name;
+    rw.replace(m.mul_id, rw.emit(std::move(fused)));
   }
 
   std::vector<std::optional<ValueType>> types_;
