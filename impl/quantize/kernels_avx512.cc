@@ -59,6 +59,7 @@ struct Avx512Ops {
   }
   static F to_float(I v) { return _mm512_cvtepi32_ps(v); }  // rounds to nearest even
   static I addi(I a, I b) { return _mm512_add_epi32(a, b); }
+  static I subi(I a, I b) { return _mm512_sub_epi32(a, b); }
   template <bool kAddZero>
   static I wide_clamp(F r, I z, double lo, double hi) {
     __m512d a = _mm512_cvtps_pd(_mm512_castps512_ps256(r));

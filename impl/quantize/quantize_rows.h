@@ -179,8 +179,9 @@ inline constexpr bool kByteFastPath =
     C.rounding == Rounding::half_even &&
     (C.zero_point == ZeroPointMode::none || C.zero_point == ZeroPointMode::add_after);
 
-// Software prefetch distance of the byte fast path, in f32 elements
-// (32 KiB; measured best of 2, 8 and 32 KiB at the DRAM size).
+// Software prefetch distance of the per-element byte loop
+// (quantize_span_each), in f32 elements (32 KiB; measured best of 2, 8 and
+// 32 KiB at the DRAM size).
 inline constexpr int64_t kPrefetchAhead = 8192;
 
 // The byte fast path's step after the scaling (kByteFastPath).
@@ -256,10 +257,10 @@ __attribute__((always_inline)) inline bool quantize_run(const float* x, O* out, 
   if constexpr (kByteFastPath<V, C, O>) {
     if (kc.full_byte_range) {
       const auto z16 = V::set1_i16(int16_t(p.z));
+      // No software prefetch here: it measured slower in cache and at the
+      // DRAM size (docs/benchmarks.md); the hardware prefetchers follow
+      // this one sequential stream.
       for (; j + 4 * W <= n; j += 4 * W) {
-        // only at the DRAM size: in cache it measured slower (a 32 KiB
-        // distance in a 32 KiB L1D; docs/benchmarks.md)
-        if (kc.stream_stores) V::prefetch(x + j, kPrefetchAhead);
         byte_block4<V, C, O>(x + j, out + j, p, p, p, p, z16, z16,
                              kc.stream_stores && aligned64(out + j), nan);
       }
