@@ -333,6 +333,62 @@ TEST(ImplQuantize, NanAnywhereIsNanInput) {
   }
 }
 
+// The AVX-512 byte fast path (i8 / u8 over the full byte range) clamps
+// |v| to 2^30 before rounding, adds the zero point in int16 and looks for
+// NaN in the scaled values: values around the int16 and byte bounds and
+// 2^30, and a NaN in every vector of a 4W block, on the per-tensor,
+// per-group (g = 32, 64, 128), blockwise (rows of whole groups) and
+// per-element (one row, and batches of rows) paths, every domain.
+TEST(ImplQuantize, ByteFastPathBoundsAndNan) {
+  std::mt19937 rng(41);
+  const std::vector<Layout> layouts = {
+      {"per_tensor", {2, 200}, {}, std::nullopt, KernelPath::per_tensor},
+      {"per_group_32", {3, 256}, {3, 8}, std::nullopt, KernelPath::per_group_last},
+      {"per_group_64", {3, 256}, {3, 4}, std::nullopt, KernelPath::per_group_last},
+      {"per_group_128", {2, 384}, {2, 3}, std::nullopt, KernelPath::per_group_last},
+      {"per_channel_inner_row", {1, 200}, {1, 200}, std::nullopt, KernelPath::per_channel_inner},
+      {"per_channel_inner_batch", {9, 136}, {1, 136}, std::nullopt, KernelPath::per_channel_inner},
+      {"blockwise_64", {130, 192}, {3, 3}, std::vector<int64_t>{64, 64}, KernelPath::blockwise}};
+  const float bounds[] = {16383.5f, 16384.0f, 16384.5f, 16385.0f, 16639.0f, 32767.0f, 32768.5f,
+                          65536.0f, 1e6f, 1073741760.0f, 1073741824.0f, 1073741952.0f, 3e9f,
+                          kInf, 126.5f, 127.5f, 128.5f,
+                          254.5f, 255.5f, 256.5f, 383.5f, 0.5f, 0.0f};
+  for (const Layout& l : layouts) {
+    for (const RangeSpec& range : {testing::all_ranges()[0], testing::all_ranges()[1]}) {
+      for (ZeroPointDomain domain : kAllDomains) {
+        QuantParams p = testing::make_params(l, range, domain, rng);
+        // scales 1, 0.5, 0.25: v is x times a power of two, so the values
+        // land on the bounds
+        auto scale = p.scale.data<float>();
+        for (size_t i = 0; i < scale.size(); ++i) scale[i] = std::ldexp(1.0f, -int(i % 3));
+        Tensor x(DType::f32, l.input);
+        auto data = x.data<float>();
+        for (size_t i = 0; i < data.size(); ++i) {
+          const float b = bounds[(i * 7) % std::size(bounds)];
+          data[i] = (i % 2 ? -b : b) * (rng() % 3 == 0 ? 0.25f : 1.0f);
+        }
+        const Tensor q = testing::make_quantized(l.input, range.dtype, rng);
+        for (Isa isa : supported_isas()) {
+          for (Contract c : {Contract::torchao, Contract::onnx}) {
+            check_all_ops(x, q, p, c, single_thread(isa), describe(l, p, c, isa));
+            if (::testing::Test::HasFatalFailure()) return;
+          }
+          for (int64_t at : {int64_t{0}, int64_t{17}, int64_t{35}, int64_t{63}, int64_t{64},
+                             x.numel() / 2, x.numel() - 1}) {
+            Tensor y = x;
+            y.data<float>()[size_t(at)] = std::numeric_limits<float>::quiet_NaN();
+            for (Contract c : {Contract::torchao, Contract::onnx}) {
+              EXPECT_EQ(error_of([&] { quantize_affine(y, p, c, single_thread(isa)); }),
+                        ErrorKind::nan_input)
+                  << describe(l, p, c, isa) << " NaN at " << at;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // Threads split the flattened range at multiples of 64 elements, also in
 // the middle of rows and groups; results must not change. The threshold is
 // lowered so small tensors split too.

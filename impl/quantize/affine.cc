@@ -68,7 +68,7 @@ void run(AffineCall call, const Tensor& input, const QuantParams& p, Contract co
   thread_local ScaleColumnStorage reused;
   ScaleColumnStorage fresh;
   ScaleColumnStorage& columns = p.scale.numel() <= kReusedColumnElements ? reused : fresh;
-  build_scale_columns(p, call, config, options.faults, columns);
+  build_scale_columns(p, call, config, options.faults, table, columns);
 
   RowKernel kernel = nullptr;
   if (call == AffineCall::dequantize) {

@@ -3,22 +3,59 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "impl/quantize/kernels.h"
 #include "impl/quantize/row_driver.h"
 
 namespace qdiff::impl::kernels {
 
-template <class V, DequantMode D>
+template <class V, DequantMode D, class Q>
 struct DequantizeMath {
   using F = typename V::F;
-  static F apply(F fq, F s, F z, F mid) {
-    if constexpr (D == DequantMode::scaled) {
-      return V::mul(fq, s);
+  using I = typename V::I;
+  // centered with a storage type of at most 16 bits: q - z is exact in
+  // int32 and at most 65535 in magnitude (z lies in [quant_min, quant_max],
+  // inside the storage range), so f32(q - z) == f32(f32(q) - f32(z)) and
+  // the subtraction runs on the integers, with no f32(z) per scale.
+  static constexpr bool kIntCentered = D == DequantMode::centered && sizeof(Q) <= 2;
+  using Z = std::conditional_t<kIntCentered, I, F>;  // the zero point term
+  // q: the stored values widened to int32
+  static F apply(I q, F s, Z z, F mid) {
+    if constexpr (kIntCentered) {
+      return V::mul(V::to_float(V::subi(q, z)), s);
+    } else if constexpr (D == DequantMode::scaled) {
+      return V::mul(V::to_float(q), s);
     } else if constexpr (D == DequantMode::centered) {
-      return V::mul(V::sub(fq, z), s);
+      return V::mul(V::sub(V::to_float(q), z), s);
     } else {
-      return V::add(V::mul(V::sub(fq, mid), s), z);
+      return V::add(V::mul(V::sub(V::to_float(q), mid), s), z);
+    }
+  }
+  // The zero point term of m (<= W) elements from flat scale element i on:
+  // the int32 z (kIntCentered), f32(z) of the int domain, z of the float
+  // domain, 0 when scaled.
+  static Z zero(const ScaleColumns& sc, int64_t i, int m) {
+    if constexpr (kIntCentered) {
+      return m == V::W ? V::loadi(sc.zero_i + i) : V::loadi_n(sc.zero_i + i, m);
+    } else if constexpr (D == DequantMode::scaled) {
+      return V::set1(0.0f);
+    } else if constexpr (D == DequantMode::centered) {
+      return V::to_float(m == V::W ? V::loadi(sc.zero_i + i) : V::loadi_n(sc.zero_i + i, m));
+    } else {
+      return m == V::W ? V::load(sc.zero_f + i) : V::load_n(sc.zero_f + i, m);
+    }
+  }
+  // The same term for the one flat scale element k, broadcast.
+  static Z zero_at(const ScaleColumns& sc, int64_t k) {
+    if constexpr (kIntCentered) {
+      return V::set1i(sc.zero_i[k]);
+    } else if constexpr (D == DequantMode::scaled) {
+      return V::set1(0.0f);
+    } else if constexpr (D == DequantMode::centered) {
+      return V::set1(float(sc.zero_i[k]));
+    } else {
+      return V::set1(sc.zero_f[k]);
     }
   }
 };
@@ -27,46 +64,21 @@ template <class V, DequantMode D, class Q>
 bool dequantize_span_const(const Q* q, float* y, int64_t n, const ScaleColumns& sc, int64_t k,
                            const KernelConsts& kc);
 
-// The zero point term of m (<= W) elements from flat scale element i on:
-// f32(z) of the int domain, z of the float domain, 0 when scaled.
-template <class V, DequantMode D>
-inline typename V::F dequant_zero(const ScaleColumns& sc, int64_t i, int m) {
-  if constexpr (D == DequantMode::scaled) {
-    return V::set1(0.0f);
-  } else if constexpr (D == DequantMode::centered) {
-    return V::to_float(m == V::W ? V::loadi(sc.zero_i + i) : V::loadi_n(sc.zero_i + i, m));
-  } else {
-    return m == V::W ? V::load(sc.zero_f + i) : V::load_n(sc.zero_f + i, m);
-  }
-}
-
-// The same term for the one flat scale element k.
-template <DequantMode D>
-inline float dequant_zero_at(const ScaleColumns& sc, int64_t k) {
-  if constexpr (D == DequantMode::scaled) {
-    return 0.0f;
-  } else if constexpr (D == DequantMode::centered) {
-    return float(sc.zero_i[k]);
-  } else {
-    return sc.zero_f[k];
-  }
-}
-
 template <class V, DequantMode D, class Q>
 __attribute__((always_inline)) inline void dequantize_run(const Q* q, float* y, int64_t n,
                                                           const ScaleColumns& sc, int64_t k,
                                                           const KernelConsts& kc) {
-  using M = DequantizeMath<V, D>;
+  using M = DequantizeMath<V, D, Q>;
   constexpr int W = V::W;
   const auto s = V::set1(sc.scale[k]);
-  const auto z = V::set1(dequant_zero_at<D>(sc, k));
+  const auto z = M::zero_at(sc, k);
   const auto mid = V::set1(kc.mid);
   int64_t j = 0;
   for (; j + 4 * W <= n; j += 4 * W) {
-    const auto f0 = V::to_float(V::template loadq<Q>(q + j));
-    const auto f1 = V::to_float(V::template loadq<Q>(q + j + W));
-    const auto f2 = V::to_float(V::template loadq<Q>(q + j + 2 * W));
-    const auto f3 = V::to_float(V::template loadq<Q>(q + j + 3 * W));
+    const auto f0 = V::template loadq<Q>(q + j);
+    const auto f1 = V::template loadq<Q>(q + j + W);
+    const auto f2 = V::template loadq<Q>(q + j + 2 * W);
+    const auto f3 = V::template loadq<Q>(q + j + 3 * W);
     if (kc.stream_stores && aligned64(y + j)) {
       V::storef_stream(y + j, M::apply(f0, s, z, mid));
       V::storef_stream(y + j + W, M::apply(f1, s, z, mid));
@@ -83,7 +95,7 @@ __attribute__((always_inline)) inline void dequantize_run(const Q* q, float* y, 
   // step (per-group g = 32 with 16 lanes), so these stream too; a group of
   // 32 f32 is two whole cache lines when the row is aligned.
   for (; j + W <= n; j += W) {
-    const auto r = M::apply(V::to_float(V::template loadq<Q>(q + j)), s, z, mid);
+    const auto r = M::apply(V::template loadq<Q>(q + j), s, z, mid);
     if (kc.stream_stores && (reinterpret_cast<uintptr_t>(y + j) % (W * sizeof(float))) == 0) {  // whole-vector aligned
       V::storef_stream(y + j, r);
     } else {
@@ -93,7 +105,7 @@ __attribute__((always_inline)) inline void dequantize_run(const Q* q, float* y, 
   if (j < n) {
     if constexpr (V::kMaskedTail) {
       const int m = int(n - j);
-      V::storef_n(y + j, M::apply(V::to_float(V::template loadq_n<Q>(q + j, m)), s, z, mid), m);
+      V::storef_n(y + j, M::apply(V::template loadq_n<Q>(q + j, m), s, z, mid), m);
     } else if constexpr (W > 1) {
       dequantize_span_const<typename V::Scalar, D, Q>(q + j, y + j, n - j, sc, k, kc);
     }
@@ -121,15 +133,15 @@ bool dequantize_span_groups(const Q* q, float* y, int64_t groups, int64_t g,
       // loop structure and per-vector alignment tests cost as much as the
       // arithmetic here. A group is 2W f32 = 64 or 128 bytes, so when the
       // first is 64-byte aligned every group is: one streaming decision.
-      using M = DequantizeMath<V, D>;
+      using M = DequantizeMath<V, D, Q>;
       constexpr int W = V::W;
       const auto mid = V::set1(kc.mid);
       const bool stream = kc.stream_stores && aligned64(y);
       for (int64_t i = 0; i < groups; ++i, q += g, y += g, k += k_step) {
         const auto s = V::set1(sc.scale[k]);
-        const auto z = V::set1(dequant_zero_at<D>(sc, k));
-        const auto r0 = M::apply(V::to_float(V::template loadq<Q>(q)), s, z, mid);
-        const auto r1 = M::apply(V::to_float(V::template loadq<Q>(q + W)), s, z, mid);
+        const auto z = M::zero_at(sc, k);
+        const auto r0 = M::apply(V::template loadq<Q>(q), s, z, mid);
+        const auto r1 = M::apply(V::template loadq<Q>(q + W), s, z, mid);
         if (stream) {
           V::storef_stream(y, r0);
           V::storef_stream(y + W, r1);
@@ -150,7 +162,7 @@ bool dequantize_span_groups(const Q* q, float* y, int64_t groups, int64_t g,
 template <class V, DequantMode D, class Q>
 bool dequantize_span_each(const Q* q, float* y, int64_t n, const ScaleColumns& sc_ref,
                           int64_t base, const KernelConsts& kc_ref) {
-  using M = DequantizeMath<V, D>;
+  using M = DequantizeMath<V, D, Q>;
   constexpr int W = V::W;
   const ScaleColumns sc = sc_ref;
   const KernelConsts kc = kc_ref;
@@ -158,15 +170,15 @@ bool dequantize_span_each(const Q* q, float* y, int64_t n, const ScaleColumns& s
   int64_t j = 0;
   for (; j + W <= n; j += W) {
     const auto s = V::load(sc.scale + base + j);
-    const auto z = dequant_zero<V, D>(sc, base + j, V::W);
-    V::storef(y + j, M::apply(V::to_float(V::template loadq<Q>(q + j)), s, z, mid));
+    const auto z = M::zero(sc, base + j, V::W);
+    V::storef(y + j, M::apply(V::template loadq<Q>(q + j), s, z, mid));
   }
   if (j < n) {
     if constexpr (V::kMaskedTail) {
       const int m = int(n - j);
       const auto s = V::load_n(sc.scale + base + j, m);
-      const auto z = dequant_zero<V, D>(sc, base + j, m);
-      V::storef_n(y + j, M::apply(V::to_float(V::template loadq_n<Q>(q + j, m)), s, z, mid), m);
+      const auto z = M::zero(sc, base + j, m);
+      V::storef_n(y + j, M::apply(V::template loadq_n<Q>(q + j, m), s, z, mid), m);
     } else if constexpr (W > 1) {
       dequantize_span_each<typename V::Scalar, D, Q>(q + j, y + j, n - j, sc, base + j, kc);
     }
@@ -178,24 +190,25 @@ bool dequantize_span_each(const Q* q, float* y, int64_t n, const ScaleColumns& s
 template <class V, DequantMode D, class Q>
 void dequantize_rows_each(const Q* q, float* y, int64_t n, int64_t rows, int64_t stride,
                           const ScaleColumns& sc_ref, int64_t base, const KernelConsts& kc_ref) {
-  using M = DequantizeMath<V, D>;
+  using M = DequantizeMath<V, D, Q>;
   constexpr int W = V::W;
   const ScaleColumns sc = sc_ref;
   const KernelConsts kc = kc_ref;
   const auto mid = V::set1(kc.mid);
   int64_t j = 0;
   for (; j + 4 * W <= n; j += 4 * W) {
-    typename V::F s[4], z[4];
+    typename V::F s[4];
+    typename M::Z z[4];
     for (int u = 0; u < 4; ++u) {
       s[u] = V::load(sc.scale + base + j + u * W);
-      z[u] = dequant_zero<V, D>(sc, base + j + u * W, W);
+      z[u] = M::zero(sc, base + j + u * W, W);
     }
     for (int64_t r = 0; r < rows; ++r) {
       const Q* qr = q + r * stride + j;
       float* yr = y + r * stride + j;
       const bool stream = kc.stream_stores && aligned64(yr);
       for (int u = 0; u < 4; ++u) {
-        const auto v = M::apply(V::to_float(V::template loadq<Q>(qr + u * W)), s[u], z[u], mid);
+        const auto v = M::apply(V::template loadq<Q>(qr + u * W), s[u], z[u], mid);
         if (stream) V::storef_stream(yr + u * W, v);
         else V::storef(yr + u * W, v);
       }

@@ -72,6 +72,16 @@ void fill_dequantize(KernelTable& t) {
   t.dequantize[4][int(D)] = &dequantize_row<V, D, int32_t>;
 }
 
+// One IEEE f32 divide per element, W at a time (the columns of a
+// per-channel or per-group call have one element per channel or group).
+template <class V>
+void reciprocals(const float* s, float* inv, int64_t n) {
+  const auto one = V::set1(1.0f);
+  int64_t i = 0;
+  for (; i + V::W <= n; i += V::W) V::storef(inv + i, V::div(one, V::load(s + i)));
+  for (; i < n; ++i) inv[i] = 1.0f / s[i];
+}
+
 template <class V>
 KernelTable make_kernel_table(Isa isa) {
   KernelTable t;
@@ -82,6 +92,7 @@ KernelTable make_kernel_table(Isa isa) {
   fill_dequantize<V, DequantMode::centered>(t);
   fill_dequantize<V, DequantMode::float_domain>(t);
   t.min_max = &min_max_row<V>;
+  t.reciprocals = &reciprocals<V>;
   return t;
 }
 

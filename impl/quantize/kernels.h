@@ -119,6 +119,8 @@ struct KernelTable {
   RowKernel quantize[kQuantOutputs][kQuantizeConfigs] = {};
   RowKernel dequantize[kStorageTypes][kDequantModes] = {};
   MinMaxKernel min_max = nullptr;
+  // inv[i] = f32(1 / s[i]), i < n: the reciprocal scale column (plan.cc)
+  void (*reciprocals)(const float* s, float* inv, int64_t n) = nullptr;
 };
 
 // The table of each family. Calling the AVX2 / AVX-512 ones is only valid

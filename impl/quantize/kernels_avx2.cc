@@ -53,6 +53,7 @@ struct Avx2Ops {
   static I to_int(F v) { return _mm256_cvttps_epi32(v); }
   static F to_float(I v) { return _mm256_cvtepi32_ps(v); }  // rounds to nearest even
   static I addi(I a, I b) { return _mm256_add_epi32(a, b); }
+  static I subi(I a, I b) { return _mm256_sub_epi32(a, b); }
   template <bool kAddZero>
   static I wide_clamp(F r, I z, double lo, double hi) {
     __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(r));

@@ -59,6 +59,7 @@ struct Avx512Ops {
   }
   static F to_float(I v) { return _mm512_cvtepi32_ps(v); }  // rounds to nearest even
   static I addi(I a, I b) { return _mm512_add_epi32(a, b); }
+  static I subi(I a, I b) { return _mm512_sub_epi32(a, b); }
   template <bool kAddZero>
   static I wide_clamp(F r, I z, double lo, double hi) {
     __m512d a = _mm512_cvtps_pd(_mm512_castps512_ps256(r));
@@ -101,13 +102,8 @@ struct Avx512Ops {
   // int16, plus z16 with int16 saturation, saturated to Q's byte range,
   // stored as 64 bytes in element order. The packs interleave per 128-bit
   // lane (lane L holds dword L of each source); the permute undoes that.
-  template <class Q>
-  static void store4_saturated(Q* p, I a, I b, I c, I d, I z16, bool stream) {
-    store4_saturated<Q>(p, a, b, c, d, z16, z16, stream);
-  }
-  // packs_epi32(a, b) interleaves a and b within each 128-bit lane, so the
-  // i16 vector ab holds exactly the elements of a and b: a and b may take
-  // one zero point and c and d another (two groups of 2W elements).
+  // packs_epi32(a, b) holds exactly the elements of a and b, so a and b may
+  // take one zero point and c and d another (two groups of 2W elements).
   template <class Q>
   static void store4_saturated(Q* p, I a, I b, I c, I d, I z16_ab, I z16_cd, bool stream) {
     const I ab = _mm512_adds_epi16(_mm512_packs_epi32(a, b), z16_ab);
@@ -132,7 +128,9 @@ struct Avx512Ops {
   static void storef_stream(float* p, F v) { _mm512_stream_ps(p, v); }  // p 64-byte aligned
   // A hint only: prefetching past the end of a buffer never faults. The
   // address is formed as an integer (no out-of-range pointer arithmetic).
-  static void prefetch(const float* p, int64_t ahead) {
+  // always_inline: GCC 12 deletes the call, prefetch and all, when it is
+  // made from an always_inline caller (quantize_run) and not inlined first.
+  __attribute__((always_inline)) static void prefetch(const float* p, int64_t ahead) {
     const uintptr_t a = reinterpret_cast<uintptr_t>(p) + uintptr_t(ahead) * sizeof(float);
     _mm_prefetch(reinterpret_cast<const char*>(a), _MM_HINT_T0);
   }

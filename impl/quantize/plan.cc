@@ -218,7 +218,7 @@ KernelConsts plan_consts(const QuantParams& p, FaultSet faults) {
 }
 
 void build_scale_columns(const QuantParams& p, AffineCall call, const QuantizeConfig& config,
-                         FaultSet faults, ScaleColumnStorage& st) {
+                         FaultSet faults, const KernelTable& table, ScaleColumnStorage& st) {
   const auto scale = p.scale.data<float>();
   const size_t n = scale.size();
   ScaleColumns& c = st.columns;
@@ -226,7 +226,7 @@ void build_scale_columns(const QuantParams& p, AffineCall call, const QuantizeCo
   c.scale = scale.data();
   if (call != AffineCall::dequantize && config.scaling == Scaling::reciprocal) {
     st.inverse.resize(n);
-    for (size_t i = 0; i < n; ++i) st.inverse[i] = 1.0f / scale[i];
+    table.reciprocals(scale.data(), st.inverse.data(), int64_t(n));
     c.inverse = st.inverse.data();
   }
   switch (p.zero_point_domain) {

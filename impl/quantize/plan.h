@@ -74,7 +74,8 @@ struct ScaleColumnStorage {
 QuantizeConfig plan_quantize_config(const QuantParams& p, Contract contract, FaultSet faults);
 DequantMode plan_dequant_mode(const QuantParams& p);
 KernelConsts plan_consts(const QuantParams& p, FaultSet faults);
+// The reciprocal column is computed by the table's family (`reciprocals`).
 void build_scale_columns(const QuantParams& p, AffineCall call, const QuantizeConfig& config,
-                         FaultSet faults, ScaleColumnStorage& storage);
+                         FaultSet faults, const KernelTable& table, ScaleColumnStorage& storage);
 
 }  // namespace qdiff::impl

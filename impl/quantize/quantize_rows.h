@@ -166,19 +166,80 @@ inline void store_result(O* out, const R& r) {
 // The byte fast path (AVX-512, i8 [-128, 127] / u8 [0, 255], the common
 // contracts): r = to_int_rne(sign(v) * min(|v|, 2^30)) is round(v) for
 // |v| <= 2^30 and saturates beyond (every such value clamps to the same
-// bound); the zero point is added in int32 or, after the first pack, with
-// saturating int16 adds; the saturating packs to bytes then ARE the clamp
-// to the full storage range: sat8(sat16(r) + z) == clamp(r + z) because a
-// saturated sat16(r) is beyond +-32767 - 255, far outside the byte range.
+// bound); the zero point is added after the first pack, with saturating
+// int16 adds; the saturating packs to bytes then ARE the clamp to the full
+// storage range: sat8(sat16(r) + z) == clamp(r + z) because a saturated
+// sat16(r) is beyond +-32767 - 255, far outside the byte range. NaN is
+// looked for in v = pre_rounding(x), already in registers (the clamp
+// would hide it): v is NaN exactly when x is (scales are normal, and the
+// float domain turns inf - inf back into x).
 template <class V, QuantizeConfig C, class O>
 inline constexpr bool kByteFastPath =
     V::kHasBytePacks && sizeof(O) == 1 && !kIsFake<V, O> && C.range == RangeMode::narrow &&
     C.rounding == Rounding::half_even &&
     (C.zero_point == ZeroPointMode::none || C.zero_point == ZeroPointMode::add_after);
 
-// Software prefetch distance of the byte fast path, in f32 elements
-// (32 KiB; measured best of 2, 8 and 32 KiB at the DRAM size).
+// Software prefetch distance of the per-element byte loop
+// (quantize_span_each), in f32 elements (32 KiB; measured best of 2, 8 and
+// 32 KiB at the DRAM size).
 inline constexpr int64_t kPrefetchAhead = 8192;
+
+// The byte fast path's step after the scaling (kByteFastPath).
+template <class V>
+[[gnu::always_inline]] inline typename V::I byte_round(typename V::F v) {
+  return V::round_to_int_even(V::clamp_abs(v, V::set1(1073741824.0f)));  // 2^30
+}
+
+// 4W elements through the byte fast path: vector u with parameters pu,
+// vectors 0-1 with the int16 zero points z_ab, 2-3 with z_cd.
+template <class V, QuantizeConfig C, class O>
+[[gnu::always_inline]] inline void byte_block4(const float* x, O* out, const Params<V>& p0,
+                                               const Params<V>& p1, const Params<V>& p2,
+                                               const Params<V>& p3, typename V::I z_ab,
+                                               typename V::I z_cd, bool stream,
+                                               typename V::NanAcc& nan) {
+  using M = QuantizeMath<V, C, O, true>;
+  constexpr int W = V::W;
+  const auto v0 = M::pre_rounding(V::load(x), p0), v1 = M::pre_rounding(V::load(x + W), p1);
+  const auto v2 = M::pre_rounding(V::load(x + 2 * W), p2);
+  const auto v3 = M::pre_rounding(V::load(x + 3 * W), p3);
+  nan = V::nan_update(nan, v0, v1);
+  nan = V::nan_update(nan, v2, v3);
+  V::template store4_saturated<O>(out, byte_round<V>(v0), byte_round<V>(v1), byte_round<V>(v2),
+                                  byte_round<V>(v3), z_ab, z_cd, stream);
+}
+
+// 2W elements through the byte fast path with one scale.
+template <class V, QuantizeConfig C, class O>
+[[gnu::always_inline]] inline void byte_block2(const float* x, O* out, const Params<V>& p,
+                                               typename V::I z16, typename V::NanAcc& nan) {
+  using M = QuantizeMath<V, C, O, true>;
+  const auto v0 = M::pre_rounding(V::load(x), p), v1 = M::pre_rounding(V::load(x + V::W), p);
+  nan = V::nan_update(nan, v0, v1);
+  V::template store2_saturated<O>(out, byte_round<V>(v0), byte_round<V>(v1), z16);
+}
+
+// The int16 zero points of elements [i, i + 2W) of a per-element scale row,
+// in the order store4_saturated packs the data.
+template <class V>
+inline typename V::I packed_zero16(const ScaleColumns& sc, int64_t i) {
+  return V::pack_i16(V::loadi(sc.zero_i + i), V::loadi(sc.zero_i + i + V::W));
+}
+
+// Only the parameters the byte fast path needs, broadcast, of a group
+// with flat scale element k; and its zero point for store4_saturated.
+template <class V, QuantizeConfig C>
+inline Params<V> byte_group_params(const ScaleColumns& sc, int64_t k) {
+  Params<V> p;
+  if constexpr (C.scaling == Scaling::reciprocal) p.inv = V::set1(sc.inverse[k]);
+  if constexpr (C.scaling != Scaling::reciprocal) p.s = V::set1(sc.scale[k]);
+  if constexpr (C.scaling == Scaling::float_domain) p.mv = V::set1(sc.min_val[k]);
+  return p;
+}
+template <class V, QuantizeConfig C>
+inline typename V::I byte_group_z16(const ScaleColumns& sc, int64_t k) {
+  return V::set1_i16(C.zero_point == ZeroPointMode::none ? int16_t(0) : int16_t(sc.zero_i[k]));
+}
 
 // Elements [0, n) sharing the parameters p of flat scale element k (k is
 // only used by the scalar tail of AVX2). Inlined into the span and group
@@ -195,28 +256,15 @@ __attribute__((always_inline)) inline bool quantize_run(const float* x, O* out, 
   int64_t j = 0;
   if constexpr (kByteFastPath<V, C, O>) {
     if (kc.full_byte_range) {
-      const auto bound = V::set1(1073741824.0f);  // 2^30
       const auto z16 = V::set1_i16(int16_t(p.z));
+      // No software prefetch here: it measured slower in cache and at the
+      // DRAM size (docs/benchmarks.md); the hardware prefetchers follow
+      // this one sequential stream.
       for (; j + 4 * W <= n; j += 4 * W) {
-        V::prefetch(x + j, kPrefetchAhead);
-        const auto x0 = V::load(x + j), x1 = V::load(x + j + W);
-        const auto x2 = V::load(x + j + 2 * W), x3 = V::load(x + j + 3 * W);
-        nan = V::nan_update(nan, x0, x1);
-        nan = V::nan_update(nan, x2, x3);
-        const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, p), bound));
-        const auto r1 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x1, p), bound));
-        const auto r2 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x2, p), bound));
-        const auto r3 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x3, p), bound));
-        V::template store4_saturated<O>(out + j, r0, r1, r2, r3, z16,
-                                        kc.stream_stores && aligned64(out + j));
+        byte_block4<V, C, O>(x + j, out + j, p, p, p, p, z16, z16,
+                             kc.stream_stores && aligned64(out + j), nan);
       }
-      for (; j + 2 * W <= n; j += 2 * W) {
-        const auto x0 = V::load(x + j), x1 = V::load(x + j + W);
-        nan = V::nan_update(nan, x0, x1);
-        const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, p), bound));
-        const auto r1 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x1, p), bound));
-        V::template store2_saturated<O>(out + j, r0, r1, z16);
-      }
+      for (; j + 2 * W <= n; j += 2 * W) byte_block2<V, C, O>(x + j, out + j, p, z16, nan);
     }
   }
   for (; j + 4 * W <= n; j += 4 * W) {
@@ -281,36 +329,18 @@ bool quantize_span_groups(const float* x, O* out, int64_t groups, int64_t g,
     if (kc.full_byte_range && g % (2 * V::W) == 0) {
       // Whole groups of a multiple of 2W elements (g = 32, 64, 128 ...):
       // only the parameters this path needs are broadcast per group.
-      using M = QuantizeMath<V, C, O, true>;
       constexpr int W = V::W;
-      const auto bound = V::set1(1073741824.0f);  // 2^30
       auto acc = V::nan_init();
-      // Only the parameters this path needs, broadcast (group kk).
-      const auto group_params = [&sc](int64_t kk) {
-        Params<V> p;
-        if constexpr (C.scaling == Scaling::reciprocal) p.inv = V::set1(sc.inverse[kk]);
-        if constexpr (C.scaling != Scaling::reciprocal) p.s = V::set1(sc.scale[kk]);
-        if constexpr (C.scaling == Scaling::float_domain) p.mv = V::set1(sc.min_val[kk]);
-        return p;
-      };
-      const auto group_z16 = [&sc](int64_t kk) {
-        return V::set1_i16(C.zero_point == ZeroPointMode::none ? int16_t(0) : int16_t(sc.zero_i[kk]));
-      };
+      const auto group_params = [&sc](int64_t kk) { return byte_group_params<V, C>(sc, kk); };
+      const auto group_z16 = [&sc](int64_t kk) { return byte_group_z16<V, C>(sc, kk); };
       int64_t i = 0;
       if (g == 2 * W) {
         // Groups of 2W (g = 32): two groups per four vectors and one 64-byte
         // store, streamed past the cache like the longer groups' stores.
         for (; i + 1 < groups; i += 2, x += 2 * g, out += 2 * g, k += 2 * k_step) {
           const Params<V> pa = group_params(k), pb = group_params(k + k_step);
-          const auto za = group_z16(k), zb = group_z16(k + k_step);
-          const auto x0 = V::load(x), x1 = V::load(x + W), x2 = V::load(x + 2 * W), x3 = V::load(x + 3 * W);
-          acc = V::nan_update(acc, x0, x1);
-          acc = V::nan_update(acc, x2, x3);
-          const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, pa), bound));
-          const auto r1 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x1, pa), bound));
-          const auto r2 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x2, pb), bound));
-          const auto r3 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x3, pb), bound));
-          V::template store4_saturated<O>(out, r0, r1, r2, r3, za, zb, kc.stream_stores && aligned64(out));
+          byte_block4<V, C, O>(x, out, pa, pa, pb, pb, group_z16(k), group_z16(k + k_step),
+                               kc.stream_stores && aligned64(out), acc);
         }
       }
       for (; i < groups; ++i, x += g, out += g, k += k_step) {
@@ -318,24 +348,10 @@ bool quantize_span_groups(const float* x, O* out, int64_t groups, int64_t g,
         const auto z16 = group_z16(k);
         int64_t j = 0;
         for (; j + 4 * W <= g; j += 4 * W) {
-          const auto x0 = V::load(x + j), x1 = V::load(x + j + W);
-          const auto x2 = V::load(x + j + 2 * W), x3 = V::load(x + j + 3 * W);
-          acc = V::nan_update(acc, x0, x1);
-          acc = V::nan_update(acc, x2, x3);
-          const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, p), bound));
-          const auto r1 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x1, p), bound));
-          const auto r2 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x2, p), bound));
-          const auto r3 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x3, p), bound));
-          V::template store4_saturated<O>(out + j, r0, r1, r2, r3, z16,
-                                          kc.stream_stores && aligned64(out + j));
+          byte_block4<V, C, O>(x + j, out + j, p, p, p, p, z16, z16,
+                               kc.stream_stores && aligned64(out + j), acc);
         }
-        for (; j < g; j += 2 * W) {
-          const auto x0 = V::load(x + j), x1 = V::load(x + j + W);
-          acc = V::nan_update(acc, x0, x1);
-          const auto r0 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x0, p), bound));
-          const auto r1 = V::round_to_int_even(V::clamp_abs(M::pre_rounding(x1, p), bound));
-          V::template store2_saturated<O>(out + j, r0, r1, z16);
-        }
+        for (; j < g; j += 2 * W) byte_block2<V, C, O>(x + j, out + j, p, z16, acc);
       }
       return V::nan_any(acc);
     }
@@ -377,23 +393,20 @@ bool quantize_span_each(const float* x, O* out, int64_t n, const ScaleColumns& s
   int64_t j = 0;
   if constexpr (kByteFastPath<V, C, O>) {
     if (kc.full_byte_range) {
-      // as in quantize_run, with the zero point added in int32 per element
-      const auto bound = V::set1(1073741824.0f);  // 2^30
-      const auto none = V::set1_i16(0);
+      // as in quantize_run, with per-element parameters and zero points
       for (; j + 4 * W <= n; j += 4 * W) {
         V::prefetch(x + j, kPrefetchAhead);
-        typename V::I r[4];
-        for (int u = 0; u < 4; ++u) {
-          const auto xu = V::load(x + j + u * W);
-          nan = V::nan_update(nan, xu, xu);
-          const auto pu = each_params<V, C, O>(sc, base + j + u * W, W);
-          r[u] = V::round_to_int_even(V::clamp_abs(M::pre_rounding(xu, pu), bound));
-          if constexpr (C.zero_point == ZeroPointMode::add_after) {
-            r[u] = V::addi(r[u], V::loadi(sc.zero_i + base + j + u * W));
-          }
+        const int64_t i = base + j;
+        auto z_ab = V::set1_i16(0), z_cd = V::set1_i16(0);
+        if constexpr (C.zero_point == ZeroPointMode::add_after) {
+          z_ab = packed_zero16<V>(sc, i);
+          z_cd = packed_zero16<V>(sc, i + 2 * W);
         }
-        V::template store4_saturated<O>(out + j, r[0], r[1], r[2], r[3], none,
-                                        kc.stream_stores && aligned64(out + j));
+        byte_block4<V, C, O>(x + j, out + j, each_params<V, C, O>(sc, i, W),
+                             each_params<V, C, O>(sc, i + W, W),
+                             each_params<V, C, O>(sc, i + 2 * W, W),
+                             each_params<V, C, O>(sc, i + 3 * W, W), z_ab, z_cd,
+                             kc.stream_stores && aligned64(out + j), nan);
       }
     }
   }
@@ -434,39 +447,25 @@ bool quantize_span_each(const float* x, O* out, int64_t n, const ScaleColumns& s
 template <class V, QuantizeConfig C, class O>
 bool quantize_rows_each(const float* x, O* out, int64_t n, int64_t rows, int64_t stride,
                         const ScaleColumns& sc_ref, int64_t base, const KernelConsts& kc_ref) {
-  using M = QuantizeMath<V, C, O, false>;
   constexpr int W = V::W;
   const ScaleColumns sc = sc_ref;
   const KernelConsts kc = kc_ref;
-  const auto bound = V::set1(1073741824.0f);  // 2^30, see kByteFastPath
   auto acc = V::nan_init();
   int64_t j = 0;
   for (; j + 4 * W <= n; j += 4 * W) {
     Params<V> p[4];
-    // The zero points packed to int16 once per column chunk, in the order
-    // the data packs (kernels_avx512.cc, pack_i16): the rows then add them
-    // after the first pack, as the per-tensor path adds its z16, instead of
-    // four int32 adds per row.
-    auto z16_ab = V::set1_i16(0), z16_cd = V::set1_i16(0);
     for (int u = 0; u < 4; ++u) p[u] = each_params<V, C, O>(sc, base + j + u * W, W);
+    // The zero points packed to int16 once per column chunk: the rows add
+    // them after the first pack, as the per-tensor path adds its z16.
+    auto z_ab = V::set1_i16(0), z_cd = V::set1_i16(0);
     if constexpr (C.zero_point == ZeroPointMode::add_after) {
-      const int32_t* z = sc.zero_i + base + j;
-      z16_ab = V::pack_i16(V::loadi(z), V::loadi(z + W));
-      z16_cd = V::pack_i16(V::loadi(z + 2 * W), V::loadi(z + 3 * W));
+      z_ab = packed_zero16<V>(sc, base + j);
+      z_cd = packed_zero16<V>(sc, base + j + 2 * W);
     }
     for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * stride + j;
-      const typename V::F xs[4] = {V::load(xr), V::load(xr + W), V::load(xr + 2 * W),
-                                   V::load(xr + 3 * W)};
-      acc = V::nan_update(acc, xs[0], xs[1]);
-      acc = V::nan_update(acc, xs[2], xs[3]);
-      typename V::I q[4];
-      for (int u = 0; u < 4; ++u) {
-        q[u] = V::round_to_int_even(V::clamp_abs(M::pre_rounding(xs[u], p[u]), bound));
-      }
       O* o = out + r * stride + j;
-      V::template store4_saturated<O>(o, q[0], q[1], q[2], q[3], z16_ab, z16_cd,
-                                      kc.stream_stores && aligned64(o));
+      byte_block4<V, C, O>(x + r * stride + j, o, p[0], p[1], p[2], p[3], z_ab, z_cd,
+                           kc.stream_stores && aligned64(o), acc);
     }
   }
   bool nan = V::nan_any(acc);
@@ -475,6 +474,33 @@ bool quantize_rows_each(const float* x, O* out, int64_t n, int64_t rows, int64_t
                                        base + j, kc);
   }
   return nan;
+}
+
+// Several whole rows of whole groups of a multiple of 4W elements, all
+// with the task's scale offset (the rows of one scale block of a blockwise
+// layout): the rows in turn, each group's parameters broadcast from the
+// columns, with no per-row call, copies or run splitting (drive_row).
+template <class V, QuantizeConfig C, class O>
+bool quantize_rows_groups(const float* x, O* out, const RowTask& t, const ScaleColumns& sc_ref,
+                          const KernelConsts& kc_ref) {
+  constexpr int W = V::W;
+  const ScaleColumns sc = sc_ref;
+  const KernelConsts kc = kc_ref;
+  auto acc = V::nan_init();
+  for (int64_t r = 0; r < t.rows; ++r) {
+    const float* xr = x + r * t.row_stride;
+    O* o = out + r * t.row_stride;
+    int64_t k = t.scale_offset;
+    for (int64_t b = 0; b < t.end; b += t.group, k += t.group_stride) {
+      const Params<V> p = byte_group_params<V, C>(sc, k);
+      const auto z16 = byte_group_z16<V, C>(sc, k);
+      for (int64_t j = b; j < b + t.group; j += 4 * W) {
+        byte_block4<V, C, O>(xr + j, o + j, p, p, p, p, z16, z16,
+                             kc.stream_stores && aligned64(o + j), acc);
+      }
+    }
+  }
+  return V::nan_any(acc);
 }
 
 // One row of a task (t.rows is ignored): x, out are the row's element 0.
@@ -506,6 +532,12 @@ bool quantize_row(const RowTask& t, const ScaleColumns& sc, const KernelConsts& 
         !(kc.stream_stores && t.end - t.begin <= kRowMajorAtDramMax)) {
       return quantize_rows_each<V, C, O>(x + t.begin, out + t.begin, t.end - t.begin, t.rows,
                                          t.row_stride, sc, t.scale_offset + t.begin, kc);
+    }
+    // whole rows of whole groups, the groups a multiple of 4W (drive_row
+    // would cut each row into exactly these groups)
+    if (kc.full_byte_range && t.rows > 1 && !kc.drop_tail && t.begin == 0 && t.group > 1 &&
+        t.group % (4 * V::W) == 0 && t.end == t.groups * t.group) {
+      return quantize_rows_groups<V, C, O>(x, out, t, sc, kc);
     }
   }
   bool nan = false;

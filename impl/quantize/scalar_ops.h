@@ -41,6 +41,7 @@ struct ScalarOps {
   static I to_int(F v) { return I(v); }  // callers pass integer values within int32
   static F to_float(I v) { return F(v); }
   static I addi(I a, I b) { return I(uint32_t(a) + uint32_t(b)); }  // wraps, no UB
+  static I subi(I a, I b) { return I(uint32_t(a) - uint32_t(b)); }
   template <bool kAddZero>
   static I wide_clamp(F r, I z, double lo, double hi) {
     double t = double(r);
