@@ -340,7 +340,7 @@ TEST(ImplQuantize, NanAnywhereIsNanInput) {
 // per-group (g = 32, 64, 128), blockwise (rows of whole groups) and
 // per-element (one row, and batches of rows) paths, every domain.
 TEST(ImplQuantize, ByteFastPathBoundsAndNan) {
-  std::mt19937 rng(41);
+  PrngSource rng(41);
   const std::vector<Layout> layouts = {
       {"per_tensor", {2, 200}, {}, std::nullopt, KernelPath::per_tensor},
       {"per_group_32", {3, 256}, {3, 8}, std::nullopt, KernelPath::per_group_last},
@@ -354,7 +354,7 @@ TEST(ImplQuantize, ByteFastPathBoundsAndNan) {
                           kInf, 126.5f, 127.5f, 128.5f,
                           254.5f, 255.5f, 256.5f, 383.5f, 0.5f, 0.0f};
   for (const Layout& l : layouts) {
-    for (const RangeSpec& range : {testing::all_ranges()[0], testing::all_ranges()[1]}) {
+    for (const QuantType& range : {testing::all_ranges()[0], testing::all_ranges()[1]}) {
       for (ZeroPointDomain domain : kAllDomains) {
         QuantParams p = testing::make_params(l, range, domain, rng);
         // scales 1, 0.5, 0.25: v is x times a power of two, so the values
@@ -365,9 +365,9 @@ TEST(ImplQuantize, ByteFastPathBoundsAndNan) {
         auto data = x.data<float>();
         for (size_t i = 0; i < data.size(); ++i) {
           const float b = bounds[(i * 7) % std::size(bounds)];
-          data[i] = (i % 2 ? -b : b) * (rng() % 3 == 0 ? 0.25f : 1.0f);
+          data[i] = (i % 2 ? -b : b) * (rng.integer(0, 2) == 0 ? 0.25f : 1.0f);
         }
-        const Tensor q = testing::make_quantized(l.input, range.dtype, rng);
+        const Tensor q = testing::make_quantized(l.input, range.storage, rng);
         for (Isa isa : supported_isas()) {
           for (Contract c : {Contract::torchao, Contract::onnx}) {
             check_all_ops(x, q, p, c, single_thread(isa), describe(l, p, c, isa));
@@ -378,7 +378,7 @@ TEST(ImplQuantize, ByteFastPathBoundsAndNan) {
             Tensor y = x;
             y.data<float>()[size_t(at)] = std::numeric_limits<float>::quiet_NaN();
             for (Contract c : {Contract::torchao, Contract::onnx}) {
-              EXPECT_EQ(error_of([&] { quantize_affine(y, p, c, single_thread(isa)); }),
+              EXPECT_EQ(error_kind_of([&] { quantize_affine(y, p, c, single_thread(isa)); }),
                         ErrorKind::nan_input)
                   << describe(l, p, c, isa) << " NaN at " << at;
             }
