@@ -22,17 +22,11 @@ if(QDIFF_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     foreach(lib qdiff_reference qdiff_oracle qdiff_domains qdiff_properties qdiff_fuzz_driver qdiff_fuzz_mutator)
       target_compile_options(${lib} PRIVATE ${QDIFF_NO_COVERAGE})
     endforeach()
-  elseif(QDIFF_FUZZ_COVERAGE STREQUAL "impl")
-    # For A/B runs: "guide" without core/ (shapes, tensors, layouts), which
-    # reference/, the generators and the oracle call as much as impl/ does.
-    foreach(lib qdiff_reference qdiff_oracle qdiff_properties qdiff_fuzz_driver qdiff_fuzz_mutator qdiff_core)
-      target_compile_options(${lib} PRIVATE ${QDIFF_NO_COVERAGE})
-    endforeach()
   elseif(QDIFF_FUZZ_COVERAGE STREQUAL "all")
     # Edges of the reference count; its compares are not worth tracing (10 %
     # of the graph target's executions, A/B 2026-11-27, docs/fuzzing.md).
     target_compile_options(qdiff_reference PRIVATE -fno-sanitize-coverage=trace-cmp)
   else()
-    message(FATAL_ERROR "QDIFF_FUZZ_COVERAGE must be guide, impl or all, not '${QDIFF_FUZZ_COVERAGE}'")
+    message(FATAL_ERROR "QDIFF_FUZZ_COVERAGE must be guide or all, not '${QDIFF_FUZZ_COVERAGE}'")
   endif()
 endif()

@@ -47,20 +47,23 @@ bool only_last_dim_blocked(const BlockGeometry& g) {
   return g.count[last] > 1 && g.block[last] > 1;
 }
 
-}  // namespace
+using LoopDims = std::array<LoopDim, kMaxRank>;
 
-LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults) {
-  LoopNest nest;
-  nest.numel = g.numel;
-  const int rank = g.rank;
-  std::array<LoopDim, kMaxRank> dims{};
-  for (int d = 0; d < rank; ++d) {
-    // A block longer than its dim is the whole dim (explicit block sizes
-    // may be huge); this also keeps every product below numel.
+// One loop dim per input dim. A block longer than its dim is the whole dim
+// (explicit block sizes may be huge); this also keeps every product below
+// numel.
+LoopDims loop_dims(const BlockGeometry& g) {
+  LoopDims dims{};
+  for (int d = 0; d < g.rank; ++d) {
     dims[d] = {g.size[d], g.block[d] < g.size[d] ? g.block[d] : g.size[d], g.count[d], 0};
   }
-  if (faults.has(FaultPoint::channel_axis_off_by_one) && is_per_channel_path(path) &&
-      rank >= 2) {
+  return dims;
+}
+
+// The faults that move the scale to another dim (before the strides).
+void inject_layout_faults(LoopDims& dims, const BlockGeometry& g, KernelPath path, FaultSet faults) {
+  const int rank = g.rank;
+  if (faults.has(FaultPoint::channel_axis_off_by_one) && is_per_channel_path(path) && rank >= 2) {
     int axis = 0;
     for (int d = 0; d < rank; ++d) {
       if (g.count[d] != 1) axis = d;
@@ -75,8 +78,8 @@ LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults
     dims[scale_axis].count = channels;
     dims[scale_axis].block = 1;
   }
-  if (faults.has(FaultPoint::squeeze_unit_scale_dims) && path == KernelPath::blockwise &&
-      rank >= 2 && only_last_dim_blocked(g)) {
+  if (faults.has(FaultPoint::squeeze_unit_scale_dims) && path == KernelPath::blockwise && rank >= 2 &&
+      only_last_dim_blocked(g)) {
     // FAULT POINT squeeze_unit_scale_dims: replaces the last dim's
     // `block = size / count` with 1. The planner squeezes the size-1 scale
     // dims first ([1, G] -> [G]) and a 1-D scale reads as per-channel
@@ -85,26 +88,37 @@ LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults
     // a [1, G] group scale of a K = 1 weight); true per-channel is intact.
     dims[rank - 1].block = 1;
   }
+}
+
+// Row-major strides over the scale's dims; returns the scale's numel.
+int64_t assign_scale_strides(LoopDims& dims, int rank) {
   int64_t scale_numel = 1;
   for (int d = rank - 1; d >= 0; --d) {
-    dims[d].scale_stride = scale_numel;  // row-major over the scale's dims
+    dims[d].scale_stride = scale_numel;
     scale_numel *= dims[d].count;
   }
-  if (faults.has(FaultPoint::wrong_block_stride) &&
-      (path == KernelPath::per_group_last || path == KernelPath::blockwise)) {
-    // FAULT POINT wrong_block_stride: replaces `scale_stride = product of the
-    // inner scale dims` with the input's row stride divided by the dim's
-    // own block size (for [K, In] with blocks (1, g): In instead of In / g).
-    // Row offsets are clamped to max_row_offset, so reads stay in bounds.
-    int64_t input_stride = 1;
-    for (int d = rank - 1; d >= 0; --d) {
-      if (d < rank - 1) dims[d].scale_stride = input_stride / dims[d].block;
-      input_stride *= dims[d].size;
-    }
-  }
+  return scale_numel;
+}
 
-  // Drop size-1 dims (always index 0), then merge from the innermost out.
-  LoopDim merged[kMaxRank];  // innermost first
+void inject_wrong_block_stride(LoopDims& dims, int rank, KernelPath path, FaultSet faults) {
+  if (!faults.has(FaultPoint::wrong_block_stride) ||
+      (path != KernelPath::per_group_last && path != KernelPath::blockwise)) {
+    return;
+  }
+  // FAULT POINT wrong_block_stride: replaces `scale_stride = product of the
+  // inner scale dims` with the input's row stride divided by the dim's
+  // own block size (for [K, In] with blocks (1, g): In instead of In / g).
+  // Row offsets are clamped to max_row_offset, so reads stay in bounds.
+  int64_t input_stride = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    if (d < rank - 1) dims[d].scale_stride = input_stride / dims[d].block;
+    input_stride *= dims[d].size;
+  }
+}
+
+// Drops size-1 dims (always index 0), then merges from the innermost out.
+// Returns the merged dims, innermost first, and their number.
+int merge_dims(const LoopDims& dims, int rank, LoopDim (&merged)[kMaxRank]) {
   int m = 0;
   for (int d = rank - 1; d >= 0; --d) {
     const LoopDim o = dims[d];
@@ -119,8 +133,7 @@ LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults
       }
       // per-element outer dim over whole blocks: element j of the merged
       // dim is in block j / in.block, consecutive in the scale
-      const bool rows_of_whole_blocks = o.block == 1 && o.count == o.size &&
-                                        in.size % in.block == 0 &&
+      const bool rows_of_whole_blocks = o.block == 1 && o.count == o.size && in.size % in.block == 0 &&
                                         in.count == in.size / in.block &&
                                         o.scale_stride == in.count * in.scale_stride;
       if (rows_of_whole_blocks) {
@@ -131,7 +144,21 @@ LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults
     merged[m++] = o;
   }
   if (m == 0) merged[m++] = {1, 1, 1, 0};  // rank 0, or every dim of size 1
+  return m;
+}
 
+}  // namespace
+
+LoopNest plan_loop_nest(const BlockGeometry& g, KernelPath path, FaultSet faults) {
+  LoopDims dims = loop_dims(g);
+  inject_layout_faults(dims, g, path, faults);
+  const int64_t scale_numel = assign_scale_strides(dims, g.rank);
+  inject_wrong_block_stride(dims, g.rank, path, faults);
+  LoopDim merged[kMaxRank];
+  const int m = merge_dims(dims, g.rank, merged);
+
+  LoopNest nest;
+  nest.numel = g.numel;
   nest.row = merged[0];
   nest.outer_rank = m - 1;
   nest.rows = 1;
