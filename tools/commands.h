@@ -7,13 +7,14 @@
 //   (case_timeout <= 0: no deadline; tools/case_deadline.h)
 //   explain: a case file or fuzzer crash input as a readable summary plus
 //            a pasteable GoogleTest regression test
-//   faults:  measured detection power; its options and run_faults() are
-//            declared in tools/detection_power.h
+//   faults:  measured detection power (FaultsOptions: tools/detection_power.h)
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "tools/detection_power.h"
 
 namespace qdiff::tools {
 
@@ -28,5 +29,6 @@ int run_replay(const std::vector<std::string>& paths, double case_timeout, const
 int run_explain(const std::string& path, const std::optional<std::string>& target,
                 const std::string& backend_command = "", double backend_timeout = 10,
                 const std::string& backend_library = "");
+int run_faults(const FaultsOptions& options);
 
 }  // namespace qdiff::tools

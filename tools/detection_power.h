@@ -30,8 +30,6 @@ struct FaultsOptions {
   std::string markdown;             // write the report as Markdown here
 };
 
-int run_faults(const FaultsOptions& options);
-
 // The fuzz targets whose properties exercise the code a fault changes
 // (names of fuzz/fuzz_driver.cc's property_fuzz_targets()).
 std::vector<std::string_view> fuzz_targets_for(impl::FaultPoint fault);

@@ -10,9 +10,7 @@
 #include "cases/input_file.h"
 #include "cases/printable_text.h"
 #include "oracle/case_oracle.h"
-#include "oracle/process_backend.h"
 #include "tools/case_deadline.h"
-#include "tools/corpus_replay.h"
 #include "tools/exit_codes.h"
 #include "tools/flag_names.h"
 
@@ -81,54 +79,6 @@ int run_eval(const std::string& path, const std::string& which, const std::optio
   fmt::print("{}", o.out);
   fmt::print(stderr, "{}", o.err);
   return o.exit_code;
-}
-
-namespace {
-
-// Replays the case files through one backend; adds to the failure count.
-ReplaySummary replay_through(const std::vector<std::string>& paths, const Backend& backend, double case_timeout,
-                             int& failures) {
-  const ReplaySummary s = replay_case_files(paths, backend, case_timeout);
-  for (const auto& f : s.failures) {
-    fmt::print("FAIL {} against {}\n{}\n\n", f.path, backend.name(), escape_control_chars(f.message, true));
-  }
-  failures += int(s.failures.size());
-  fmt::print("{}: {} case files, {} failures\n", backend.name(), s.inputs, s.failures.size());
-  return s;
-}
-
-}  // namespace
-
-int run_replay(const std::vector<std::string>& paths, double case_timeout, const std::string& backend_command,
-               double backend_timeout) {
-  // A path given explicitly is never skipped: a typo is an error.
-  for (const auto& p : paths) {
-    std::error_code ec;
-    if (!std::filesystem::exists(p, ec)) {
-      fmt::print(stderr, "{}: no such file or directory\n", p);
-      return kExitUsage;
-    }
-  }
-  int failures = 0, inputs = 0;
-  if (!backend_command.empty()) {
-    // No forked deadline: the child would talk to the backend process
-    // behind the parent's back; the process backend has its own per-request
-    // timeout instead.
-    const auto backend =
-        start_process_backend({backend_command, std::chrono::milliseconds(int64_t(backend_timeout * 1000)), ""});
-    inputs = replay_through(paths, *backend, 0, failures).inputs;
-  }
-  for (impl::Isa isa : impl::kAllIsas) {
-    if (!backend_command.empty() || !impl::isa_supported(isa)) continue;
-    impl::ImplOptions o;
-    o.isa = isa;
-    inputs = replay_through(paths, *make_optimized_backend(o), case_timeout, failures).inputs;
-  }
-  if (inputs == 0) {
-    fmt::print(stderr, "no case files found\n");
-    return 2;
-  }
-  return failures ? 1 : 0;
 }
 
 }  // namespace qdiff::tools

@@ -50,6 +50,7 @@
 #include "oracle/backend_interface.h"
 #include "properties/property.h"
 #include "properties/rc_runner.h"
+#include "tools/commands.h"
 #include "tools/detection_power.h"
 #include "tools/exit_codes.h"
 #include "tools/fuzzing/fuzz_command.h"
