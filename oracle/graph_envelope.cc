@@ -10,6 +10,7 @@
 #include "core/float_bits.h"
 #include "oracle/affine_oracle.h"
 #include "oracle/fused_bound.h"
+#include "oracle/graph_nan_parity.h"
 #include "reference/dequantize.h"
 #include "reference/fused_ops.h"
 #include "reference/graph_eval.h"
@@ -98,16 +99,25 @@ double dequantized_radius(const ValueEnvelope& q, int64_t i, double center, cons
 
 class Evaluator {
  public:
-  Evaluator(const Graph& g, const std::vector<Tensor>& inputs, EnvelopeMode mode)
-      : g_(g), mode_(mode), values_(reference::evaluate_graph_values(g, inputs)) {}
+  // values: the reference's, of every node or of a prefix of the graph.
+  Evaluator(const Graph& g, std::vector<Tensor> values, EnvelopeMode mode)
+      : g_(g), mode_(mode), values_(std::move(values)) {}
 
   GraphEnvelope run() {
     GraphEnvelope out;
     out.outputs = g_.outputs;
-    for (int id = 0; id < int(g_.nodes.size()); ++id) env_.push_back(node(id));
-    out.values = std::move(env_);
+    out.values = run_prefix();
     out.widened = widened_;
+    out.nan_open_at_quantize = nan_open_at_quantize(g_, out.values);
     return out;
+  }
+
+  std::vector<ValueEnvelope> run_prefix() {
+    for (int id = 0; id < int(values_.size()); ++id) {
+      env_.push_back(node(id));
+      env_.back().nan_open = nan_open_flags(g_, id, env_);
+    }
+    return std::move(env_);
   }
 
  private:
@@ -684,7 +694,11 @@ std::string allowed_range(const ValueEnvelope& env, int64_t i) {
 }  // namespace
 
 GraphEnvelope graph_envelope(const Graph& g, const std::vector<Tensor>& inputs, EnvelopeMode mode) {
-  return Evaluator(g, inputs, mode).run();
+  return Evaluator(g, reference::evaluate_graph_values(g, inputs), mode).run();
+}
+
+std::vector<ValueEnvelope> graph_envelope_prefix(const Graph& g, std::vector<Tensor> values, EnvelopeMode mode) {
+  return Evaluator(g, std::move(values), mode).run_prefix();
 }
 
 Verdict judge_graph_outputs(const GraphEnvelope& e, const std::vector<Tensor>& actual) {
@@ -704,7 +718,8 @@ Verdict judge_graph_outputs(const GraphEnvelope& e, const std::vector<Tensor>& a
       if (got.dtype() == DType::f32) {
         const double c = env.center.f32_at(i), a = got.f32_at(i), r = env.radius[size_t(i)];
         differs = f32_bits(float(c)) != f32_bits(float(a));
-        ok = !differs || std::fabs(a - c) <= r || (std::isnan(a) && std::isnan(c));
+        ok = !differs || std::fabs(a - c) <= r || (std::isnan(a) && std::isnan(c)) ||
+             (std::isnan(a) != std::isnan(c) && !env.nan_open.empty() && env.nan_open[size_t(i)]);
       } else {
         const int64_t a = got.int_at(i);
         differs = a != env.center.int_at(i);

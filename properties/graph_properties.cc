@@ -59,6 +59,9 @@ CheckResult fusion_preserves_outputs(const Case& any, const Backend& b) {
     try {
       out = reference::evaluate_graph(g, c.inputs);
     } catch (const Error& e) {
+      // A NaN that rounding decides (oracle/graph_nan_parity.h) may appear
+      // once a pass reorders the arithmetic.
+      if (e.kind() == ErrorKind::nan_input && env->nan_open_at_quantize > 0) continue;
       return fail_with(Verdict::fail(fmt::format("after pass {}: the reference rejects the transformed graph "
                                                  "({}: {})", pass, error_kind_name(e.kind()), e.what())));
     }

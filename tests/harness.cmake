@@ -11,6 +11,8 @@ qdiff_add_test(NAME harness_faults_test SOURCES harness_faults_test.cc
                LIBS qdiff_rc LABELS property)
 qdiff_add_test(NAME harness_fusion_sites_test SOURCES harness_fusion_sites_test.cc
                LIBS qdiff_properties LABELS unit)
+qdiff_add_test(NAME oracle_graph_nan_parity_test SOURCES oracle_graph_nan_parity_test.cc
+               LIBS qdiff_oracle LABELS unit)
 qdiff_add_test(NAME harness_graph_regressions_test SOURCES harness_graph_regressions_test.cc
                LIBS qdiff_properties LABELS unit)
 
