@@ -159,6 +159,21 @@ TEST(ScopedScratchDir, CorpusScratchRootIsTmpdirElseDevShm) {
   EXPECT_EQ(without, shm_usable ? fs::path("/dev/shm") : fs::temp_directory_path());
 }
 
+// The shell scripts that keep scratch corpora (.ci/run, scripts/fuzz-rates)
+// ask scripts/scratch-root, which must follow the same rule.
+TEST(ScopedScratchDir, ScriptsScratchRootAgreesWithTheHarness) {
+  ScratchDir tmp("scratch-root-script");
+  const std::string script = std::string(QDIFF_SOURCE_DIR) + "/scripts/scratch-root";
+  const auto with_tmpdir = testing::run_command("TMPDIR=" + tmp.str() + " " + script);
+  const auto without = testing::run_command("env -u TMPDIR " + script);
+  const std::string saved_tmpdir = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "";
+  unsetenv("TMPDIR");
+  const fs::path expected = corpus_scratch_root();
+  if (!saved_tmpdir.empty()) setenv("TMPDIR", saved_tmpdir.c_str(), 1);
+  EXPECT_EQ(with_tmpdir.out, tmp.str() + "\n");
+  EXPECT_EQ(without.out, expected.string() + "\n");
+}
+
 // `qdiff check` against a fuzz build of idle fakes: every fuzz row fails
 // (0 executions), and no scratch corpus directory of the run stays behind.
 // The command gets a private TMPDIR, so that other runs' scratch dirs in the
