@@ -28,7 +28,11 @@ namespace qdiff {
 // Node `id`'s open flags (f32 values; 1 where the NaN-ness of an element may
 // differ from the reference's), from its inputs' envelopes and flags; empty
 // when no element is open. Sound but not tight: linear and conv2d mark
-// every output open when any operand element is open or may be infinite.
+// every output open when any operand element is open or may be infinite;
+// and an infinity the envelope's mul rule makes from exact operands
+// (1 * inf) has an infinite radius there (its rounding term is u times an
+// infinite magnitude), so it is not "exact" here and a NaN made from it
+// counts as open although every implementation gets it.
 std::vector<uint8_t> nan_open_flags(const Graph& g, int id, const std::vector<ValueEnvelope>& env);
 
 // Elements read by the graph's quantize nodes (the only nodes that check
