@@ -104,6 +104,10 @@ int64_t nan_open_at_quantize(const Graph& g, const std::vector<ValueEnvelope>& e
   return open;
 }
 
+bool nan_rejection_is_open(const Error& e, const GraphEnvelope& env) {
+  return e.kind() == ErrorKind::nan_input && env.nan_open_at_quantize > 0;
+}
+
 bool nan_rejection_is_open(const Graph& g, const std::vector<Tensor>& inputs, EnvelopeMode mode) {
   const std::vector<int> input_ids = g.input_ids();
   if (inputs.size() != input_ids.size()) return false;

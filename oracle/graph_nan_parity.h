@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/error.h"
 #include "core/graph.h"
 #include "core/tensor.h"
 #include "oracle/graph_envelope.h"
@@ -38,6 +39,10 @@ std::vector<uint8_t> nan_open_flags(const Graph& g, int id, const std::vector<Va
 // Elements read by the graph's quantize nodes (the only nodes that check
 // for NaN) whose NaN-ness is open.
 int64_t nan_open_at_quantize(const Graph& g, const std::vector<ValueEnvelope>& env);
+
+// A nan_input rejection where the reference accepts the graph whose
+// envelope is `env`: correct when a quantize reads an open element.
+bool nan_rejection_is_open(const Error& e, const GraphEnvelope& env);
 
 // For a graph the reference rejects with nan_input: true when every NaN
 // element the rejecting quantize reads is open, so an implementation that

@@ -23,7 +23,7 @@ Verdict open_nan_parity() {
 Verdict executor_rejects(const Error& e, const std::optional<GraphEnvelope>& env,
                          const std::optional<ErrorKind>& expected_error, const std::string& expected_message) {
   if (expected_error && *expected_error == e.kind()) return Verdict::pass();
-  if (env && e.kind() == ErrorKind::nan_input && env->nan_open_at_quantize > 0) return open_nan_parity();
+  if (env && nan_rejection_is_open(e, *env)) return open_nan_parity();
   return Verdict::fail(
       fmt::format("error parity: executor rejects the graph with {}, reference {}", error_kind_name(e.kind()),
                   expected_error ? std::string(error_kind_name(*expected_error)) : std::string("accepts")),
@@ -37,7 +37,7 @@ Verdict judge_optimized(const GraphCase& c, const Backend& b, const GraphEnvelop
   try {
     out = b.execute_graph(b.optimize_graph(c.graph), c.inputs);
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::nan_input && env.nan_open_at_quantize > 0) return open_nan_parity();
+    if (nan_rejection_is_open(e, env)) return open_nan_parity();
     return Verdict::fail(fmt::format("executing the optimized graph: rejected with {}, the reference accepts the "
                                      "original graph", error_kind_name(e.kind())),
                          std::string("  executor: ") + e.what());

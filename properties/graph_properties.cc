@@ -15,6 +15,7 @@
 #include "core/float_bits.h"
 #include "oracle/affine_oracle.h"
 #include "oracle/graph_envelope.h"
+#include "oracle/graph_nan_parity.h"
 #include "oracle/graph_oracle.h"
 #include "properties/graph_generators.h"
 #include "properties/property.h"
@@ -44,9 +45,9 @@ std::optional<GraphEnvelope> envelope_or_discard(const GraphCase& c, EnvelopeMod
 // original graph's envelope, computed here when the caller has none.
 bool open_nan_rejection(const Error& e, const GraphCase& c, const GraphEnvelope* env = nullptr) {
   if (e.kind() != ErrorKind::nan_input) return false;
-  if (env) return env->nan_open_at_quantize > 0;
+  if (env) return nan_rejection_is_open(e, *env);
   const auto computed = envelope_or_discard(c, EnvelopeMode::transformed);
-  return computed && computed->nan_open_at_quantize > 0;
+  return computed && nan_rejection_is_open(e, *computed);
 }
 
 Verdict with_context(Verdict v, const std::string& where) {
